@@ -1,0 +1,24 @@
+# liprobe: raw Bruker NMR folders and operando NDP list-mode files to tidy tables,
+# figures and a report. Run from the folder that holds your campaign:
+#   snakemake -s <liprobe>/Snakefile --cores 8 --configfile my.yaml
+from snakemake.utils import min_version
+
+
+min_version("9.0")
+
+
+# The bundled demo configuration is the default; a campaign's own --configfile
+# replaces it.
+if not config.get("sheets"):
+
+    configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/nmr.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        TARGETS,

@@ -1,0 +1,60 @@
+# Shared set-up: config validation, the sheets, target collection and helpers.
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow_scripts"))
+
+from liprobe.errors import LiprobeError  # noqa: E402
+from liprobe.io.sheets import load_sheets  # noqa: E402
+
+
+validate(config, "../config/schemas/config.schema.yaml", set_default=True)
+
+SCHEMA_DIR = Path(workflow.basedir) / "config" / "schemas"
+LIB_DIR = Path(workflow.basedir) / "workflow_scripts" / "liprobe"
+
+try:
+    SHEETS = load_sheets(config, SCHEMA_DIR, base_dir=Path.cwd())
+except LiprobeError as exc:
+    raise WorkflowError(f"invalid sheet: {exc}") from None
+
+NMR = SHEETS["nmr"]
+REGIONS = SHEETS["regions"]
+NDP = SHEETS["ndp"]
+
+# Final outputs; each stage file appends its own.
+TARGETS = []
+
+
+def lib(*parts):
+    """Library sources a rule imports, declared as inputs so edits rerun it."""
+    files = []
+    for part in parts:
+        target = LIB_DIR / part
+        found = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        files.extend(
+            workflow.source_path(str(Path("..") / f.relative_to(workflow.basedir)))
+            for f in found
+        )
+    return files + [workflow.source_path("../workflow_scripts/liprobe/errors.py")]
+
+
+def raw_files(folder):
+    """Every file of a raw folder, so that a changed raw byte triggers a rerun."""
+    folder = Path(folder)
+    if folder.is_file():
+        return [str(folder)]
+    return sorted(str(p) for p in folder.rglob("*") if p.is_file())
+
+
+def sheet_value(frame, key, column, default=None):
+    """One cell of a sheet, or ``default`` when the column is absent or empty."""
+    if column not in frame.columns:
+        return default
+    value = frame.loc[key, column]
+    if value is None or (isinstance(value, float) and value != value):
+        return default
+    return value

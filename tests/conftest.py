@@ -1,0 +1,40 @@
+"""Shared fixtures.
+
+Tests that read the real third-party files in ``../shared/data`` skip with a
+reason when that folder is absent (a user's clone), but fail when the
+environment variable ``CI`` is set, so they can never silently vanish from CI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def _require_shared() -> Path:
+    if SHARED_DATA.is_dir():
+        return SHARED_DATA
+    reason = (
+        f"real reference data not found at {SHARED_DATA} "
+        "(place the shared data folder beside the repository to run these tests)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(reason + "; CI is set, so this is an error, not a skip")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """Path of ``../shared/data`` beside the repository (skip or fail if absent)."""
+    return _require_shared()
+
+
+@pytest.fixture(scope="session")
+def repo_dir() -> Path:
+    """The repository root."""
+    return REPO

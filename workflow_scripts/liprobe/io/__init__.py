@@ -1,0 +1,1 @@
+"""I/O layer: the only part of liprobe that touches files."""

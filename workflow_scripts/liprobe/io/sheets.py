@@ -1,0 +1,185 @@
+"""Read and validate the sheets users write (CONTRACT.md: nmr, regions, ndp).
+
+Each sheet is a TSV file. Validation happens when the workflow is parsed, before
+any job starts, and every problem is an :class:`~liprobe.errors.InputError`
+naming the sheet file, the row (counted as a user counts the lines of the file:
+the header is line 1) and the field.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Mapping
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+import yaml
+
+from liprobe.errors import InputError
+
+SHEET_KEYS = {"nmr": "experiment", "regions": None, "ndp": "run"}
+# Columns holding paths that must exist (resolved against the working directory).
+PATH_COLUMNS = {
+    "nmr": ["path"],
+    "regions": [],
+    "ndp": ["listmode", "cycler", "background", "reference"],
+}
+
+
+def load_schema(path: str | Path) -> dict:
+    """Load a YAML/JSON schema file."""
+    with open(path) as fh:
+        return yaml.safe_load(fh)
+
+
+def _coerce(value: str, spec: Mapping) -> object:
+    kind = spec.get("type")
+    if kind == "number":
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if kind == "integer":
+        try:
+            as_float = float(value)
+        except ValueError:
+            return value
+        return int(as_float) if as_float.is_integer() else as_float
+    return value
+
+
+def _resolve(value: str, base: Path) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def read_sheet(
+    path: str | Path,
+    schema: Mapping,
+    name: str,
+    base_dir: str | Path = ".",
+) -> pd.DataFrame:
+    """Read a TSV sheet, validate every row against ``schema``, resolve paths.
+
+    Returns a frame with typed columns, schema defaults filled in, path columns
+    made absolute, and (for sheets with a key column) indexed by that key.
+    """
+    path = Path(path)
+    base = Path(base_dir)
+    if not path.is_file():
+        raise InputError(path, f"sheets.{name}", "an existing TSV file", "no such file")
+    try:
+        raw = pd.read_csv(
+            path,
+            sep="\t",
+            dtype=str,
+            keep_default_na=False,
+            comment="#",
+            skip_blank_lines=True,
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(path, "table", "tab-separated values", str(exc)) from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    props: Mapping = schema.get("properties", {})
+    for column in schema.get("required", []):
+        if column not in raw.columns:
+            raise InputError(
+                path,
+                column,
+                f"a column named '{column}' (required columns: "
+                f"{', '.join(schema.get('required', []))})",
+                f"columns {list(raw.columns)}",
+            )
+    unknown = [c for c in raw.columns if c not in props]
+    if unknown:
+        raise InputError(
+            path,
+            unknown[0],
+            f"one of the documented columns {sorted(props)}",
+            unknown[0],
+        )
+    validator = jsonschema.Draft202012Validator(dict(schema))
+    records = []
+    for i, row in raw.iterrows():
+        line = int(i) + 2  # header is line 1
+        record: dict[str, object] = {}
+        for column, value in row.items():
+            text = str(value).strip()
+            if text == "":
+                continue
+            record[str(column)] = _coerce(text, props.get(column, {}))
+        errors = sorted(validator.iter_errors(record), key=lambda e: list(e.path))
+        if errors:
+            err = errors[0]
+            field = ".".join(str(p) for p in err.path) or (
+                err.message.split("'")[1] if "'" in err.message else "row"
+            )
+            found = record.get(field, "<missing>")
+            raise InputError(path, field, err.message, found, row=line)
+        for column, spec in props.items():
+            if column not in record and "default" in spec:
+                record[column] = spec["default"]
+        for column in PATH_COLUMNS.get(name, []):
+            if column in record:
+                target = _resolve(str(record[column]), base)
+                has_glob = any(ch in str(record[column]) for ch in "*?[")
+                exists = bool(glob.glob(str(target))) if has_glob else target.exists()
+                if not exists:
+                    raise InputError(
+                        path,
+                        column,
+                        "an existing file or folder (relative paths resolve against "
+                        f"the working directory {base.resolve()})",
+                        str(record[column]),
+                        row=line,
+                    )
+                record[column] = str(target.resolve()) if not has_glob else str(target)
+        record["_row"] = line
+        records.append(record)
+    frame = pd.DataFrame.from_records(records)
+    if frame.empty:
+        frame = pd.DataFrame(columns=[*props, "_row"])
+    key = SHEET_KEYS.get(name)
+    if key is not None:
+        dup = frame[key].duplicated(keep="first")
+        if dup.any():
+            first_dup = frame.loc[dup].iloc[0]
+            raise InputError(
+                path,
+                key,
+                f"unique values of '{key}'",
+                f"'{first_dup[key]}' again",
+                row=int(first_dup["_row"]),
+            )
+        frame = frame.set_index(key, drop=False)
+    if name == "regions" and not frame.empty:
+        bad = frame[frame["ppm_min"] >= frame["ppm_max"]]
+        if not bad.empty:
+            row = bad.iloc[0]
+            raise InputError(
+                path,
+                "ppm_min",
+                "ppm_min < ppm_max",
+                f"ppm_min={row['ppm_min']} ppm_max={row['ppm_max']}",
+                row=int(row["_row"]),
+            )
+    return frame
+
+
+def load_sheets(
+    config: Mapping, schema_dir: str | Path, base_dir: str | Path = "."
+) -> dict[str, pd.DataFrame]:
+    """Load every sheet named under ``config['sheets']``; absent ones are empty."""
+    sheets = config.get("sheets", {}) or {}
+    out: dict[str, pd.DataFrame] = {}
+    for name in SHEET_KEYS:
+        schema = load_schema(Path(schema_dir) / f"{name}.schema.yaml")
+        if sheets.get(name):
+            sheet_path = _resolve(str(sheets[name]), Path(base_dir))
+            out[name] = read_sheet(sheet_path, schema, name, base_dir)
+        else:
+            frame = pd.DataFrame(columns=[*schema.get("properties", {}), "_row"])
+            key = SHEET_KEYS[name]
+            out[name] = frame.set_index(key, drop=False) if key else frame
+    return out

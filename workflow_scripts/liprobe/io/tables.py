@@ -1,0 +1,192 @@
+"""Tidy Parquet tables with provenance metadata.
+
+Every table liprobe writes carries, in its Parquet key-value metadata:
+``liprobe.schema_version``, ``liprobe.version``, ``liprobe.git_commit`` (when
+known), ``liprobe.config_hash``, ``liprobe.inputs_sha256`` (JSON map of raw input
+path to sha256) and ``liprobe.units`` (JSON map of column to unit, derived from
+the unit suffix of each column name).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from liprobe import __version__
+from liprobe.errors import InputError
+
+SCHEMA_VERSION = "1"
+
+# Column-name suffix -> unit. Longest suffix wins. Names ending in _err take the
+# unit of the quantity they qualify.
+UNIT_SUFFIXES: dict[str, str] = {
+    "_s": "s",
+    "_ms": "ms",
+    "_us": "us",
+    "_K": "K",
+    "_MHz": "MHz",
+    "_Hz": "Hz",
+    "_kHz": "kHz",
+    "_ppm": "ppm",
+    "_eV": "eV",
+    "_keV": "keV",
+    "_um": "um",
+    "_nm": "nm",
+    "_cm2": "cm^2",
+    "_per_s": "1/s",
+    "_per_cm2": "1/cm^2",
+    "_per_cm3": "1/cm^3",
+    "_m2_per_s": "m^2/s",
+    "_S_per_cm": "S/cm",
+    "_mA": "mA",
+    "_V": "V",
+    "_mAh": "mAh",
+    "_mAh_per_cm2": "mAh/cm^2",
+    "_mA_per_cm2": "mA/cm^2",
+    "_A_per_cm2": "A/cm^2",
+    "_utc": "UTC",
+    "_g_per_cm3": "g/cm^3",
+    "_keV_per_um": "keV/um",
+    "_deg": "deg",
+}
+
+
+def unit_of(column: str) -> str:
+    """Unit of a column from its name suffix ('' for dimensionless)."""
+    name = column[:-4] if column.endswith("_err") else column
+    best = ""
+    for suffix, unit in UNIT_SUFFIXES.items():
+        if name.endswith(suffix) and len(suffix) > len(best):
+            best = suffix
+    return UNIT_SUFFIXES.get(best, "")
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """sha256 of a file's bytes; for a folder, of its files' names and bytes."""
+    p = Path(path)
+    h = hashlib.sha256()
+    if p.is_dir():
+        for sub in sorted(q for q in p.rglob("*") if q.is_file()):
+            h.update(str(sub.relative_to(p)).encode())
+            with open(sub, "rb") as fh:
+                while block := fh.read(chunk):
+                    h.update(block)
+        return h.hexdigest()
+    with open(p, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def config_hash(config: Mapping | None) -> str:
+    """Stable sha256 of a JSON-serialisable configuration mapping."""
+    text = json.dumps(config or {}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def git_commit() -> str:
+    """The commit of the liprobe checkout, or '' when it is not a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def write_table(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    inputs: Iterable[str | Path] = (),
+    input_hashes: Mapping[str, str] | None = None,
+    config: Mapping | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> Path:
+    """Write ``frame`` to Parquet with provenance metadata, atomically.
+
+    ``inputs`` are raw files or folders whose sha256 is recorded; pass
+    ``input_hashes`` when they were already computed upstream (for instance
+    carried in an upstream table's metadata).
+    """
+    path = Path(path)
+    hashes = dict(input_hashes or {})
+    for item in inputs:
+        hashes[str(item)] = sha256_file(item)
+    meta = {
+        "liprobe.schema_version": SCHEMA_VERSION,
+        "liprobe.version": __version__,
+        "liprobe.git_commit": git_commit(),
+        "liprobe.config_hash": config_hash(config),
+        "liprobe.inputs_sha256": json.dumps(hashes, sort_keys=True),
+        "liprobe.units": json.dumps({c: unit_of(str(c)) for c in frame.columns}),
+    }
+    meta.update(extra or {})
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    merged = dict(table.schema.metadata or {})
+    merged.update({k.encode(): str(v).encode() for k, v in meta.items()})
+    table = table.replace_schema_metadata(merged)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """The liprobe key-value metadata of a Parquet table."""
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(path, "parquet footer", "a Parquet table", str(exc)) from None
+    raw = schema.metadata or {}
+    return {
+        k.decode(): v.decode() for k, v in raw.items() if k.startswith(b"liprobe.")
+    }
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a liprobe Parquet table."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(path, "parquet", "a Parquet table", str(exc)) from None
+
+
+def concat_tables(
+    paths: list[str | Path],
+    out: str | Path,
+    *,
+    config: Mapping | None = None,
+) -> int:
+    """Concatenate liprobe tables into one, merging their raw-input hashes.
+
+    Returns the number of rows written.
+    """
+    frames, hashes = [], {}
+    for path in paths:
+        frames.append(read_table(path))
+        meta = read_metadata(path)
+        hashes.update(json.loads(meta.get("liprobe.inputs_sha256", "{}")))
+    frames = [f for f in frames if not f.empty]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    write_table(frame, out, input_hashes=hashes, config=config)
+    return len(frame)

@@ -1,0 +1,1 @@
+"""Figure functions: they read tidy tables, never raw files."""

@@ -1,0 +1,1 @@
+"""Forward models that write realistic raw files for the demo campaign and tests."""

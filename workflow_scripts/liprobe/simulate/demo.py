@@ -1,0 +1,142 @@
+"""Build the bundled demo campaign: raw files simulated from known parameters.
+
+Usage: ``python -m liprobe.simulate.demo <outdir> [--parts nmr,exsy,ndp]``
+
+Writes raw Bruker folders, list-mode and cycler files, the sheets that point to
+them (``nmr.tsv``, ``regions.tsv``, ``ndp.tsv``) and ``truth.json``, which holds
+the parameters the files were simulated from. The reduction never reads the
+truth file; tests compare the workflow's tables with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+PARTS = ("nmr", "exsy", "ndp")
+
+
+def _write_tsv(path: Path, rows: list[dict], columns: list[str]) -> None:
+    frame = pd.DataFrame(rows)
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = ""
+    frame = frame[columns]
+    frame.to_csv(path, sep="\t", index=False)
+
+
+def _relative(path: str | Path, base: Path) -> str:
+    """A path relative to the working directory the sheets are used from."""
+    return os.path.relpath(Path(path).resolve(), base.resolve())
+
+
+def build_demo(
+    outdir: str | Path,
+    parts: tuple[str, ...] = PARTS,
+    seed: int = 20261122,
+    workdir: str | Path = ".",
+) -> dict:
+    """Simulate the demo campaign into ``outdir``; return the truth mapping.
+
+    Paths inside the sheets are written relative to ``workdir`` (the folder the
+    workflow runs from), as a user's sheets would be.
+    """
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    base = Path(workdir)
+    nmr_rows: list[dict] = []
+    region_rows: list[dict] = []
+    ndp_rows: list[dict] = []
+    truth: dict = {"seed": seed, "parts": list(parts)}
+
+    if "nmr" in parts:
+        from liprobe.simulate.nmr import write_satrec_campaign
+
+        slr = write_satrec_campaign(outdir / "nmr", seed=seed)
+        nmr_rows += slr["nmr"]
+        region_rows += slr["regions"]
+        truth["slr"] = slr["truth"]
+    if "exsy" in parts:
+        from liprobe.simulate.exsy import write_demo_exsy
+
+        exsy = write_demo_exsy(outdir / "exsy", seed=seed + 1)
+        nmr_rows += exsy["nmr"]
+        region_rows += exsy["regions"]
+        truth["exsy"] = exsy["truth"]
+    if "ndp" in parts:
+        from liprobe.simulate.ndp import write_demo_ndp
+
+        ndp = write_demo_ndp(outdir / "ndp", seed=seed + 2)
+        ndp_rows += ndp["ndp"]
+        truth["ndp"] = ndp["truth"]
+
+    for row in nmr_rows:
+        row["path"] = _relative(row["path"], base)
+    path_columns = ("listmode", "cycler", "background", "reference")
+    for row in ndp_rows:
+        for column in path_columns:
+            if row.get(column):
+                row[column] = _relative(row[column], base)
+    _write_tsv(
+        outdir / "nmr.tsv",
+        nmr_rows,
+        [
+            "experiment",
+            "sample",
+            "path",
+            "kind",
+            "series",
+            "temperature_K",
+            "particle_radius_um",
+        ],
+    )
+    _write_tsv(
+        outdir / "regions.tsv", region_rows, ["sample", "region", "ppm_min", "ppm_max"]
+    )
+    ndp_columns = [
+        "run",
+        "cell",
+        "listmode",
+        "stack",
+        "area_cm2",
+        "format",
+        "listmode_start_utc",
+        "cycler",
+        "cycler_timezone",
+        "plating_sign",
+        "li6_fraction",
+        "slice_s",
+        "background",
+        "reference",
+    ]
+    if ndp_rows:
+        _write_tsv(outdir / "ndp.tsv", ndp_rows, ndp_columns)
+    else:
+        _write_tsv(outdir / "ndp.tsv", [], ndp_columns)
+    (outdir / "truth.json").write_text(json.dumps(truth, indent=2, default=str))
+    return truth
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("outdir", help="folder to write the demo campaign into")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help="comma-separated: nmr,exsy,ndp"
+    )
+    parser.add_argument("--seed", type=int, default=20261122)
+    args = parser.parse_args(argv)
+    parts = tuple(p for p in args.parts.split(",") if p)
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts {sorted(unknown)}; choose from {PARTS}")
+    build_demo(args.outdir, parts=parts, seed=args.seed)
+    print(f"demo campaign written to {args.outdir}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Rule nmr_convert: one Bruker folder -> experiment record, integrals, spectra."""
+
+import pandas as pd
+
+from liprobe.io.bruker import read_experiment, read_intrng
+from liprobe.io.runlog import rule_log
+from liprobe.io.tables import write_table
+from liprobe.tidy import spectra_frame
+from liprobe.nmr import (
+    experiment_record,
+    integrate_regions,
+    process,
+    topspin_parity,
+)
+
+p = snakemake.params
+with rule_log(snakemake.log[0]) as log:
+    fid = read_experiment(p.path, procno=p.procno, overrides=dict(p.overrides))
+    log.info("read %s: kind %s, %d rows", p.path, fid.kind, fid.data.shape[0])
+    spectra = process(fid, dict(p.options))
+    if p.regions:
+        regions = pd.DataFrame(list(p.regions))
+        region_source = "sheet"
+    else:
+        regions = read_intrng(p.path, p.procno)
+        region_source = "topspin_intrng"
+    integrals = integrate_regions(
+        spectra, fid, regions, noise_ppm=p.options.get("noise_ppm")
+    )
+    integrals.insert(0, "experiment", p.experiment)
+    record = experiment_record(fid, spectra)
+    record.update(
+        experiment=p.experiment,
+        sample=p.sample,
+        series=p.series or "",
+        path=p.path,
+        procno=p.procno,
+        particle_radius_um=p.particle_radius_um,
+        spinlock_kHz=p.overrides.get("spinlock_kHz"),
+        region_source=region_source,
+        topspin_parity_r=topspin_parity(spectra, fid, p.procno),
+    )
+    front = ["experiment", "sample", "series", "path"]
+    exp = pd.DataFrame([record])
+    exp = exp[front + [c for c in exp.columns if c not in front]]
+    raw = [str(f) for f in fid.raw_files]
+    write_table(exp, snakemake.output.experiment, inputs=raw, config=p.options)
+    write_table(integrals, snakemake.output.integrals, inputs=raw, config=p.options)
+    frame = spectra_frame(spectra, fid)
+    frame.insert(0, "experiment", p.experiment)
+    write_table(frame, snakemake.output.spectra, inputs=raw, config=p.options)
+    regions = regions[["region", "ppm_min", "ppm_max"]].copy()
+    regions.insert(0, "experiment", p.experiment)
+    write_table(regions, snakemake.output.regions, inputs=raw, config=p.options)
+    log.info("wrote %d integrals", len(integrals))
