@@ -38,3 +38,38 @@ def shared_dir() -> Path:
 def repo_dir() -> Path:
     """The repository root."""
     return REPO
+
+
+def run_snakemake(
+    workdir: Path,
+    configfile: Path | None = None,
+    targets: list[str] | None = None,
+    executor: str = "local",
+    cores: int = 2,
+    keep_going: bool = False,
+) -> None:
+    """Run the workflow through Snakemake's Python API (raises on failure)."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import (
+        ConfigSettings,
+        DAGSettings,
+        DeploymentSettings,
+        ExecutionSettings,
+        OutputSettings,
+        ResourceSettings,
+    )
+
+    configfiles = [Path(configfile)] if configfile else []
+    with SnakemakeApi(OutputSettings(quiet=None)) as api:
+        wf = api.workflow(
+            snakefile=REPO / "Snakefile",
+            workdir=Path(workdir),
+            resource_settings=ResourceSettings(cores=cores),
+            config_settings=ConfigSettings(configfiles=configfiles),
+            deployment_settings=DeploymentSettings(),
+        )
+        dag = wf.dag(DAGSettings(targets=targets or []))
+        dag.execute_workflow(
+            executor=executor,
+            execution_settings=ExecutionSettings(keep_going=keep_going),
+        )
