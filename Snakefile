@@ -3,7 +3,6 @@
 #   snakemake -s <liprobe>/Snakefile --cores 8 --configfile my.yaml
 from snakemake.utils import min_version
 
-
 min_version("9.0")
 
 

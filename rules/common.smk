@@ -10,7 +10,6 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow_scripts"))
 from liprobe.errors import LiprobeError  # noqa: E402
 from liprobe.io.sheets import load_sheets  # noqa: E402
 
-
 validate(config, "../config/schemas/config.schema.yaml", set_default=True)
 
 SCHEMA_DIR = Path(workflow.basedir) / "config" / "schemas"
@@ -58,3 +57,50 @@ def sheet_value(frame, key, column, default=None):
     if value is None or (isinstance(value, float) and value != value):
         return default
     return value
+
+
+# NMR helpers
+
+
+def nmr_regions(experiment):
+    """Region rows of an experiment's sample, or [] to use TopSpin's intrng."""
+    sample = NMR.loc[experiment, "sample"]
+    if REGIONS.empty:
+        return []
+    rows = REGIONS[REGIONS["sample"] == sample]
+    return [
+        {
+            "region": str(r["region"]),
+            "ppm_min": float(r["ppm_min"]),
+            "ppm_max": float(r["ppm_max"]),
+        }
+        for _, r in rows.iterrows()
+    ]
+
+
+def nmr_overrides(experiment):
+    """Sheet values that override acqus (kind, temperature, nucleus, Larmor)."""
+    out = {}
+    for column in ("kind", "temperature_K", "nucleus", "larmor_MHz", "spinlock_kHz"):
+        value = sheet_value(NMR, experiment, column)
+        if value is not None and value != "auto":
+            out[column] = value
+    return out
+
+
+def check_regions():
+    """Stop before any job when a sample has neither regions nor TopSpin intrng."""
+    for experiment in NMR.index:
+        if nmr_regions(experiment):
+            continue
+        procno = int(sheet_value(NMR, experiment, "procno", 1))
+        intrng = Path(NMR.loc[experiment, "path"]) / "pdata" / str(procno) / "intrng"
+        if not intrng.is_file():
+            raise WorkflowError(
+                f"{config['sheets'].get('regions') or 'regions sheet'}: sample "
+                f"'{NMR.loc[experiment, 'sample']}' (experiment '{experiment}') has "
+                f"no rows, and its experiment has no TopSpin regions file {intrng}"
+            )
+
+
+check_regions()

@@ -73,3 +73,28 @@ def run_snakemake(
             executor=executor,
             execution_settings=ExecutionSettings(keep_going=keep_going),
         )
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """The whole demo campaign simulated and reduced once per test session.
+
+    Returns the working directory; its ``results/`` holds the tables and figures
+    and ``demo/truth.json`` the parameters the raw files were simulated from.
+    """
+    from liprobe.simulate.demo import build_demo
+
+    workdir = tmp_path_factory.mktemp("demo_run")
+    old = Path.cwd()
+    os.chdir(workdir)
+    try:
+        build_demo("demo", workdir=".")
+    finally:
+        os.chdir(old)
+    cfg = workdir / "config.yaml"
+    cfg.write_text(
+        "sheets:\n  nmr: demo/nmr.tsv\n  regions: demo/regions.tsv\n"
+        "  ndp: demo/ndp.tsv\n"
+    )
+    run_snakemake(workdir, cfg, cores=2)
+    return workdir

@@ -1,0 +1,84 @@
+# Accounting stage: NDP depth profiles + cycler steps -> Li inventory,
+# Li efficiency per cycle and their figures. Needs rules/ndp.smk (depth
+# profiles) and rules/echem.smk (CYCLER_RUNS, ECHEM, echem_run_sheet).
+
+if CYCLER_RUNS:
+    TARGETS.extend(
+        [
+            "results/tables/li_inventory.parquet",
+            "results/tables/efficiency.parquet",
+            "results/figures/accounting/efficiency.png",
+        ]
+        + expand("results/figures/accounting/{run}_inventory.png", run=CYCLER_RUNS)
+    )
+
+
+rule accounting_run:
+    input:
+        profiles="results/tables/ndp_depth_profiles.parquet",
+        trace="results/echem/{run}/trace.parquet",
+        cycles="results/echem/{run}/cycles.parquet",
+        lib=lib("accounting.py", "echem", "io/tables.py", "io/runlog.py"),
+    output:
+        inventory="results/accounting/{run}/li_inventory.parquet",
+        efficiency="results/accounting/{run}/efficiency.parquet",
+    params:
+        run="{run}",
+        run_sheet=lambda wc: echem_run_sheet(wc.run),
+        cycler=lambda wc: echem_run_sheet(wc.run)["cycler"],
+        plating_sign=lambda wc: echem_run_sheet(wc.run)["plating_sign"],
+        area_cm2=lambda wc: echem_run_sheet(wc.run)["area_cm2"],
+        options=ECHEM,
+    log:
+        "logs/accounting/accounting_run/{run}.log",
+    conda:
+        "../envs/echem.yaml"
+    script:
+        "../workflow_scripts/accounting_run.py"
+
+
+rule accounting_tables:
+    input:
+        inventory=expand(
+            "results/accounting/{run}/li_inventory.parquet", run=CYCLER_RUNS
+        ),
+        efficiency=expand(
+            "results/accounting/{run}/efficiency.parquet", run=CYCLER_RUNS
+        ),
+        lib=lib("io/tables.py", "io/runlog.py"),
+    output:
+        inventory="results/tables/li_inventory.parquet",
+        efficiency="results/tables/efficiency.parquet",
+    params:
+        config=ECHEM,
+    log:
+        "logs/accounting/accounting_tables/all.log",
+    conda:
+        "../envs/echem.yaml"
+    script:
+        "../workflow_scripts/accounting_tables.py"
+
+
+rule plot_efficiency:
+    input:
+        inventory="results/tables/li_inventory.parquet",
+        efficiency="results/tables/efficiency.parquet",
+        traces=expand("results/echem/{run}/trace.parquet", run=CYCLER_RUNS),
+        lib=lib("plots"),
+    output:
+        inventory_png=expand(
+            "results/figures/accounting/{run}_inventory.png", run=CYCLER_RUNS
+        ),
+        inventory_pdf=expand(
+            "results/figures/accounting/{run}_inventory.pdf", run=CYCLER_RUNS
+        ),
+        efficiency_png="results/figures/accounting/efficiency.png",
+        efficiency_pdf="results/figures/accounting/efficiency.pdf",
+    params:
+        runs=CYCLER_RUNS,
+    log:
+        "logs/accounting/plot_efficiency/all.log",
+    conda:
+        "../envs/report.yaml"
+    script:
+        "../workflow_scripts/plot_efficiency.py"

@@ -1,0 +1,85 @@
+# Echem stage: each NDP run's cycler file -> trace and plating/stripping steps.
+
+from liprobe.io.cycler import check_timezone  # noqa: E402
+
+ECHEM_DEFAULTS = {
+    "format": "auto",
+    "rest_current_mA": None,
+    "rest_fraction": 0.02,
+    "min_step_s": 0.0,
+    "min_points": 2,
+    "exclude_techniques": ["EIS", "PEIS", "GEIS", "SPEIS", "SGEIS", "impedance"],
+    "inventory_depth_um": None,
+}
+ECHEM = {**ECHEM_DEFAULTS, **config.get("echem", {})}
+
+CYCLER_RUNS = (
+    [run for run in NDP.index if sheet_value(NDP, run, "cycler")] if len(NDP) else []
+)
+
+
+def echem_run_sheet(run):
+    """The sheet values of a run the echem and accounting rules use."""
+    return {
+        "cycler": str(NDP.loc[run, "cycler"]),
+        "cycler_timezone": str(sheet_value(NDP, run, "cycler_timezone", "")),
+        "plating_sign": str(sheet_value(NDP, run, "plating_sign", "negative")),
+        "area_cm2": float(NDP.loc[run, "area_cm2"]),
+    }
+
+
+def check_cycler_timezones():
+    """Stop before any job when a run has a cycler file but no valid time zone."""
+    for run in CYCLER_RUNS:
+        try:
+            check_timezone(
+                NDP.loc[run, "cycler"], sheet_value(NDP, run, "cycler_timezone")
+            )
+        except LiprobeError as exc:
+            raise WorkflowError(f"ndp sheet, run '{run}': {exc}") from None
+
+
+check_cycler_timezones()
+
+if CYCLER_RUNS:
+    TARGETS.extend(["results/tables/cycles.parquet"])
+
+
+rule echem_segment:
+    input:
+        cycler=lambda wc: NDP.loc[wc.run, "cycler"],
+        lib=lib("io/cycler.py", "echem", "io/tables.py", "io/runlog.py"),
+    output:
+        trace="results/echem/{run}/trace.parquet",
+        cycles="results/echem/{run}/cycles.parquet",
+    params:
+        run="{run}",
+        run_sheet=lambda wc: echem_run_sheet(wc.run),
+        timezone=lambda wc: echem_run_sheet(wc.run)["cycler_timezone"],
+        plating_sign=lambda wc: echem_run_sheet(wc.run)["plating_sign"],
+        area_cm2=lambda wc: echem_run_sheet(wc.run)["area_cm2"],
+        options=ECHEM,
+    log:
+        "logs/echem/echem_segment/{run}.log",
+    benchmark:
+        "benchmarks/runs/echem_segment/{run}.tsv"
+    conda:
+        "../envs/echem.yaml"
+    script:
+        "../workflow_scripts/echem_segment.py"
+
+
+rule echem_tables:
+    input:
+        cycles=expand("results/echem/{run}/cycles.parquet", run=CYCLER_RUNS),
+        lib=lib("io/tables.py", "io/runlog.py"),
+    output:
+        cycles="results/tables/cycles.parquet",
+    params:
+        config=ECHEM,
+    log:
+        "logs/echem/echem_tables/all.log",
+    conda:
+        "../envs/echem.yaml"
+    script:
+        "../workflow_scripts/echem_tables.py"
