@@ -158,9 +158,7 @@ def read_metadata(path: str | Path) -> dict[str, str]:
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputError(path, "parquet footer", "a Parquet table", str(exc)) from None
     raw = schema.metadata or {}
-    return {
-        k.decode(): v.decode() for k, v in raw.items() if k.startswith(b"liprobe.")
-    }
+    return {k.decode(): v.decode() for k, v in raw.items() if k.startswith(b"liprobe.")}
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

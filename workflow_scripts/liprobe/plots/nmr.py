@@ -26,19 +26,18 @@ def plot_stacked_spectra(
     for k, inc in enumerate(increments):
         rows = spectra[spectra["increment"] == inc]
         colour = cmap(k / max(1, len(increments) - 1))
-        ax.plot(
-            rows["ppm"], rows["intensity"] + k * offset, lw=0.6, color=colour
-        )
+        ax.plot(rows["ppm"], rows["intensity"] + k * offset, lw=0.6, color=colour)
     names = list(dict.fromkeys(regions["region"]))
     shades = plt.get_cmap("tab10")
     for j, name in enumerate(names):
-        for _, r in regions[regions["region"] == name].iterrows():
+        intervals = regions[regions["region"] == name]
+        for k, (_, r) in enumerate(intervals.iterrows()):
             ax.axvspan(
                 r["ppm_min"],
                 r["ppm_max"],
                 color=shades(j % 10),
                 alpha=0.15,
-                label=name if _ == regions[regions["region"] == name].index[0] else None,
+                label=name if k == 0 else None,
             )
     lo, hi = float(spectra["ppm"].min()), float(spectra["ppm"].max())
     if len(regions):
