@@ -1,21 +1,23 @@
 """Rule nmr_convert: one Bruker folder -> experiment record, integrals, spectra."""
 
 import pandas as pd
-
 from liprobe.io.bruker import read_experiment, read_intrng
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
-from liprobe.tidy import spectra_frame
 from liprobe.nmr import (
     experiment_record,
     integrate_regions,
     process,
     topspin_parity,
 )
+from liprobe.tidy import spectra_frame
 
 p = snakemake.params
 with rule_log(snakemake.log[0]) as log:
-    fid = read_experiment(p.path, procno=p.procno, overrides=dict(p.overrides))
+    overrides = dict(
+        p.overrides, plausible_temperature_K=p.options.get("plausible_temperature_K")
+    )
+    fid = read_experiment(p.path, procno=p.procno, overrides=overrides)
     log.info("read %s: kind %s, %d rows", p.path, fid.kind, fid.data.shape[0])
     spectra = process(fid, dict(p.options))
     if p.regions:

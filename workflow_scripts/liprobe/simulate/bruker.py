@@ -186,6 +186,7 @@ def default_acqus(
     d: Sequence[float] | None = None,
     p: Sequence[float] | None = None,
     masr_Hz: float = 10000.0,
+    proton_MHz: float | None = None,
 ) -> dict[str, object]:
     """A realistic acqus parameter set for a solid-state experiment."""
     delays = [0.0] * 64
@@ -194,7 +195,7 @@ def default_acqus(
     pulses = [0.0] * 64
     for i, v in enumerate(p or []):
         pulses[i] = float(v)
-    return {
+    params: dict[str, object] = {
         "AQ_mod": 3,
         "BF1": bf1_MHz,
         "DATE": 1700000000,
@@ -216,12 +217,27 @@ def default_acqus(
         "SW_h": sw_Hz,
         "TE": temperature_K,
     }
+    if proton_MHz is not None:
+        # the magnet's 1H frequency, as TopSpin stores it in BF2 for decoupling
+        params["BF2"] = proton_MHz
+    return params
 
 
 def default_procs(
-    *, si: int, sw_Hz: float, sf_MHz: float, offset_ppm: float, lb_Hz: float
+    *,
+    si: int,
+    sw_Hz: float,
+    sf_MHz: float,
+    offset_ppm: float,
+    lb_Hz: float,
+    grpdly: float = 0.0,
 ) -> dict[str, object]:
-    """A procs parameter set consistent with the acquisition."""
+    """A procs parameter set consistent with the acquisition.
+
+    Removing a group delay of ``grpdly`` points as a phase ramp pivoting on the
+    first (high-ppm) point leaves a constant phase of -180 * grpdly degrees,
+    which TopSpin folds into PHC0; it is set so here.
+    """
     return {
         "SI": si,
         "SW_p": sw_Hz,
@@ -229,7 +245,7 @@ def default_procs(
         "OFFSET": offset_ppm,
         "WDW": 1,
         "LB": lb_Hz,
-        "PHC0": 0.0,
+        "PHC0": float((-180.0 * grpdly) % 360.0),
         "PHC1": 0.0,
         "NC_proc": 0,
         "BYTORDP": 0,

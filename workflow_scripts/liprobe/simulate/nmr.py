@@ -37,6 +37,8 @@ from liprobe.simulate.bruker import (
 )
 
 KB_EV_PER_K = 8.617333262e-5
+# gamma(1H) / gamma(7Li) (IUPAC 2001 NMR nomenclature, Harris et al.)
+PROTON_TO_LI7 = 42.577478 / 16.548
 
 SATREC_PULSE_PROGRAM = """;satrect1
 ;saturation recovery: saturation comb, variable delay vd, detection pulse
@@ -192,6 +194,7 @@ def write_satrec_campaign(outdir: str | Path, seed: int = 1) -> dict:
             pulprog="satrect1",
             d=[0.0, 2.0] + [0.0] * 18 + [2e-3],
             p=[0.0, 2.5],
+            proton_MHz=bf1 * PROTON_TO_LI7,
         )
         acqu2s = {
             "TD": truth.n_delays,
@@ -211,7 +214,12 @@ def write_satrec_campaign(outdir: str | Path, seed: int = 1) -> dict:
             pulse_program=SATREC_PULSE_PROGRAM,
             title=f"7Li saturation recovery {truth.sample} {temp:.0f} K",
             procs=default_procs(
-                si=si, sw_Hz=sw_Hz, sf_MHz=bf1, offset_ppm=offset_ppm, lb_Hz=50.0
+                si=si,
+                sw_Hz=sw_Hz,
+                sf_MHz=bf1,
+                offset_ppm=offset_ppm,
+                lb_Hz=50.0,
+                grpdly=grpdly,
             ),
         )
         exp_id = f"{truth.sample}_T{int(temp)}K"

@@ -1,0 +1,183 @@
+"""Experiment kinds and what a Bruker pulse program says about them.
+
+Pure functions on strings and parameter dictionaries: no file access here.
+
+Kinds (the values of the ``kind`` column of the ``nmr`` sheet):
+
+* ``t1_sr``  saturation recovery (variable delay list ``vdlist``)
+* ``t1_ir``  inversion recovery (``vdlist``)
+* ``t1rho``  relaxation in the rotating frame (spin-lock lengths ``vplist``)
+* ``t2``     CPMG / spin-echo decay (loop counts ``vclist`` or delays ``vdlist``)
+* ``exsy``   2D exchange (NOESY-type, mixing time ``D[8]``)
+* ``1d``     a plain one-dimensional spectrum
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2", "exsy", "1d")
+
+# Which list file a kind reads its list times from, in order of preference.
+LIST_OF_KIND: dict[str, tuple[str, ...]] = {
+    "t1_sr": ("vdlist",),
+    "t1_ir": ("vdlist",),
+    "t1rho": ("vplist", "vdlist"),
+    "t2": ("vclist", "vdlist"),
+    "exsy": (),
+    "1d": (),
+}
+
+# Pulse program name fragments -> kind, checked in this order (lower case).
+_NAME_RULES: tuple[tuple[str, str], ...] = (
+    (r"noesy|exsy|exch", "exsy"),
+    (r"t1rho|t1r\b|rho|spinlock|spin_lock", "t1rho"),
+    (r"cpmg|t2|hahn|echo", "t2"),
+    (r"satrec|satrect|sat_rec|\bsr\b|t1sr|sr_", "t1_sr"),
+    (r"t1ir|invrec|inv_rec|fir\b|_ir\b|\bir\b|ir_|t1_ir", "t1_ir"),
+)
+
+# Comment text of the pulse program -> kind (lower case), a fallback.
+_TEXT_RULES: tuple[tuple[str, str], ...] = (
+    (r"exchange spectroscopy|\bnoesy\b|\bexsy\b", "exsy"),
+    (r"t1rho|spin[ -]?lock", "t1rho"),
+    (r"carr-purcell|cpmg|\bt2 measurement", "t2"),
+    (r"saturation recovery", "t1_sr"),
+    (r"inversion recovery", "t1_ir"),
+)
+
+
+def strip_comments(text: str) -> str:
+    """Return pulse program text without ``;`` comments and ``#`` preprocessor lines."""
+    lines = []
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        lines.append(line.split(";", 1)[0])
+    return "\n".join(lines)
+
+
+def lists_used(pulse_program_text: str) -> set[str]:
+    """Names of the variable lists a pulse program steps through.
+
+    Looks (outside comments) for the list statements of Bruker pulse programs:
+    ``vd`` / ``ivd`` (``vdlist``), ``vp`` / ``ivp`` (``vplist``) and
+    ``times c`` / ``ivc`` (``vclist``).
+    """
+    code = strip_comments(pulse_program_text).lower()
+    used: set[str] = set()
+    if re.search(r"\bi?vd\b", code):
+        used.add("vdlist")
+    if re.search(r"\bi?vp\b", code):
+        used.add("vplist")
+    if re.search(r"\bivc\b|times\s+c\b", code):
+        used.add("vclist")
+    return used
+
+
+def detect_kind(
+    pulse_program: str,
+    pulse_program_text: str,
+    td1: int,
+    available_lists: set[str] | frozenset[str] = frozenset(),
+) -> str:
+    """Guess the experiment kind from the pulse program and the list files.
+
+    Order of evidence: a one-row experiment is ``1d``; then the pulse program
+    name (``t1ir``, ``satrect1nodec``, ``t1rho.h``, ``cpmg_T2``, ``noesy...``);
+    then the comment text of the pulse program; then the structure (which list
+    is stepped, whether a saturation loop or a 180 degree pulse precedes ``vd``).
+    Returns one of :data:`KINDS`; ``1d`` when nothing matches and there is no list,
+    ``exsy`` for an unrecognised true 2D without a list.
+    """
+    if td1 <= 1:
+        return "1d"
+    name = pulse_program.lower()
+    for pattern, kind in _NAME_RULES:
+        if re.search(pattern, name):
+            return kind
+    text = pulse_program_text.lower()
+    comments = "\n".join(
+        line.split(";", 1)[1] for line in text.splitlines() if ";" in line
+    )
+    for pattern, kind in _TEXT_RULES:
+        if re.search(pattern, comments):
+            return kind
+    used = lists_used(pulse_program_text) & set(available_lists) or set(available_lists)
+    if "vplist" in used:
+        return "t1rho"
+    if "vclist" in used:
+        return "t2"
+    if "vdlist" in used:
+        code = strip_comments(pulse_program_text).lower()
+        before_vd = code.split("vd", 1)[0]
+        if re.search(r"lo\s+to\s+\S+\s+times\s+l\d+", before_vd):
+            return "t1_sr"
+        return "t1_ir"
+    return "exsy"
+
+
+_TOKEN = re.compile(r"\b([dp])(\d+)\b|(?<![\w.])(\d+(?:\.\d*)?)([munsp]?)\b")
+_UNIT_S = {"": 1.0, "s": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9, "p": 1e-12}
+
+
+def loop_duration_s(
+    pulse_program_text: str, acqus: Mapping[str, object], counter: str = "c"
+) -> float | None:
+    """Duration in seconds of one pass of the loop ``lo to <label> times <counter>``.
+
+    The loop body runs from the line carrying the label to the ``lo to`` line.
+    Delays ``dN`` are taken from acqus ``D[N]`` (s), pulses ``pN`` from acqus
+    ``P[N]`` (us) and literal durations with a unit suffix (``1u``, ``2m``) are
+    added as written. For Bruker's ``cpmg`` (``d6 p2 d6``) one loop is
+    ``2 x D[6] + P[2]``. Returns ``None`` when no such loop is found.
+    """
+    lines = strip_comments(pulse_program_text).splitlines()
+    lo_re = re.compile(
+        r"^\s*lo\s+to\s+(\S+)\s+times\s+" + re.escape(counter) + r"\b", re.I
+    )
+    for end, line in enumerate(lines):
+        m = lo_re.match(line)
+        if not m:
+            continue
+        label = m.group(1)
+        start = None
+        for i in range(end - 1, -1, -1):
+            if re.match(r"^\s*" + re.escape(label) + r"[\s,]", lines[i] + " "):
+                start = i
+                break
+        if start is None:
+            return None
+        body = "\n".join(lines[start:end])
+        # drop the label itself
+        body = re.sub(r"^\s*" + re.escape(label) + r"[\s,]", " ", body, count=1)
+        return _body_duration_s(body, acqus)
+    return None
+
+
+def _body_duration_s(body: str, acqus: Mapping[str, object]) -> float | None:
+    d = list(acqus.get("D", []) or [])
+    p = list(acqus.get("P", []) or [])
+    total = 0.0
+    found = False
+    for line in body.splitlines():
+        # phase and power arguments (ph2, pl1, :f1) carry no duration
+        line = re.sub(r"\b(ph|pl|sp|gp|gron|groff|cpd|do)\w*", " ", line, flags=re.I)
+        line = re.sub(r":f\d", " ", line)
+        for m in _TOKEN.finditer(line.lower()):
+            if m.group(1):
+                idx = int(m.group(2))
+                if m.group(1) == "d":
+                    if idx >= len(d):
+                        return None
+                    total += float(d[idx])
+                else:
+                    if idx >= len(p):
+                        return None
+                    total += float(p[idx]) * 1e-6
+                found = True
+            elif m.group(4):
+                total += float(m.group(3)) * _UNIT_S[m.group(4)]
+                found = True
+    return total if found else None
