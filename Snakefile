@@ -15,6 +15,12 @@ if not config.get("sheets"):
 
 include: "rules/common.smk"
 include: "rules/nmr.smk"
+include: "rules/relaxation.smk"
+include: "rules/exsy.smk"
+include: "rules/ndp.smk"
+include: "rules/echem.smk"
+include: "rules/accounting.smk"
+include: "rules/report.smk"
 
 
 rule all:

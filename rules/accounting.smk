@@ -1,6 +1,6 @@
 # Accounting stage: NDP depth profiles + cycler steps -> Li inventory,
 # Li efficiency per cycle and their figures. Needs rules/ndp.smk (depth
-# profiles) and rules/echem.smk (CYCLER_RUNS, ECHEM, echem_run_sheet).
+# profiles) and rules/echem.smk (CYCLER_RUNS, ECHEM, ECHEM_RUNS).
 
 if CYCLER_RUNS:
     TARGETS.extend(
@@ -18,21 +18,21 @@ rule accounting_run:
         profiles="results/tables/ndp_depth_profiles.parquet",
         trace="results/echem/{run}/trace.parquet",
         cycles="results/echem/{run}/cycles.parquet",
-        lib=lib("accounting.py", "echem", "io/tables.py", "io/runlog.py"),
+        lib=lib("accounting.py", "echem", "ndp", "io/tables.py", "io/runlog.py"),
     output:
         inventory="results/accounting/{run}/li_inventory.parquet",
         efficiency="results/accounting/{run}/efficiency.parquet",
-    params:
-        run="{run}",
-        run_sheet=lambda wc: echem_run_sheet(wc.run),
-        cycler=lambda wc: echem_run_sheet(wc.run)["cycler"],
-        plating_sign=lambda wc: echem_run_sheet(wc.run)["plating_sign"],
-        area_cm2=lambda wc: echem_run_sheet(wc.run)["area_cm2"],
-        options=ECHEM,
     log:
         "logs/accounting/accounting_run/{run}.log",
     conda:
-        "../envs/echem.yaml"
+        "../envs/ndp.yaml"
+    params:
+        run="{run}",
+        run_sheet=lambda wc: ECHEM_RUNS[wc.run],
+        cycler=lambda wc: ECHEM_RUNS[wc.run]["cycler"],
+        plating_sign=lambda wc: ECHEM_RUNS[wc.run]["plating_sign"],
+        area_cm2=lambda wc: ECHEM_RUNS[wc.run]["area_cm2"],
+        options=ECHEM,
     script:
         "../workflow_scripts/accounting_run.py"
 
@@ -49,12 +49,12 @@ rule accounting_tables:
     output:
         inventory="results/tables/li_inventory.parquet",
         efficiency="results/tables/efficiency.parquet",
-    params:
-        config=ECHEM,
     log:
         "logs/accounting/accounting_tables/all.log",
     conda:
-        "../envs/echem.yaml"
+        "../envs/ndp.yaml"
+    params:
+        config=ECHEM,
     script:
         "../workflow_scripts/accounting_tables.py"
 
@@ -74,11 +74,11 @@ rule plot_efficiency:
         ),
         efficiency_png="results/figures/accounting/efficiency.png",
         efficiency_pdf="results/figures/accounting/efficiency.pdf",
-    params:
-        runs=CYCLER_RUNS,
     log:
         "logs/accounting/plot_efficiency/all.log",
     conda:
         "../envs/report.yaml"
+    params:
+        runs=CYCLER_RUNS,
     script:
         "../workflow_scripts/plot_efficiency.py"

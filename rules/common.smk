@@ -104,3 +104,13 @@ def check_regions():
 
 
 check_regions()
+
+
+def report_tables(targets):
+    """Names of the contract tables among the targets (for the report)."""
+    names = []
+    for target in targets:
+        path = Path(target)
+        if path.parent.as_posix() == "results/tables" and path.suffix == ".parquet":
+            names.append(path.stem)
+    return names

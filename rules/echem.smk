@@ -18,31 +18,33 @@ CYCLER_RUNS = (
 )
 
 
-def echem_run_sheet(run):
-    """The sheet values of a run the echem and accounting rules use."""
-    return {
+# The sheet values of each run the echem and accounting rules use.
+ECHEM_RUNS = {
+    run: {
         "cycler": str(NDP.loc[run, "cycler"]),
         "cycler_timezone": str(sheet_value(NDP, run, "cycler_timezone", "")),
         "plating_sign": str(sheet_value(NDP, run, "plating_sign", "negative")),
         "area_cm2": float(NDP.loc[run, "area_cm2"]),
     }
+    for run in CYCLER_RUNS
+}
 
-
-def check_cycler_timezones():
-    """Stop before any job when a run has a cycler file but no valid time zone."""
-    for run in CYCLER_RUNS:
-        try:
-            check_timezone(
-                NDP.loc[run, "cycler"], sheet_value(NDP, run, "cycler_timezone")
-            )
-        except LiprobeError as exc:
-            raise WorkflowError(f"ndp sheet, run '{run}': {exc}") from None
-
-
-check_cycler_timezones()
+# Stop before any job when a run has a cycler file but no valid time zone.
+for _run in CYCLER_RUNS:
+    try:
+        check_timezone(
+            NDP.loc[_run, "cycler"], sheet_value(NDP, _run, "cycler_timezone")
+        )
+    except LiprobeError as exc:
+        raise WorkflowError(f"ndp sheet, run '{_run}': {exc}") from None
 
 if CYCLER_RUNS:
-    TARGETS.extend(["results/tables/cycles.parquet"])
+    TARGETS.extend(
+        [
+            "results/tables/cycles.parquet",
+            "results/tables/coulombic_efficiency.parquet",
+        ]
+    )
 
 
 rule echem_segment:
@@ -52,19 +54,20 @@ rule echem_segment:
     output:
         trace="results/echem/{run}/trace.parquet",
         cycles="results/echem/{run}/cycles.parquet",
-    params:
-        run="{run}",
-        run_sheet=lambda wc: echem_run_sheet(wc.run),
-        timezone=lambda wc: echem_run_sheet(wc.run)["cycler_timezone"],
-        plating_sign=lambda wc: echem_run_sheet(wc.run)["plating_sign"],
-        area_cm2=lambda wc: echem_run_sheet(wc.run)["area_cm2"],
-        options=ECHEM,
+        coulombic="results/echem/{run}/coulombic_efficiency.parquet",
     log:
         "logs/echem/echem_segment/{run}.log",
     benchmark:
         "benchmarks/runs/echem_segment/{run}.tsv"
     conda:
         "../envs/echem.yaml"
+    params:
+        run="{run}",
+        run_sheet=lambda wc: ECHEM_RUNS[wc.run],
+        timezone=lambda wc: ECHEM_RUNS[wc.run]["cycler_timezone"],
+        plating_sign=lambda wc: ECHEM_RUNS[wc.run]["plating_sign"],
+        area_cm2=lambda wc: ECHEM_RUNS[wc.run]["area_cm2"],
+        options=ECHEM,
     script:
         "../workflow_scripts/echem_segment.py"
 
@@ -72,14 +75,18 @@ rule echem_segment:
 rule echem_tables:
     input:
         cycles=expand("results/echem/{run}/cycles.parquet", run=CYCLER_RUNS),
+        coulombic=expand(
+            "results/echem/{run}/coulombic_efficiency.parquet", run=CYCLER_RUNS
+        ),
         lib=lib("io/tables.py", "io/runlog.py"),
     output:
         cycles="results/tables/cycles.parquet",
-    params:
-        config=ECHEM,
+        coulombic="results/tables/coulombic_efficiency.parquet",
     log:
         "logs/echem/echem_tables/all.log",
     conda:
         "../envs/echem.yaml"
+    params:
+        config=ECHEM,
     script:
         "../workflow_scripts/echem_tables.py"

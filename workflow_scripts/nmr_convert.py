@@ -13,6 +13,13 @@ from liprobe.nmr import (
 from liprobe.tidy import spectra_frame
 
 p = snakemake.params
+
+
+def _number(value):
+    """Sheet numbers as floats; absent values as NaN (a float column, not None)."""
+    return float("nan") if value is None else float(value)
+
+
 with rule_log(snakemake.log[0]) as log:
     overrides = dict(
         p.overrides, plausible_temperature_K=p.options.get("plausible_temperature_K")
@@ -37,8 +44,8 @@ with rule_log(snakemake.log[0]) as log:
         series=p.series or "",
         path=p.path,
         procno=p.procno,
-        particle_radius_um=p.particle_radius_um,
-        spinlock_kHz=p.overrides.get("spinlock_kHz"),
+        particle_radius_um=_number(p.particle_radius_um),
+        spinlock_kHz=_number(p.overrides.get("spinlock_kHz")),
         region_source=region_source,
         topspin_parity_r=topspin_parity(spectra, fid, p.procno),
     )
