@@ -8,6 +8,7 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow_scripts"))
 
 from liprobe.errors import LiprobeError  # noqa: E402
+from liprobe.io.bruker_kind import peek_kind  # noqa: E402
 from liprobe.io.sheets import load_sheets  # noqa: E402
 
 validate(config, "../config/schemas/config.schema.yaml", set_default=True)
@@ -23,6 +24,18 @@ except LiprobeError as exc:
 NMR = SHEETS["nmr"]
 REGIONS = SHEETS["regions"]
 NDP = SHEETS["ndp"]
+
+# The kind of every NMR experiment: the sheet's, or detected from its parameter
+# files (pulse program, lists, TD1) without reading the binary data.
+NMR_KIND = {
+    experiment: (
+        str(NMR.loc[experiment, "kind"])
+        if str(NMR.loc[experiment, "kind"]) != "auto"
+        else peek_kind(NMR.loc[experiment, "path"])
+    )
+    for experiment in NMR.index
+}
+NMR_1D = [e for e in NMR.index if NMR_KIND[e] != "exsy"]
 
 # Final outputs; each stage file appends its own.
 TARGETS = []

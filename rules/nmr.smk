@@ -7,14 +7,16 @@ if len(NMR) > 0:
             "results/tables/nmr_experiments.parquet",
             "results/tables/nmr_integrals.parquet",
         ]
-        + expand("results/figures/nmr/{experiment}_spectra.png", experiment=NMR.index)
+        + expand("results/figures/nmr/{experiment}_spectra.png", experiment=NMR_1D)
     )
 
 
 rule nmr_convert:
     input:
         raw=lambda wc: raw_files(NMR.loc[wc.experiment, "path"]),
-        lib=lib("io/bruker.py", "nmr", "io/tables.py"),
+        lib=lib(
+            "io/bruker.py", "nmr", "exsy/process.py", "exsy/parity.py", "io/tables.py"
+        ),
     output:
         experiment="results/nmr/{experiment}/experiment.parquet",
         integrals="results/nmr/{experiment}/integrals.parquet",

@@ -37,12 +37,12 @@ rule report_config:
             category="Provenance",
             labels={"item": "configuration"},
         ),
-    params:
-        config=config,
     log:
         "logs/report/report_config.log",
     conda:
         "../envs/report.yaml"
+    params:
+        config=config,
     script:
         "../workflow_scripts/report_config.py"
 
@@ -57,11 +57,11 @@ rule report_table:
             category="Tables",
             labels={"table": "{table}"},
         ),
-    params:
-        max_rows=500,
     log:
         "logs/report/report_table/{table}.log",
     conda:
         "../envs/report.yaml"
+    params:
+        max_rows=500,
     script:
         "../workflow_scripts/report_table.py"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_snakemake
 
 from liprobe.errors import InputError
 from liprobe.io.sheets import load_schema, read_sheet
+
+from conftest import REPO, run_snakemake
 
 SCHEMAS = REPO / "config" / "schemas"
 

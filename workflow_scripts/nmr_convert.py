@@ -1,6 +1,13 @@
-"""Rule nmr_convert: one Bruker folder -> experiment record, integrals, spectra."""
+"""Rule nmr_convert: one Bruker folder -> experiment record, integrals, spectra.
+
+A true 2D (EXSY) experiment gets its record here (with the parity of our 2D
+spectrum against TopSpin's 2rr); its volumes come from the EXSY stage.
+"""
 
 import pandas as pd
+
+from liprobe.exsy.parity import exsy_topspin_parity
+from liprobe.exsy.process import process_2d
 from liprobe.io.bruker import read_experiment, read_intrng
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
@@ -26,18 +33,38 @@ with rule_log(snakemake.log[0]) as log:
     )
     fid = read_experiment(p.path, procno=p.procno, overrides=overrides)
     log.info("read %s: kind %s, %d rows", p.path, fid.kind, fid.data.shape[0])
-    spectra = process(fid, dict(p.options))
     if p.regions:
         regions = pd.DataFrame(list(p.regions))
         region_source = "sheet"
     else:
         regions = read_intrng(p.path, p.procno)
         region_source = "topspin_intrng"
-    integrals = integrate_regions(
-        spectra, fid, regions, noise_ppm=p.options.get("noise_ppm")
-    )
-    integrals.insert(0, "experiment", p.experiment)
-    record = experiment_record(fid, spectra)
+    if fid.kind == "exsy":
+        spectrum2d = process_2d(
+            fid.data,
+            fid.acqus,
+            fid.acqu2s,
+            fid.procs,
+            fid.proc2s,
+            fnmode=fid.fnmode,
+            source=str(fid.path),
+        )
+        parity = exsy_topspin_parity(spectrum2d, fid, p.procno)["pearson_r"]
+        record = experiment_record(fid, None)
+        integrals = pd.DataFrame(
+            columns=["experiment", "increment", "list_time_s", "region", "integral"]
+        )
+        frame = pd.DataFrame(columns=["experiment", "increment", "ppm", "intensity"])
+    else:
+        spectra = process(fid, dict(p.options))
+        integrals = integrate_regions(
+            spectra, fid, regions, noise_ppm=p.options.get("noise_ppm")
+        )
+        integrals.insert(0, "experiment", p.experiment)
+        record = experiment_record(fid, spectra)
+        parity = topspin_parity(spectra, fid, p.procno)
+        frame = spectra_frame(spectra, fid)
+        frame.insert(0, "experiment", p.experiment)
     record.update(
         experiment=p.experiment,
         sample=p.sample,
@@ -47,7 +74,7 @@ with rule_log(snakemake.log[0]) as log:
         particle_radius_um=_number(p.particle_radius_um),
         spinlock_kHz=_number(p.overrides.get("spinlock_kHz")),
         region_source=region_source,
-        topspin_parity_r=topspin_parity(spectra, fid, p.procno),
+        topspin_parity_r=parity,
     )
     front = ["experiment", "sample", "series", "path"]
     exp = pd.DataFrame([record])
@@ -55,9 +82,9 @@ with rule_log(snakemake.log[0]) as log:
     raw = [str(f) for f in fid.raw_files]
     write_table(exp, snakemake.output.experiment, inputs=raw, config=p.options)
     write_table(integrals, snakemake.output.integrals, inputs=raw, config=p.options)
-    frame = spectra_frame(spectra, fid)
-    frame.insert(0, "experiment", p.experiment)
     write_table(frame, snakemake.output.spectra, inputs=raw, config=p.options)
+    if regions is None:
+        regions = pd.DataFrame(columns=["region", "ppm_min", "ppm_max"])
     regions = regions[["region", "ppm_min", "ppm_max"]].copy()
     regions.insert(0, "experiment", p.experiment)
     write_table(regions, snakemake.output.regions, inputs=raw, config=p.options)

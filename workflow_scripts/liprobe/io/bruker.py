@@ -95,6 +95,10 @@ _SUFFIX_S = {"s": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 _LIST_TOKEN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([A-Za-z]*)$")
 
 BLOCK_BYTES = 1024
+# Plausible pulse lengths of a vplist (s): below 1 us the values were almost
+# surely typed in seconds without a suffix (the default unit is us); a spin lock
+# longer than 10 s would burn the probe.
+VPLIST_RANGE_S = (1e-6, 10.0)
 
 
 @dataclass
@@ -156,8 +160,13 @@ def read_parameters(path: str | Path) -> dict:
         raise InputError(
             path, "file", "a Bruker JCAMP-DX parameter file", f"unparsable ({exc})"
         ) from exc
-    if not params:
-        raise InputError(path, "file", "JCAMP-DX '##$KEY= value' lines", "none")
+    if not any(not str(key).startswith("_") for key in params):
+        raise InputError(
+            path,
+            "file",
+            "JCAMP-DX '##$KEY= value' lines",
+            f"none in {path.stat().st_size} bytes",
+        )
     return params
 
 
@@ -198,7 +207,10 @@ def parse_variable_list(path: str | Path, list_kind: str, td1: int) -> np.ndarra
     Delays and pulse lengths are returned in seconds.
 
     Raises :class:`InputError` naming the file and line for a token that is not a
-    number with a known suffix, and when the list has fewer than ``td1`` values.
+    number with a known suffix or is negative, when the list has fewer than
+    ``td1`` values, and for a vplist whose first ``td1`` values are implausible as
+    pulse lengths (all below 1 us, i.e. seconds typed without a suffix, or any
+    above 10 s; :data:`VPLIST_RANGE_S`).
     """
     path = Path(path)
     kind = list_kind.lower()
@@ -237,6 +249,14 @@ def parse_variable_list(path: str | Path, list_kind: str, td1: int) -> np.ndarra
                 )
             values.append(number)
             continue
+        if number < 0:
+            raise InputError(
+                path,
+                f"line {lineno}",
+                "a non-negative delay or pulse length",
+                token,
+                row=lineno,
+            )
         if suffix == "":
             scale = _DEFAULT_UNIT_S[kind]
         elif suffix in _SUFFIX_S:
@@ -257,7 +277,25 @@ def parse_variable_list(path: str | Path, list_kind: str, td1: int) -> np.ndarra
             f"at least TD1 = {td1} values",
             f"{len(values)} values",
         )
-    return np.asarray(values[:td1], dtype=float)
+    out = np.asarray(values[:td1], dtype=float)
+    if kind == "vplist" and out.size:
+        lo, hi = VPLIST_RANGE_S
+        if out.max() < lo:
+            raise InputError(
+                path,
+                "vplist values",
+                "pulse lengths of at least 1 us (a vplist value without a suffix "
+                "is in microseconds; write '10m' or '0.01s' for 10 ms)",
+                f"longest {out.max():.3g} s",
+            )
+        if out.max() > hi:
+            raise InputError(
+                path,
+                "vplist values",
+                f"pulse lengths of at most {hi:g} s",
+                f"{out.max():.6g} s",
+            )
+    return out
 
 
 # --------------------------------------------------------------------- binary
@@ -323,6 +361,62 @@ def _read_rows(
     if not isfloat and nc != 0:
         words = words * 2.0**nc
     return words
+
+
+def _byte_order_score(raw: bytes, big: bool, isfloat: bool) -> float:
+    """How implausible the words of ``raw`` are when decoded in one byte order.
+
+    int32 FIDs are right-aligned: the most significant byte is mostly sign
+    extension (0x00 or 0xFF) and the least significant byte carries noise. Read
+    in the wrong order the roles swap. The score is the fraction of non-zero
+    words whose least significant byte is 0x00 or 0xFF while their most
+    significant byte is not. float64 words read in the wrong order decode to
+    absurd magnitudes: the score is the fraction of non-zero words that are not
+    finite or outside 1e-30..1e30 in absolute value.
+    """
+    if isfloat:
+        n = len(raw) // 8
+        w = np.frombuffer(raw[: n * 8], (">" if big else "<") + "f8")
+        w = w[w != 0]
+        if w.size == 0:
+            return 0.0
+        with np.errstate(invalid="ignore", over="ignore"):
+            a = np.abs(w)
+            bad = ~np.isfinite(a) | (a > 1e30) | (a < 1e-30)
+        return float(bad.mean())
+    n = len(raw) // 4
+    w = np.frombuffer(raw[: n * 4], (">" if big else "<") + "i4")
+    w = w[w != 0]
+    if w.size == 0:
+        return 0.0
+    low = (w & 0xFF).astype(np.int64)
+    high = ((w >> 24) & 0xFF).astype(np.int64)
+    sign_low = (low == 0) | (low == 0xFF)
+    sign_high = (high == 0) | (high == 0xFF)
+    return float((sign_low & ~sign_high).mean())
+
+
+def check_byte_order(binary: Path, acqus_file: Path, big: bool, isfloat: bool):
+    """Raise an :class:`InputError` when ``BYTORDA`` contradicts the data.
+
+    Decodes the first 256 kB of ``binary`` in both byte orders
+    (:func:`_byte_order_score`); the declared order is rejected only when it is
+    clearly implausible (score above 0.25) and the other one clearly plausible
+    (score below 0.05), so unusual but correct data pass.
+    """
+    with binary.open("rb") as handle:
+        raw = handle.read(1 << 18)
+    declared = _byte_order_score(raw, big, isfloat)
+    other = _byte_order_score(raw, not big, isfloat)
+    if declared > 0.25 and other < 0.05:
+        names = {True: "1 (big endian)", False: "0 (little endian)"}
+        raise InputError(
+            acqus_file,
+            "BYTORDA",
+            f"the byte order of {binary.name}: its data decode as "
+            f"BYTORDA = {names[not big]}",
+            names[big],
+        )
 
 
 # ------------------------------------------------------------------ plausibility
@@ -406,6 +500,10 @@ def read_experiment(
     if td <= 0:
         raise InputError(acqus_file, "TD", "a positive number of points", td)
     bytorda = _number(acqus, "BYTORDA", acqus_file, integer=True, default=0)
+    if bytorda not in (0, 1):
+        raise InputError(
+            acqus_file, "BYTORDA", "0 (little endian) or 1 (big endian)", bytorda
+        )
     dtypa = _number(acqus, "DTYPA", acqus_file, integer=True, default=0)
     if dtypa not in (0, 2):
         raise InputError(acqus_file, "DTYPA", "0 (int32) or 2 (float64)", dtypa)
@@ -434,6 +532,7 @@ def read_experiment(
 
     aq_mod = _number(acqus, "AQ_mod", acqus_file, integer=True, default=3)
     words = _read_rows(binary, td, td1, bool(bytorda == 1), dtypa == 2, nc)
+    check_byte_order(binary, acqus_file, bool(bytorda == 1), dtypa == 2)
     if aq_mod in (0, 2):
         data = words.astype(complex)
         flags.append(f"real_acquisition_AQ_mod_{aq_mod}")

@@ -63,7 +63,7 @@ def unit_of(column: str) -> str:
     """Unit of a column from its name suffix ('' for dimensionless)."""
     name = column[:-4] if column.endswith("_err") else column
     best = ""
-    for suffix, unit in UNIT_SUFFIXES.items():
+    for suffix in UNIT_SUFFIXES:
         if name.endswith(suffix) and len(suffix) > len(best):
             best = suffix
     return UNIT_SUFFIXES.get(best, "")

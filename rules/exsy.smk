@@ -1,0 +1,155 @@
+# EXSY stage: 2D exchange series -> peak volumes -> exchange fits -> Arrhenius, i0.
+import re
+
+from liprobe.exsy.plan import exsy_plan
+
+EXSY_DEFAULTS = {
+    "phase_mode": "procs",
+    "mixing_delay_index": 8,
+    "baseline": True,
+    "noise_margin_fraction": 0.5,
+    "models": ["two_site", "diffusion_sphere"],
+    "detailed_balance": True,
+    "equal_R1": False,
+    "overlap_correction": True,
+    "default_particle_radius_um": None,
+    "li_density_per_cm3": 2.2e22,
+    "interface_area_fraction": 1.0,
+    "reference_temperature_K": 298.15,
+}
+EXSY_OPTIONS = {**EXSY_DEFAULTS, **config.get("exsy", {})}
+
+# kind 'auto' rows: the reader detects the kind from the pulse program
+EXSY = exsy_plan(
+    NMR,
+    REGIONS,
+    detect_kind=peek_kind,
+    overrides_of=nmr_overrides,
+)
+EXSY_SERIES = list(EXSY["series"])
+
+if EXSY_SERIES:
+    TARGETS.extend(
+        [
+            "results/tables/exsy_volumes.parquet",
+            "results/tables/exsy_fits.parquet",
+            "results/tables/exsy_arrhenius.parquet",
+        ]
+        + expand(
+            "results/figures/exsy/{sample}_{fig}.{ext}",
+            sample=EXSY["samples"],
+            fig=["buildup", "arrhenius"],
+            ext=["png", "pdf"],
+        )
+        + expand(
+            "results/figures/exsy/{series}_contour.{ext}",
+            series=EXSY_SERIES,
+            ext=["png", "pdf"],
+        )
+    )
+
+
+wildcard_constraints:
+    exsy_series="|".join(re.escape(s) for s in EXSY_SERIES) or "NO_EXSY_SERIES",
+    exsy_sample="|".join(re.escape(s) for s in EXSY["samples"]) or "NO_EXSY_SAMPLE",
+
+
+rule exsy_volumes:
+    input:
+        raw=lambda wc: [
+            f for path in EXSY["paths"][wc.exsy_series] for f in raw_files(path)
+        ],
+        lib=lib("exsy", "io/bruker.py", "io/tables.py", "nmr/kinds.py"),
+    output:
+        volumes="results/exsy/{exsy_series}/volumes.parquet",
+        spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.npz",
+    log:
+        "logs/exsy/exsy_volumes/{exsy_series}.log",
+    benchmark:
+        "benchmarks/runs/exsy_volumes/{exsy_series}.tsv"
+    conda:
+        "../envs/nmr.yaml"
+    params:
+        series="{exsy_series}",
+        sample=lambda wc: EXSY["sample_of"][wc.exsy_series],
+        experiments=lambda wc: EXSY["experiments"][wc.exsy_series],
+        regions=lambda wc: EXSY["regions"][wc.exsy_series],
+        regions_sheet=config.get("sheets", {}).get("regions") or "regions sheet",
+        options=EXSY_OPTIONS,
+    script:
+        "../workflow_scripts/exsy_volumes.py"
+
+
+rule exsy_fits:
+    input:
+        volumes=expand(
+            "results/exsy/{exsy_series}/volumes.parquet", exsy_series=EXSY_SERIES
+        ),
+        lib=lib("exsy", "io/tables.py"),
+    output:
+        volumes="results/tables/exsy_volumes.parquet",
+        fits="results/tables/exsy_fits.parquet",
+    log:
+        "logs/exsy/exsy_fits/all.log",
+    benchmark:
+        "benchmarks/runs/exsy_fits/all.tsv"
+    conda:
+        "../envs/nmr.yaml"
+    params:
+        options=EXSY_OPTIONS,
+    script:
+        "../workflow_scripts/exsy_fits.py"
+
+
+rule exsy_arrhenius:
+    input:
+        fits="results/tables/exsy_fits.parquet",
+        lib=lib("exsy", "io/tables.py"),
+    output:
+        arrhenius="results/tables/exsy_arrhenius.parquet",
+    log:
+        "logs/exsy/exsy_arrhenius/all.log",
+    conda:
+        "../envs/nmr.yaml"
+    params:
+        options=EXSY_OPTIONS,
+    script:
+        "../workflow_scripts/exsy_arrhenius.py"
+
+
+rule plot_exsy_contour:
+    input:
+        spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.npz",
+        lib=lib("plots"),
+    output:
+        png="results/figures/exsy/{exsy_series}_contour.png",
+        pdf="results/figures/exsy/{exsy_series}_contour.pdf",
+    log:
+        "logs/exsy/plot_exsy_contour/{exsy_series}.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        series="{exsy_series}",
+    script:
+        "../workflow_scripts/plot_exsy_contour.py"
+
+
+rule plot_exsy:
+    input:
+        volumes="results/tables/exsy_volumes.parquet",
+        fits="results/tables/exsy_fits.parquet",
+        arrhenius="results/tables/exsy_arrhenius.parquet",
+        lib=lib("plots", "exsy/models.py"),
+    output:
+        buildup_png="results/figures/exsy/{exsy_sample}_buildup.png",
+        buildup_pdf="results/figures/exsy/{exsy_sample}_buildup.pdf",
+        arrhenius_png="results/figures/exsy/{exsy_sample}_arrhenius.png",
+        arrhenius_pdf="results/figures/exsy/{exsy_sample}_arrhenius.pdf",
+    log:
+        "logs/exsy/plot_exsy/{exsy_sample}.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        sample="{exsy_sample}",
+    script:
+        "../workflow_scripts/plot_exsy.py"

@@ -1,0 +1,140 @@
+# NDP stage: list-mode events -> per-slice spectra -> Li depth profiles,
+# event accounting, per-slice inventory and figures.
+from liprobe.ndp import sheet as ndp_sheet  # noqa: E402
+
+NDP_DEFAULTS = {
+    "stacks": {},
+    "calibration": {"method": "edges"},
+    "energy_window_keV": [700.0, 2800.0],
+    "interference_windows_keV": [[380.0, 620.0]],
+    "energy_bin_keV": 8.0,
+    "depth_max_um": 10.0,
+    "depth_step_um": 0.1,
+    "resolution_fwhm_keV": 20.0,
+    "cone_half_angle_deg": 20.0,
+    "n_channels": 16384,
+    "slice_s": 1800.0,
+    "disorder_tolerance_s": 0.001,
+    "dead_time_per_event_s": 0.0,
+    "chunk_events": 1048576,
+    "srim": {},
+    "normalisation": {"method": "configured"},
+    "regularisation": {"order": 1, "criterion": "discrepancy"},
+}
+NDP_CFG = {**NDP_DEFAULTS, **config.get("ndp", {})}
+NDP_RUNS = list(NDP.index) if len(NDP) else []
+NDP_SHEET_NAME = str(config.get("sheets", {}).get("ndp") or "ndp sheet")
+
+if NDP_RUNS:
+    TARGETS.extend(
+        [
+            "results/tables/ndp_depth_profiles.parquet",
+            "results/tables/ndp_event_accounting.parquet",
+            "results/tables/ndp_inventory.parquet",
+        ]
+        + expand("results/figures/ndp/{run}_heatmap.png", run=NDP_RUNS)
+        + expand("results/figures/ndp/{run}_profiles.png", run=NDP_RUNS)
+    )
+
+
+rule ndp_events:
+    input:
+        listmode=lambda wc: ndp_sheet.listmode_files(NDP, wc.run, NDP_SHEET_NAME),
+        background=lambda wc: ndp_sheet.optional(NDP, wc.run, "background"),
+        reference=lambda wc: ndp_sheet.optional(NDP, wc.run, "reference"),
+        cycles=lambda wc: ndp_sheet.optional(
+            NDP, wc.run, "cycler", f"results/echem/{wc.run}/cycles.parquet"
+        ),
+        lib=lib("io/listmode.py", "ndp", "io/tables.py", "io/runlog.py", "echem"),
+    output:
+        slices="results/ndp/{run}/slices.parquet",
+        spectra="results/ndp/{run}/spectra.parquet",
+        background="results/ndp/{run}/background.parquet",
+        reference="results/ndp/{run}/reference.parquet",
+        accounting="results/ndp/{run}/events_accounting.parquet",
+    log:
+        "logs/ndp/ndp_events/{run}.log",
+    benchmark:
+        "benchmarks/runs/ndp_events/{run}.tsv"
+    conda:
+        "../envs/ndp.yaml"
+    params:
+        run="{run}",
+        run_sheet=lambda wc: ndp_sheet.run_sheet(NDP, wc.run),
+        sheet_name=NDP_SHEET_NAME,
+        options=NDP_CFG,
+    script:
+        "../workflow_scripts/ndp_events.py"
+
+
+rule ndp_profiles:
+    input:
+        slices="results/ndp/{run}/slices.parquet",
+        spectra="results/ndp/{run}/spectra.parquet",
+        background="results/ndp/{run}/background.parquet",
+        reference="results/ndp/{run}/reference.parquet",
+        accounting="results/ndp/{run}/events_accounting.parquet",
+        lib=lib("ndp", "io/tables.py", "io/runlog.py"),
+    output:
+        profiles="results/ndp/{run}/profiles.parquet",
+        baseline="results/ndp/{run}/profiles_baseline.parquet",
+        fit_spectra="results/ndp/{run}/fit_spectra.parquet",
+        calibration="results/ndp/{run}/calibration.parquet",
+        accounting="results/ndp/{run}/accounting.parquet",
+    log:
+        "logs/ndp/ndp_profiles/{run}.log",
+    benchmark:
+        "benchmarks/runs/ndp_profiles/{run}.tsv"
+    conda:
+        "../envs/ndp.yaml"
+    params:
+        run="{run}",
+        run_sheet=lambda wc: ndp_sheet.run_sheet(NDP, wc.run),
+        options=NDP_CFG,
+    script:
+        "../workflow_scripts/ndp_profiles.py"
+
+
+rule ndp_tables:
+    input:
+        profiles=expand("results/ndp/{run}/profiles.parquet", run=NDP_RUNS),
+        baseline=expand("results/ndp/{run}/profiles_baseline.parquet", run=NDP_RUNS),
+        calibration=expand("results/ndp/{run}/calibration.parquet", run=NDP_RUNS),
+        accounting=expand("results/ndp/{run}/accounting.parquet", run=NDP_RUNS),
+        lib=lib("ndp/concentration.py", "io/tables.py", "io/runlog.py"),
+    output:
+        profiles="results/tables/ndp_depth_profiles.parquet",
+        baseline="results/tables/ndp_depth_profiles_baseline.parquet",
+        calibration="results/tables/ndp_calibration.parquet",
+        accounting="results/tables/ndp_event_accounting.parquet",
+        inventory="results/tables/ndp_inventory.parquet",
+    log:
+        "logs/ndp/ndp_tables/all.log",
+    conda:
+        "../envs/ndp.yaml"
+    params:
+        options=NDP_CFG,
+    script:
+        "../workflow_scripts/ndp_tables.py"
+
+
+rule plot_ndp:
+    input:
+        profiles="results/tables/ndp_depth_profiles.parquet",
+        cycles=lambda wc: ndp_sheet.optional(
+            NDP, wc.run, "cycler", f"results/echem/{wc.run}/cycles.parquet"
+        ),
+        lib=lib("plots"),
+    output:
+        heatmap_png="results/figures/ndp/{run}_heatmap.png",
+        heatmap_pdf="results/figures/ndp/{run}_heatmap.pdf",
+        profiles_png="results/figures/ndp/{run}_profiles.png",
+        profiles_pdf="results/figures/ndp/{run}_profiles.pdf",
+    log:
+        "logs/ndp/plot_ndp/{run}.log",
+    conda:
+        "../envs/ndp.yaml"
+    params:
+        run="{run}",
+    script:
+        "../workflow_scripts/plot_ndp.py"

@@ -1,0 +1,88 @@
+# Relaxation stage: region integrals -> T1 / T1rho / T2 fits -> BPP / Arrhenius.
+
+from liprobe.relaxation.options import merged_options  # noqa: E402
+
+RELAXATION_KINDS = ["t1_sr", "t1_ir", "t1rho", "t2"]
+
+# The relaxation config block merged over its documented defaults.
+RELAXATION_OPTIONS = merged_options(config.get("relaxation") or {})
+
+# Series of the sheet rows that are (or may turn out to be, kind auto)
+# relaxation runs; the series defaults to the sample.
+RELAXATION_SERIES = list(
+    dict.fromkeys(
+        str(sheet_value(NMR, e, "series", "")).strip() or str(NMR.loc[e, "sample"])
+        for e in NMR.index
+        if str(sheet_value(NMR, e, "kind", "auto")) in RELAXATION_KINDS + ["auto"]
+    )
+)
+
+if len(NMR) > 0 and RELAXATION_SERIES:
+    TARGETS.extend(
+        [
+            "results/tables/relaxation_fits.parquet",
+            "results/tables/relaxation_arrhenius.parquet",
+        ]
+        + expand(
+            "results/figures/relaxation/{series}_{figure}.{ext}",
+            series=RELAXATION_SERIES,
+            figure=["curves", "arrhenius"],
+            ext=["png", "pdf"],
+        )
+    )
+
+
+rule relaxation_fit:
+    input:
+        integrals="results/tables/nmr_integrals.parquet",
+        experiments="results/tables/nmr_experiments.parquet",
+        lib=lib("relaxation", "io/tables.py"),
+    output:
+        fits="results/tables/relaxation_fits.parquet",
+    log:
+        "logs/relaxation/relaxation_fit/all.log",
+    benchmark:
+        "benchmarks/runs/relaxation_fit/all.tsv"
+    conda:
+        "../envs/nmr.yaml"
+    params:
+        options=RELAXATION_OPTIONS,
+    script:
+        "../workflow_scripts/relaxation_fit.py"
+
+
+rule relaxation_temperature:
+    input:
+        fits="results/tables/relaxation_fits.parquet",
+        lib=lib("relaxation", "io/tables.py"),
+    output:
+        arrhenius="results/tables/relaxation_arrhenius.parquet",
+    log:
+        "logs/relaxation/relaxation_temperature/all.log",
+    conda:
+        "../envs/nmr.yaml"
+    params:
+        options=RELAXATION_OPTIONS,
+    script:
+        "../workflow_scripts/relaxation_temperature.py"
+
+
+rule plot_relaxation:
+    input:
+        fits="results/tables/relaxation_fits.parquet",
+        integrals="results/tables/nmr_integrals.parquet",
+        arrhenius="results/tables/relaxation_arrhenius.parquet",
+        lib=lib("plots/relaxation.py", "plots/style.py", "plots/save.py", "relaxation"),
+    output:
+        curves_png="results/figures/relaxation/{series}_curves.png",
+        curves_pdf="results/figures/relaxation/{series}_curves.pdf",
+        arrhenius_png="results/figures/relaxation/{series}_arrhenius.png",
+        arrhenius_pdf="results/figures/relaxation/{series}_arrhenius.pdf",
+    log:
+        "logs/relaxation/plot_relaxation/{series}.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        series="{series}",
+    script:
+        "../workflow_scripts/plot_relaxation.py"

@@ -1,0 +1,68 @@
+"""Which sheet rows become which EXSY series."""
+
+import pandas as pd
+
+from liprobe.exsy.plan import exsy_plan, series_name, series_of_sample
+
+
+def _nmr():
+    return pd.DataFrame(
+        {
+            "experiment": ["a1", "a2", "b1", "r1", "x1"],
+            "sample": ["A", "A", "A", "A", "B"],
+            "path": ["p/a1", "p/a2", "p/b1", "p/r1", "p/x1"],
+            "kind": ["exsy", "exsy", "auto", "t1_sr", None],
+            "series": [None, None, None, None, "custom"],
+            "temperature_K": [300.0, 300.0, 320.0, 300.0, float("nan")],
+            "procno": [1, 1, 2, 1, float("nan")],
+            "particle_radius_um": [1.5, 1.5, 1.5, float("nan"), float("nan")],
+        }
+    ).set_index("experiment")
+
+
+def test_plan_groups_by_sample_and_temperature():
+    regions = pd.DataFrame(
+        {
+            "sample": ["A", "A", "B"],
+            "region": ["s1", "s2", "q"],
+            "ppm_min": [1.0, 0.0, 5.0],
+            "ppm_max": [2.0, 0.5, 6.0],
+        }
+    )
+    detected = []
+
+    def detect(path):
+        detected.append(path)
+        return "exsy" if path in ("p/b1", "p/x1") else "1d"
+
+    plan = exsy_plan(
+        _nmr(), regions, detect_kind=detect, overrides_of=lambda e: {"temperature_K": 1}
+    )
+    assert plan["series"] == {
+        "A_300K": ["a1", "a2"],
+        "A_320K": ["b1"],
+        "custom": ["x1"],
+    }
+    assert detected == ["p/b1", "p/x1"]  # only rows of kind auto are probed
+    assert plan["samples"] == ["A", "B"]
+    assert series_of_sample(plan, "A") == ["A_300K", "A_320K"]
+    exp = plan["experiments"]["A_320K"][0]
+    assert exp["procno"] == 2 and exp["particle_radius_um"] == 1.5
+    assert exp["overrides"] == {"temperature_K": 1, "kind": "exsy"}
+    assert plan["experiments"]["custom"][0]["particle_radius_um"] is None
+    assert plan["regions"]["A_300K"] == [["A", "s1", 1.0, 2.0], ["A", "s2", 0.0, 0.5]]
+    assert plan["paths"]["A_300K"] == ["p/a1", "p/a2"]
+
+
+def test_series_name_without_temperature_is_the_sample():
+    nmr = _nmr()
+    assert series_name(nmr, "x1") == "custom"
+    nmr.loc["x1", "series"] = None
+    assert series_name(nmr, "x1") == "B"
+
+
+def test_plan_without_exsy_rows_is_empty():
+    plan = exsy_plan(
+        _nmr().drop(index=["a1", "a2"]), pd.DataFrame(), detect_kind=lambda p: "1d"
+    )
+    assert plan["series"] == {} and plan["samples"] == []

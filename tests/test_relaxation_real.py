@@ -1,0 +1,179 @@
+"""Relaxation fits on real third-party Bruker data (../shared/data/bruker).
+
+Reference values: TopSpin's own fits in ``pdata/1/ct1t2.txt`` (menthol; model
+``I[0] + P exp(-t/T1)`` on peak heights), the title of the 7Li T1rho folder
+(17.4 ms) and the ranges stated in the data's SOURCES notes.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liprobe.relaxation import fit_curve, fit_relaxation_table
+
+MENTHOL = "bruker/cheminfo_1H_t1ir_menthol/1"
+
+
+def topspin_t1(folder) -> list[float]:
+    """TopSpin's fitted T1 per peak from ct1t2.txt (suffix m = milliseconds)."""
+    text = (folder / "pdata" / "1" / "ct1t2.txt").read_text(encoding="latin-1")
+    found = re.findall(r"^\s*T1\s*=\s*([0-9.]+)(m?)s?\s*$", text, re.M)
+    return [float(v) * (1e-3 if unit else 1.0) for v, unit in found]
+
+
+def reduce_folder(folder, regions=None, options=None):
+    """nmr_experiments / nmr_integrals-like frames of one folder (liprobe.nmr)."""
+    from liprobe.io.bruker import read_experiment, read_intrng
+    from liprobe.nmr import integrate_regions, process
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fid = read_experiment(folder)
+        spectra = process(fid, options)
+    if regions is None:
+        regions = read_intrng(folder, 1)
+    elif isinstance(regions, float):
+        # a window of +-regions ppm around the strongest point of the last row
+        last = spectra.data[int(np.argmax(fid.list_time_s))]
+        centre = float(spectra.ppm[int(np.argmax(np.abs(last)))])
+        regions = pd.DataFrame(
+            {
+                "region": ["peak"],
+                "ppm_min": [centre - regions],
+                "ppm_max": [centre + regions],
+            }
+        )
+    ints = integrate_regions(spectra, fid, regions)
+    ints.insert(0, "experiment", folder.parent.name)
+    exps = pd.DataFrame(
+        [
+            {
+                "experiment": folder.parent.name,
+                "sample": folder.parent.name,
+                "kind": fid.kind,
+                "temperature_K": 298.0,
+                "larmor_MHz": fid.larmor_MHz,
+            }
+        ]
+    )
+    return exps, ints
+
+
+@pytest.fixture(scope="module")
+def menthol(shared_dir):
+    folder = shared_dir / MENTHOL
+    exps, ints = reduce_folder(folder)
+    fits = fit_relaxation_table(ints, exps, {})
+    return fits, topspin_t1(folder)
+
+
+def test_menthol_integrals_within_5_percent_of_topspin(menthol):
+    fits, ref = menthol
+    assert len(ref) == 13
+    f = fits[fits["quantity"] == "integral"].sort_values("region")
+    assert list(f["model"].unique()) == ["ir"]
+    assert len(f) == 13
+    got = f["time_constant_s"].to_numpy()
+    below = np.array(ref) < 10.0
+    assert below.sum() == 12
+    dev = np.abs(got[below] / np.array(ref)[below] - 1)
+    assert (dev < 0.05).all(), dev
+    assert f["fit_ok"].to_numpy()[below].all()
+
+
+def test_menthol_heights_mostly_within_2_percent(menthol):
+    fits, ref = menthol
+    f = fits[fits["quantity"] == "height"].sort_values("region")
+    got = f["time_constant_s"].to_numpy()
+    below = np.array(ref) < 10.0
+    dev = np.abs(got[below] / np.array(ref)[below] - 1)
+    assert (dev < 0.02).sum() >= 10, dev
+
+
+def test_menthol_long_t1_region_flagged_beyond_list(menthol):
+    fits, ref = menthol
+    long_region = f"r{int(np.argmax(ref)) + 1:02d}"
+    assert max(ref) == pytest.approx(11.416)
+    rows = fits[fits["region"] == long_region]
+    assert len(rows) == 2
+    assert rows["flags"].str.contains("time_constant_beyond_list").all()
+    others = fits[fits["region"] != long_region]
+    assert not others["flags"].str.contains("time_constant_beyond_list").any()
+
+
+def test_fit_of_topspin_tabulated_intensities_reproduces_topspin(shared_dir):
+    """Fit parity independent of processing: TopSpin's own heights, its model."""
+    from liprobe.io.bruker import read_ct1t2
+
+    folder = shared_dir / MENTHOL
+    table = read_ct1t2(folder)
+    ref = topspin_t1(folder)
+    for peak, g in table.groupby("peak"):
+        r = fit_curve(g["list_value"], g["intensity"], None, "ir")
+        assert r["time_constant_s"] == pytest.approx(ref[peak - 1], rel=1e-3)
+
+
+def test_7li_t1rho_lns(shared_dir):
+    folder = shared_dir / "bruker/relaxnmr_7Li_T1rho_LNS/79"
+    exps, ints = reduce_folder(folder)
+    assert exps["kind"].iloc[0] == "t1rho"
+    # the spin lock list is in microseconds: 10 us ... 0.4 s
+    assert ints["list_time_s"].max() == pytest.approx(0.4)
+    fits = fit_relaxation_table(
+        ints, exps, {"models": {"t1rho": ["decay", "decay_stretched"]}}
+    )
+    f = fits[fits["quantity"] == "integral"].set_index("model")
+    for model in ("decay", "decay_stretched"):
+        assert f.loc[model, "fit_ok"]
+        assert 0.010 < f.loc[model, "time_constant_s"] < 0.020
+    # the data are clearly non-exponential: AIC prefers the stretched form
+    assert f.loc["decay_stretched", "selected"]
+    assert f.loc["decay_stretched", "beta"] < 0.8
+
+
+def test_7li_cpmg_t2_sei(shared_dir):
+    folder = shared_dir / "bruker/relaxnmr_7Li_cpmgT2_SEI/38"
+    regions = pd.DataFrame(
+        {"region": ["li_metal"], "ppm_min": [250.0], "ppm_max": [280.0]}
+    )
+    exps, ints = reduce_folder(folder, regions)
+    assert exps["kind"].iloc[0] == "t2"
+    fits = fit_relaxation_table(ints, exps, {"models": {"t2": "auto"}})
+    sel = fits[fits["selected"] & (fits["quantity"] == "integral")].iloc[0]
+    # two components (a fast and a slow one) describe the echo train best;
+    # its mean time (area under the normalised decay) lies in 0.05-1 ms
+    assert sel["fit_ok"]
+    assert 5e-5 < sel["mean_time_s"] < 1e-3
+    assert sel["time_constant_s"] < sel["mean_time_s"]
+
+
+def test_17o_satrec_lamox_stretched_in_ms(shared_dir):
+    folder = shared_dir / "bruker/relaxnmr_17O_satrec_LAMOX/1"
+    exps, ints = reduce_folder(folder)
+    assert exps["kind"].iloc[0] == "t1_sr"
+    auto = fit_relaxation_table(ints, exps, {"models": {"t1_sr": "auto"}})
+    # an undetermined two-component fit is never the selected one
+    assert auto.loc[auto["selected"], "fit_ok"].all()
+    assert (auto.groupby("quantity")["selected"].sum() == 1).all()
+    fits = fit_relaxation_table(ints, exps, {})
+    for _, row in fits.iterrows():
+        assert row["model"] == "sr_stretched"
+        assert row["fit_ok"], row["flags"]
+        assert 1e-3 < row["time_constant_s"] < 1e-2
+        # early points do not start at zero: imperfect saturation, a < 1
+        assert 0.5 < row["p_a"] < 1.0
+
+
+def test_1h_odnp_t1ir(shared_dir):
+    folder = shared_dir / "bruker/dnplab_1H_odnp_t1ir/304"
+    exps, ints = reduce_folder(folder, 10.0)
+    assert exps["kind"].iloc[0] == "t1_ir"
+    fits = fit_relaxation_table(ints, exps, {"quantities": ["integral"]})
+    row = fits.iloc[0]
+    assert row["fit_ok"], row["flags"]
+    assert 1.5 < row["time_constant_s"] < 3.5

@@ -1,0 +1,36 @@
+"""Rule exsy_arrhenius: Ea of k_AB, k_BA and D per sample, with i0 at the
+reference temperature."""
+
+import json
+
+from liprobe.exsy.arrhenius import arrhenius_table
+from liprobe.io.runlog import rule_log
+from liprobe.io.tables import read_metadata, read_table, write_table
+
+with rule_log(snakemake.log[0]) as log:
+    opts = dict(snakemake.params.options)
+    fits = read_table(snakemake.input.fits)
+    table = arrhenius_table(
+        fits,
+        li_density_per_cm3=float(opts["li_density_per_cm3"]),
+        interface_area_fraction=float(opts["interface_area_fraction"]),
+        reference_temperature_K=float(opts["reference_temperature_K"]),
+    )
+    for _, r in table.iterrows():
+        log.info(
+            "%s %s: Ea = %.4f +- %.4f eV (%s)",
+            r["sample"],
+            r["quantity"],
+            r["Ea_eV"],
+            r["Ea_eV_err"],
+            r["flags"],
+        )
+    hashes = json.loads(
+        read_metadata(snakemake.input.fits).get("liprobe.inputs_sha256", "{}")
+    )
+    write_table(
+        table,
+        snakemake.output.arrhenius,
+        input_hashes=hashes,
+        config=json.loads(json.dumps(opts)),
+    )

@@ -1,0 +1,59 @@
+"""Rule exsy_fits: gather the series volumes, fit the exchange models per series,
+add the exchange current density; write exsy_volumes and exsy_fits."""
+
+import json
+import math
+
+import pandas as pd
+
+from liprobe.exsy.arrhenius import add_exchange_current
+from liprobe.exsy.series import fit_series
+from liprobe.io.runlog import rule_log
+from liprobe.io.tables import concat_tables, read_metadata, read_table, write_table
+
+with rule_log(snakemake.log[0]) as log:
+    opts = dict(snakemake.params.options)
+    config = json.loads(json.dumps(opts))
+    n = concat_tables(
+        list(snakemake.input.volumes), snakemake.output.volumes, config=config
+    )
+    log.info("exsy_volumes: %d rows", n)
+    volumes = read_table(snakemake.output.volumes)
+    rows = []
+    for series, grp in volumes.groupby("series", sort=True):
+        radius = grp["particle_radius_um"].dropna()
+        radius = (
+            float(radius.iloc[0])
+            if len(radius)
+            else opts.get("default_particle_radius_um")
+        )
+        fits = fit_series(
+            grp,
+            models=opts["models"],
+            detailed_balance=bool(opts["detailed_balance"]),
+            equal_R1=bool(opts["equal_R1"]),
+            overlap=bool(opts["overlap_correction"]),
+            particle_radius_um=math.nan if radius is None else float(radius),
+        )
+        for _, r in fits.iterrows():
+            log.info(
+                "%s %s: k_AB %.4g k_BA %.4g D %.4g fit_ok %s flags %s",
+                series,
+                r["model"],
+                r["k_AB_per_s"],
+                r["k_BA_per_s"],
+                r["D_m2_per_s"],
+                r["fit_ok"],
+                r["flags"],
+            )
+        rows.append(fits)
+    fits = pd.concat(rows, ignore_index=True)
+    fits = add_exchange_current(
+        fits,
+        li_density_per_cm3=float(opts["li_density_per_cm3"]),
+        interface_area_fraction=float(opts["interface_area_fraction"]),
+    )
+    hashes = json.loads(
+        read_metadata(snakemake.output.volumes).get("liprobe.inputs_sha256", "{}")
+    )
+    write_table(fits, snakemake.output.fits, input_hashes=hashes, config=config)

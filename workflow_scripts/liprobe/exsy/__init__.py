@@ -1,0 +1,2 @@
+"""Two-dimensional exchange NMR (EXSY): processing, peak volumes, exchange models,
+fits, Arrhenius analysis and the equilibrium exchange current."""

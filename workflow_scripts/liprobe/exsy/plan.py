@@ -1,0 +1,111 @@
+"""Which experiments form which EXSY series: decided from the sheets at parse time.
+
+Pure function of the sheet frames; the caller passes how to detect the kind of
+an ``auto`` row (reading the folder) and the per-row overrides.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pandas as pd
+
+from liprobe.errors import LiprobeError
+
+
+def _cell(frame: pd.DataFrame, key, column: str, default=None):
+    if column not in frame.columns:
+        return default
+    value = frame.loc[key, column]
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return default
+    if isinstance(value, str) and not value.strip():
+        return default
+    return value
+
+
+def series_name(nmr: pd.DataFrame, experiment: str) -> str:
+    """The sheet's ``series``, else ``<sample>_<T>K`` with the sheet temperature,
+    else the sample (one series per sample and temperature, CONTRACT default)."""
+    series = _cell(nmr, experiment, "series")
+    if series is not None:
+        return str(series)
+    sample = str(nmr.loc[experiment, "sample"])
+    temperature = _cell(nmr, experiment, "temperature_K")
+    if temperature is None:
+        return sample
+    return f"{sample}_{float(temperature):g}K"
+
+
+def exsy_plan(
+    nmr: pd.DataFrame,
+    regions: pd.DataFrame,
+    *,
+    detect_kind: Callable[[str], str],
+    overrides_of: Callable[[str], dict] = lambda e: {},
+) -> dict:
+    """The EXSY series of a campaign.
+
+    ``nmr`` is indexed by experiment; rows whose ``kind`` is ``exsy``, or
+    ``auto``/empty and ``detect_kind(path)`` says ``exsy``, are taken (a
+    LiprobeError from ``detect_kind`` leaves the row out). Returns
+    ``series`` (name -> experiments), ``samples``, ``sample_of`` (series ->
+    sample), ``paths`` (series -> folders), ``experiments`` (series -> list of
+    dicts for the rule: experiment, path, procno, overrides, particle_radius_um)
+    and ``regions`` (series -> [sample, region, ppm_min, ppm_max] rows).
+    """
+    series: dict[str, list[str]] = {}
+    for experiment in nmr.index:
+        kind = str(_cell(nmr, experiment, "kind", "auto")).lower()
+        if kind == "auto":
+            try:
+                kind = detect_kind(str(nmr.loc[experiment, "path"]))
+            except LiprobeError:  # unreadable folder: the NMR stage reports it
+                kind = "unknown"
+        if kind == "exsy":
+            series.setdefault(series_name(nmr, experiment), []).append(experiment)
+    sample_of = {s: str(nmr.loc[e[0], "sample"]) for s, e in series.items()}
+    experiments, paths, region_rows = {}, {}, {}
+    for name, members in series.items():
+        rows = []
+        for e in members:
+            radius = _cell(nmr, e, "particle_radius_um")
+            rows.append(
+                {
+                    "experiment": str(e),
+                    "path": str(nmr.loc[e, "path"]),
+                    "procno": int(_cell(nmr, e, "procno", 1)),
+                    "overrides": {**overrides_of(e), "kind": "exsy"},
+                    "particle_radius_um": None if radius is None else float(radius),
+                }
+            )
+        experiments[name] = rows
+        paths[name] = [r["path"] for r in rows]
+        sel = (
+            regions[regions["sample"].astype(str) == sample_of[name]]
+            if not regions.empty
+            else regions
+        )
+        region_rows[name] = [
+            [
+                sample_of[name],
+                str(r["region"]),
+                float(r["ppm_min"]),
+                float(r["ppm_max"]),
+            ]
+            for _, r in sel.iterrows()
+        ]
+    return {
+        "series": series,
+        "samples": sorted(set(sample_of.values())),
+        "sample_of": sample_of,
+        "paths": paths,
+        "experiments": experiments,
+        "regions": region_rows,
+    }
+
+
+def series_of_sample(plan: dict, sample: str) -> list[str]:
+    """The series of one sample, in sheet order."""
+    return [s for s, smp in plan["sample_of"].items() if smp == sample]

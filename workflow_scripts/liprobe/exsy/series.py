@@ -1,0 +1,216 @@
+"""EXSY series: experiments of one sample at one temperature, several mixing times.
+
+Glue between the raw-reader output (:class:`liprobe.io.bruker.FidSeries`-like
+objects), the 2D processing, the box volumes and the exchange fits. Pure
+functions: the caller reads the files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from liprobe.errors import InputError
+from liprobe.exsy.fit import fit_diffusion_sphere, fit_two_site
+from liprobe.exsy.models import PEAKS
+from liprobe.exsy.parity import exsy_topspin_parity
+from liprobe.exsy.process import (
+    Spectrum2D,
+    baseline_correct,
+    delay_from_acqus,
+    process_2d,
+)
+from liprobe.exsy.volumes import free_masks, peak_volumes
+
+MODELS = ("two_site", "diffusion_sphere")
+
+VOLUME_COLUMNS = [
+    "experiment",
+    "sample",
+    "series",
+    "temperature_K",
+    "mixing_time_s",
+    "peak",
+    "volume",
+    "volume_err",
+    "volume_raw",
+    "ns",
+    "rg",
+    "region_F1",
+    "region_F2",
+    "fnmode",
+    "topspin_parity_r",
+    "flags",
+]
+
+
+def mixing_time(fid, delay_index: int = 8) -> float:
+    """The mixing time (s): ``D[delay_index]`` of acqus (D[8] by default)."""
+    if delay_index == 8 and np.isfinite(getattr(fid, "mixing_time_s", math.nan)):
+        return float(fid.mixing_time_s)
+    return delay_from_acqus(fid.acqus, delay_index, source=f"{fid.path}/acqus")
+
+
+def process_experiment(fid, *, phase_mode: str = "procs") -> Spectrum2D:
+    """Process one EXSY experiment read by :func:`liprobe.io.bruker.read_experiment`."""
+    if fid.acqu2s is None or fid.data.shape[0] < 2:
+        raise InputError(
+            fid.path, "ser/acqu2s", "a 2D acquisition (ser with acqu2s)", "1D data"
+        )
+    return process_2d(
+        fid.data,
+        fid.acqus,
+        fid.acqu2s,
+        fid.procs,
+        fid.proc2s,
+        fnmode=fid.fnmode or None,
+        phase_mode=phase_mode,
+        source=f"{fid.path}/ser",
+    )
+
+
+def experiment_volumes(
+    fid,
+    sites: Mapping[str, list[tuple[float, float]]],
+    *,
+    experiment: str,
+    sample: str,
+    series: str,
+    phase_mode: str = "procs",
+    delay_index: int = 8,
+    baseline: bool = True,
+    margin_fraction: float = 0.5,
+    parity: bool = True,
+) -> tuple[pd.DataFrame, Spectrum2D]:
+    """Four peak volumes (normalised by NS x RG) of one experiment, and its spectrum
+    (baseline corrected when ``baseline``).
+
+    ``sites`` maps the two region names (site A first) to their ppm intervals.
+    With ``parity`` the Pearson r against TopSpin's ``2rr`` of the same procno
+    (before baseline correction) is reported (NaN without a comparable 2rr).
+    """
+    names = list(sites)
+    spectrum = process_experiment(fid, phase_mode=phase_mode)
+    parity_r = math.nan
+    if parity:
+        parity_r = exsy_topspin_parity(spectrum, fid, getattr(fid, "procno", 1))[
+            "pearson_r"
+        ]
+    vols, errs, vflags = peak_volumes(
+        spectrum,
+        sites[names[0]],
+        sites[names[1]],
+        baseline=baseline,
+        margin_fraction=margin_fraction,
+    )
+    if baseline:
+        free1, free2 = free_masks(spectrum, list(sites.values()), margin_fraction)
+        spectrum = baseline_correct(spectrum, free1, free2)
+    norm = float(fid.ns) * float(fid.rg)
+    flags = list(fid.flags) + list(spectrum.flags) + vflags
+    if not (np.isfinite(norm) and norm > 0):
+        raise InputError(
+            f"{fid.path}/acqus", "NS x RG", "positive scans and receiver gain", norm
+        )
+    tm = mixing_time(fid, delay_index)
+    site_of = {"A": names[0], "B": names[1]}
+    rows = [
+        {
+            "experiment": experiment,
+            "sample": sample,
+            "series": series,
+            "temperature_K": float(fid.temperature_K),
+            "mixing_time_s": tm,
+            "peak": peak,
+            "volume": vols[peak] / norm,
+            "volume_err": errs[peak] / norm,
+            "volume_raw": vols[peak],
+            "ns": int(fid.ns),
+            "rg": float(fid.rg),
+            "region_F1": site_of[peak[0]],
+            "region_F2": site_of[peak[1]],
+            "fnmode": int(spectrum.fnmode),
+            "topspin_parity_r": parity_r,
+            "flags": ";".join(dict.fromkeys(flags)),
+        }
+        for peak in PEAKS
+    ]
+    return pd.DataFrame(rows, columns=VOLUME_COLUMNS), spectrum
+
+
+def _arrays(volumes: pd.DataFrame):
+    wide = volumes.pivot_table(
+        index=["experiment", "mixing_time_s"], columns="peak", values="volume"
+    )
+    wide_err = volumes.pivot_table(
+        index=["experiment", "mixing_time_s"], columns="peak", values="volume_err"
+    )
+    missing = [p for p in PEAKS if p not in wide.columns]
+    if missing:
+        raise InputError("exsy volumes", "peak", "AA, AB, BA and BB", missing)
+    tm = wide.index.get_level_values("mixing_time_s").to_numpy(dtype=float)
+    vol = {p: wide[p].to_numpy(dtype=float) for p in PEAKS}
+    err = {p: wide_err[p].to_numpy(dtype=float) for p in PEAKS}
+    return tm, vol, err
+
+
+def fit_series(
+    volumes: pd.DataFrame,
+    *,
+    models: Iterable[str] = MODELS,
+    detailed_balance: bool = True,
+    equal_R1: bool = False,
+    overlap: bool = True,
+    particle_radius_um: float | None = None,
+) -> pd.DataFrame:
+    """Exchange fits of one series (rows of one series of ``exsy_volumes``).
+
+    One row per model with the series, sample and mean temperature in front.
+    A series whose temperatures differ by more than 1 K gets a flag.
+    """
+    series = str(volumes["series"].iloc[0])
+    sample = str(volumes["sample"].iloc[0])
+    temps = volumes["temperature_K"].astype(float)
+    temperature = float(temps.mean()) if temps.notna().any() else math.nan
+    extra = []
+    if temps.notna().any() and (temps.max() - temps.min()) > 1.0:
+        extra.append("temperatures_differ_within_series")
+    if temps.isna().any():
+        extra.append("temperature_unknown")
+    tm, vol, err = _arrays(volumes)
+    rows = []
+    for model in models:
+        if model == "two_site":
+            row = fit_two_site(
+                tm,
+                vol,
+                err,
+                detailed_balance=detailed_balance,
+                equal_R1=equal_R1,
+                overlap=overlap,
+            )
+        elif model == "diffusion_sphere":
+            radius = math.nan if particle_radius_um is None else particle_radius_um
+            row = fit_diffusion_sphere(
+                tm, vol, err, radius_um=float(radius), overlap=overlap
+            )
+        else:
+            raise InputError(
+                "config", "exsy.models", "two_site and/or diffusion_sphere", model
+            )
+        row["flags"] = ";".join(f for f in [row["flags"], *extra] if f)
+        if particle_radius_um is not None and np.isfinite(particle_radius_um):
+            row["particle_radius_um"] = float(particle_radius_um)
+        rows.append(
+            {
+                "series": series,
+                "sample": sample,
+                "temperature_K": temperature,
+                "n_mixing_times": int(np.unique(tm).size),
+                **row,
+            }
+        )
+    return pd.DataFrame(rows)

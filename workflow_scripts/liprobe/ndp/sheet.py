@@ -1,0 +1,67 @@
+"""Helpers that turn ndp sheet rows into plain rule inputs and params."""
+
+from __future__ import annotations
+
+import glob
+import math
+
+import pandas as pd
+
+from liprobe.errors import InputError
+
+RUN_COLUMNS = (
+    "cell",
+    "stack",
+    "area_cm2",
+    "format",
+    "listmode_start_utc",
+    "cycler",
+    "cycler_timezone",
+    "plating_sign",
+    "li6_fraction",
+    "slice_s",
+    "background",
+    "reference",
+)
+
+
+def cell_value(sheet: pd.DataFrame, run: str, column: str):
+    """One cell of the ndp sheet as a plain value, None when absent or empty."""
+    if column not in sheet.columns:
+        return None
+    value = sheet.loc[run, column]
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return value
+
+
+def run_sheet(sheet: pd.DataFrame, run: str) -> dict:
+    """The sheet values of one NDP run (plain str / int / float / None)."""
+    out = {}
+    for column in RUN_COLUMNS:
+        value = cell_value(sheet, run, column)
+        if value is not None and not isinstance(value, int | float):
+            value = str(value)
+        out[column] = value
+    return out
+
+
+def listmode_files(sheet: pd.DataFrame, run: str, sheet_name: str = "ndp sheet"):
+    """The run's list-mode files; a glob pattern expands to its sorted matches."""
+    pattern = str(sheet.loc[run, "listmode"])
+    found = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+    if not found:
+        raise InputError(sheet_name, f"listmode (run {run})", "matching files", pattern)
+    return found
+
+
+def optional(sheet: pd.DataFrame, run: str, column: str, path: str | None = None):
+    """``[path]`` (default: the cell's own value) when the run names ``column``."""
+    value = cell_value(sheet, run, column)
+    if value is None:
+        return []
+    return [str(value) if path is None else path]

@@ -1,0 +1,659 @@
+"""Fitting relaxation curves: lmfit reference path and a vectorised fast path.
+
+Both paths minimise the weighted sum of squares ``sum(((y - f(t)) / sigma)^2)``
+with ``sigma`` the integral uncertainty (unweighted when it is missing), start
+from the same variable-projection guess (a grid over the time constant with the
+linear amplitudes solved exactly) and report 1-sigma errors from the
+covariance matrix ``(J^T W J)^-1``, multiplied by the reduced chi-square when
+``scale_covar`` is True (the column ``err_method`` says which). Optional
+bootstrap errors resample residuals (``n_bootstrap`` refits).
+"""
+
+from __future__ import annotations
+
+import math
+
+import lmfit
+import numpy as np
+
+from liprobe.relaxation.models import MODELS, ModelSpec, mean_time
+
+#: relative distance to a bound under which a parameter counts as "at the bound"
+BOUND_TOL = 1e-4
+
+
+def _scales(t: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    pos = t[t > 0]
+    tmin = float(pos.min()) if pos.size else 1e-6
+    return {
+        "tmin": tmin,
+        "tmax": float(max(t.max(), tmin)),
+        "ymax": float(np.max(np.abs(y))) or 1.0,
+    }
+
+
+def _resolve(bound, scales: dict[str, float]) -> float:
+    if isinstance(bound, tuple):
+        return scales[bound[0]] * bound[1]
+    return float(bound)
+
+
+def resolved_bounds(spec: ModelSpec, t: np.ndarray, y: np.ndarray) -> dict:
+    """Numeric (min, max) bounds of each free parameter for this data set."""
+    sc = _scales(t, y)
+    out = {}
+    for p in spec.free:
+        lo, hi = spec.bounds.get(p, (-np.inf, np.inf))
+        out[p] = (_resolve(lo, sc), _resolve(hi, sc))
+    return out
+
+
+def _basis(spec: ModelSpec, t: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """Mono-exponential basis ``exp(-t/tau)``, shape (len(tau), len(t))."""
+    return np.exp(-np.clip(t, 0, None)[None, :] / tau[:, None])
+
+
+def initial_guess(
+    spec: ModelSpec, t: np.ndarray, y: np.ndarray, w: np.ndarray | None = None
+) -> dict[str, float]:
+    """Variable-projection start: grid over tau, amplitudes by linear least squares.
+
+    For each trial time constant (40 log-spaced values from a tenth of the
+    shortest to ten times the longest list time) the model with b = 1 is linear
+    in its amplitudes; the trial with the smallest weighted residual wins.
+    """
+    t = np.asarray(t, float)
+    y = np.asarray(y, float)
+    w = np.ones_like(y) if w is None else np.asarray(w, float)
+    sc = _scales(t, y)
+    taus = np.geomspace(sc["tmin"] / 10, sc["tmax"] * 10, 40)
+    E = _basis(spec, t, taus)
+    with_offset = spec.family != "decay" or "c" not in spec.fixed
+    best = (np.inf, None, None)
+    for k, tau in enumerate(taus):
+        cols = [E[k]]
+        if with_offset:
+            cols.insert(0, np.ones_like(t))
+        A = np.stack(cols, axis=1) * w[:, None]
+        coef, *_ = np.linalg.lstsq(A, y * w, rcond=None)
+        r = float(np.sum((A @ coef - y * w) ** 2))
+        if r < best[0]:
+            best = (r, tau, coef)
+    _, tau, coef = best
+    g: dict[str, float] = {}
+    if spec.family == "t1_sr":
+        I0, amp = coef  # y = I0 - I0 a E
+        I0 = I0 if abs(I0) > 0 else sc["ymax"]
+        g.update(I0=I0, a=float(np.clip(-amp / I0, 0.05, 1.95)))
+    elif spec.family == "t1_ir":
+        g.update(I0=coef[0], P=coef[1])
+    else:
+        if with_offset:
+            g.update(I0=coef[1], c=coef[0])
+        else:
+            g.update(I0=coef[0])
+    tau_name = spec.tau
+    g[tau_name] = float(tau)
+    if "b" in spec.params:
+        g["b"] = 1.0
+    if "f" in spec.params:
+        g["f"] = 0.5
+        other = [p for p in spec.params if p.endswith("b") and p != "b"][0]
+        g[tau_name] = float(tau) / 3
+        g[other] = float(tau) * 3
+    for p, v in spec.fixed.items():
+        g[p] = v
+    bounds = resolved_bounds(spec, t, y)
+    for p, (lo, hi) in bounds.items():
+        if p in g and np.isfinite(lo) and np.isfinite(hi):
+            if p.startswith("T"):  # time constants: multiplicative margin
+                g[p] = float(np.clip(g[p], lo * 1.01, hi / 1.01))
+            else:
+                span = hi - lo
+                g[p] = float(np.clip(g[p], lo + 1e-3 * span, hi - 1e-3 * span))
+    return g
+
+
+def _weights(y: np.ndarray, yerr) -> tuple[np.ndarray | None, bool]:
+    if yerr is None:
+        return None, False
+    e = np.asarray(yerr, float)
+    if e.shape != y.shape or not np.all(np.isfinite(e)) or np.any(e <= 0):
+        return None, False
+    return 1.0 / e, True
+
+
+def err_method_text(weighted: bool, scale_covar: bool, n_bootstrap: int = 0) -> str:
+    """Human-readable statement of how the 1-sigma errors were obtained."""
+    base = "covariance"
+    base += " scaled by reduced chi-square" if scale_covar else " (absolute weights)"
+    base += "; weighted by integral_err" if weighted else "; unweighted"
+    if n_bootstrap:
+        base += f"; bootstrap (residual resampling, n={n_bootstrap}) in *_boot_err"
+    return base
+
+
+def _empty_result(spec: ModelSpec, n: int, flags: list[str], method: str) -> dict:
+    out = {
+        "model": spec.name,
+        "n_points": n,
+        "n_params": len(spec.free),
+        "fit_ok": False,
+        "flags": ";".join(flags),
+        "err_method": method,
+        "time_constant_s": np.nan,
+        "time_constant_s_err": np.nan,
+        "beta": np.nan,
+        "beta_err": np.nan,
+        "mean_time_s": np.nan,
+        "mean_time_s_err": np.nan,
+        "chisqr": np.nan,
+        "redchi": np.nan,
+        "aic": np.nan,
+        "bic": np.nan,
+        "success": False,
+        "message": ";".join(flags),
+    }
+    for p in spec.params:
+        out[f"p_{p}"] = np.nan
+        out[f"p_{p}_err"] = np.nan
+    return out
+
+
+def _finish(
+    spec: ModelSpec,
+    t: np.ndarray,
+    values: dict,
+    errors: dict,
+    cov_tb: float,
+    stats: dict,
+    bounds: dict,
+    method: str,
+    success: bool,
+    message: str,
+) -> dict:
+    """Assemble the result row and its flags from fitted values."""
+    n = len(t)
+    flags: list[str] = []
+    fit_ok = bool(success)
+    if not success:
+        flags.append("no_convergence")
+    tau = values[spec.tau]
+    tau_err = errors.get(spec.tau, np.nan)
+    for p, (lo, hi) in bounds.items():
+        v = values[p]
+        span = (hi - lo) if np.isfinite(hi - lo) else max(abs(v), 1.0)
+        if spec.tau == p or p.startswith("T"):
+            at = abs(math.log(v / lo)) < 1e-3 or abs(math.log(hi / v)) < 1e-3
+        else:
+            at = abs(v - lo) < BOUND_TOL * span or abs(hi - v) < BOUND_TOL * span
+        if at:
+            flags.append(f"at_bound:{p}")
+            if p.startswith("T"):
+                fit_ok = False
+    free_errs = [errors.get(p, np.nan) for p in spec.free]
+    at_b = {f.split(":")[1] for f in flags if f.startswith("at_bound:")}
+    if not all(
+        np.isfinite(e)
+        for p, e in zip(spec.free, free_errs, strict=True)
+        if p not in at_b
+    ):
+        flags.append("no_uncertainties")
+        fit_ok = False
+    if np.isfinite(tau_err) and tau_err > abs(tau):
+        flags.append(f"undetermined:{spec.tau}")
+        fit_ok = False
+    if tau > t.max():
+        flags.append("time_constant_beyond_list")
+    b = values.get("b", 1.0)
+    b_err = errors.get("b", np.nan) if "b" in spec.free else 0.0
+    if "b" in spec.params:
+        mt = float(mean_time(tau, b))
+        # delta method on <T> = (T/b) Gamma(1/b)
+        from scipy.special import digamma
+
+        dT = mt / tau
+        db = -mt / b - mt * digamma(1.0 / b) / b**2
+        var = dT**2 * tau_err**2 + (db**2 * b_err**2 if np.isfinite(b_err) else 0.0)
+        var += 2 * dT * db * cov_tb if np.isfinite(cov_tb) else 0.0
+        mt_err = math.sqrt(var) if var >= 0 else np.nan
+    elif "f" in spec.params:
+        # two components: <T> = integral of the normalised curve = f T + (1-f) Tb
+        other = _second_tau(spec)
+        f, tb = values["f"], values[other]
+        mt = float(f * tau + (1 - f) * tb)
+        parts = [
+            f * errors.get(spec.tau, np.nan),
+            (1 - f) * errors.get(other, np.nan),
+            (tau - tb) * errors.get("f", np.nan),
+        ]
+        mt_err = float(math.sqrt(sum(x * x for x in parts)))
+        b, b_err = np.nan, np.nan
+    else:
+        mt, mt_err = np.nan, np.nan
+        b, b_err = np.nan, np.nan
+    out = {
+        "model": spec.name,
+        "n_points": n,
+        "n_params": len(spec.free),
+        "fit_ok": fit_ok,
+        "flags": ";".join(flags),
+        "err_method": method,
+        "time_constant_s": float(tau),
+        "time_constant_s_err": float(tau_err),
+        "beta": float(b),
+        "beta_err": float(b_err),
+        "mean_time_s": mt,
+        "mean_time_s_err": mt_err,
+        "success": bool(success),
+        "message": str(message),
+    }
+    out.update(stats)
+    for p in spec.params:
+        out[f"p_{p}"] = float(values[p])
+        out[f"p_{p}_err"] = float(errors.get(p, 0.0 if p in spec.fixed else np.nan))
+    return out
+
+
+def _second_tau(spec: ModelSpec) -> str:
+    """Name of the second time constant of a two-component model."""
+    return [p for p in spec.params if p.startswith("T") and p != spec.tau][0]
+
+
+def _order_components(spec: ModelSpec, values: dict, errors: dict) -> None:
+    """Put the shorter time constant first (``f`` becomes its fraction)."""
+    if "f" not in spec.params:
+        return
+    other = _second_tau(spec)
+    if values[spec.tau] > values[other]:
+        values[spec.tau], values[other] = values[other], values[spec.tau]
+        errors[spec.tau], errors[other] = errors.get(other), errors.get(spec.tau)
+        values["f"] = 1.0 - values["f"]
+
+
+def _info_criteria(chisqr: float, n: int, k: int) -> dict:
+    chi = max(chisqr, 1e-300)
+    return {
+        "chisqr": float(chisqr),
+        "redchi": float(chisqr / (n - k)) if n > k else np.nan,
+        "aic": float(n * math.log(chi / n) + 2 * k),
+        "bic": float(n * math.log(chi / n) + math.log(n) * k),
+    }
+
+
+def fit_curve(
+    t,
+    y,
+    yerr=None,
+    model: str = "ir",
+    *,
+    scale_covar: bool = True,
+    n_bootstrap: int = 0,
+    seed: int = 0,
+    engine: str = "lmfit",
+) -> dict:
+    """Fit one relaxation curve with a named model from :data:`MODELS`.
+
+    Returns a flat dict: ``time_constant_s`` (+ ``_err``), ``beta`` (+ ``_err``),
+    ``mean_time_s`` (+ ``_err``, for stretched models), every parameter as
+    ``p_<name>`` / ``p_<name>_err``, ``chisqr``, ``redchi``, ``aic``, ``bic``
+    (``n ln(chi2/n) + 2k`` and ``+ k ln n``), ``n_points``, ``fit_ok``,
+    ``flags`` (``too_few_points``, ``no_convergence``, ``at_bound:<p>``,
+    ``time_constant_beyond_list``, ``no_uncertainties``) and ``err_method``.
+    Non-finite points are dropped first. ``engine`` is ``"lmfit"`` (reference)
+    or ``"fast"`` (the vectorised solver of :func:`fit_curves_fast`; models it
+    does not cover, the two-component ones, use lmfit).
+    """
+    spec = MODELS[model]
+    t = np.asarray(t, float)
+    y = np.asarray(y, float)
+    e = None if yerr is None else np.asarray(yerr, float)
+    keep = np.isfinite(t) & np.isfinite(y)
+    if e is not None and np.all(np.isfinite(e[keep])):
+        e = e[keep]
+    elif e is not None:
+        e = None
+    t, y = t[keep], y[keep]
+    w, weighted = _weights(y, e)
+    method = err_method_text(weighted, scale_covar, n_bootstrap)
+    k = len(spec.free)
+    if len(t) < k + 1:
+        return _empty_result(
+            spec, len(t), [f"too_few_points(n={len(t)},need={k + 1})"], method
+        )
+    if engine == "fast" and spec.func.__name__ in _FAST_FUNCS:
+        res = fit_curves_fast(
+            t,
+            y[None, :],
+            None if e is None else e[None, :],
+            model,
+            scale_covar=scale_covar,
+        )
+        row = {c: res[c][0] for c in res}
+        row["err_method"] = method
+    else:
+        row = _fit_lmfit(spec, t, y, w, method, scale_covar)
+    if n_bootstrap and row["fit_ok"]:
+        row.update(_bootstrap(spec, t, y, e, row, n_bootstrap, seed))
+    return row
+
+
+def _fit_lmfit(spec, t, y, w, method, scale_covar) -> dict:
+    guess = initial_guess(spec, t, y, w)
+    bounds = resolved_bounds(spec, t, y)
+    lm = lmfit.Model(spec.func, independent_vars=["t"])
+    params = lm.make_params(**{p: guess[p] for p in spec.params})
+    for p in spec.params:
+        if p in spec.fixed:
+            params[p].set(value=spec.fixed[p], vary=False)
+        else:
+            lo, hi = bounds[p]
+            params[p].set(min=lo, max=hi)
+    try:
+        res = lm.fit(
+            y,
+            params,
+            t=t,
+            weights=w,
+            scale_covar=scale_covar,
+            fit_kws={"xtol": 1e-10, "ftol": 1e-10},
+        )
+    except (ValueError, FloatingPointError) as exc:
+        return _empty_result(spec, len(t), [f"no_convergence({exc})"], method)
+    values = {p: res.params[p].value for p in spec.params}
+    errors = {}
+    for p in spec.free:
+        se = res.params[p].stderr
+        errors[p] = float(se) if se is not None else np.nan
+    _order_components(spec, values, errors)
+    cov_tb = np.nan
+    if res.covar is not None and "b" in res.var_names and spec.tau in res.var_names:
+        i, j = res.var_names.index(spec.tau), res.var_names.index("b")
+        cov_tb = float(res.covar[i, j])
+    stats = _info_criteria(float(res.chisqr), len(t), len(spec.free))
+    return _finish(
+        spec,
+        t,
+        values,
+        errors,
+        cov_tb,
+        stats,
+        bounds,
+        method,
+        bool(res.success),
+        res.message,
+    )
+
+
+def _bootstrap(spec, t, y, e, row, n_boot, seed) -> dict:
+    """Residual bootstrap of the time constant and beta (fast solver refits)."""
+    rng = np.random.default_rng(seed)
+    fitted = spec.func(t, **{p: row[f"p_{p}"] for p in spec.params})
+    resid = y - fitted
+    if e is not None:
+        scaled = resid / e
+        draws = rng.choice(scaled, size=(n_boot, len(y)), replace=True) * e
+    else:
+        draws = rng.choice(resid, size=(n_boot, len(y)), replace=True)
+    Y = fitted[None, :] + draws
+    E = None if e is None else np.broadcast_to(e, Y.shape)
+    if spec.func.__name__ in _FAST_FUNCS:
+        res = fit_curves_fast(t, Y, E, spec.name)
+        taus, betas = res["time_constant_s"], res["beta"]
+    else:
+        outs = [
+            _fit_lmfit(spec, t, yy, None if e is None else 1 / e, "", True) for yy in Y
+        ]
+        taus = np.array([o["time_constant_s"] for o in outs])
+        betas = np.array([o["beta"] for o in outs])
+    ok = np.isfinite(taus)
+    return {
+        "time_constant_s_boot_err": float(np.std(taus[ok], ddof=1)),
+        "beta_boot_err": float(np.std(betas[ok], ddof=1))
+        if "b" in spec.free
+        else np.nan,
+        "n_bootstrap": int(n_boot),
+    }
+
+
+# --------------------------------------------------------------------------
+# Fast path: batched Levenberg-Marquardt with analytic Jacobians
+# --------------------------------------------------------------------------
+
+_FAST_FUNCS = {"saturation_recovery", "inversion_recovery", "decay"}
+
+
+def _stretch_parts(t, tau, b):
+    """E = exp(-(t/tau)^b) and its derivatives d/dtau, d/db (broadcast (m, n))."""
+    x = np.clip(t, 0, None) / tau[:, None]
+    u = x ** b[:, None]
+    E = np.exp(-u)
+    dE_dtau = E * b[:, None] * u / tau[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lx = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), 0.0)
+    dE_db = -E * u * lx
+    return E, dE_dtau, dE_db
+
+
+def _model_and_jac(fname: str, t: np.ndarray, P: np.ndarray):
+    """Model values (m, n) and Jacobian (m, n, 4) over all four parameters."""
+    if fname == "saturation_recovery":
+        I0, a, T1, b = P.T
+        E, dT, db = _stretch_parts(t, T1, b)
+        f = I0[:, None] * (1 - a[:, None] * E)
+        J = np.stack(
+            [
+                1 - a[:, None] * E,
+                -I0[:, None] * E,
+                -(I0 * a)[:, None] * dT,
+                -(I0 * a)[:, None] * db,
+            ],
+            axis=-1,
+        )
+    elif fname == "inversion_recovery":
+        I0, Pp, T1, b = P.T
+        E, dT, db = _stretch_parts(t, T1, b)
+        f = I0[:, None] + Pp[:, None] * E
+        J = np.stack([np.ones_like(E), E, Pp[:, None] * dT, Pp[:, None] * db], axis=-1)
+    else:  # decay(t, I0, T, b, c)
+        I0, T, b, c = P.T
+        E, dT, db = _stretch_parts(t, T, b)
+        f = I0[:, None] * E + c[:, None]
+        J = np.stack([E, I0[:, None] * dT, I0[:, None] * db, np.ones_like(E)], axis=-1)
+    return f, J
+
+
+def _initial_guess_batch(spec: ModelSpec, t, Y, W) -> np.ndarray:
+    """:func:`initial_guess` for many curves at once (same grid, same choice)."""
+    m, n = Y.shape
+    sc = _scales(t, Y[0])
+    taus = np.geomspace(sc["tmin"] / 10, sc["tmax"] * 10, 40)
+    E = _basis(spec, t, taus)  # (k, n)
+    with_offset = spec.family != "decay" or "c" not in spec.fixed
+    yw = Y * W
+    best_r = np.full(m, np.inf)
+    best_tau = np.zeros(m)
+    best_coef = np.zeros((m, 2))
+    for k, tau in enumerate(taus):
+        e = E[k][None, :] * W
+        if with_offset:
+            o = W
+            a11 = np.sum(o * o, 1)
+            a12 = np.sum(o * e, 1)
+            a22 = np.sum(e * e, 1)
+            b1 = np.sum(o * yw, 1)
+            b2 = np.sum(e * yw, 1)
+            det = a11 * a22 - a12 * a12
+            with np.errstate(divide="ignore", invalid="ignore"):
+                c1 = (a22 * b1 - a12 * b2) / det
+                c2 = (a11 * b2 - a12 * b1) / det
+            r = np.sum((c1[:, None] * o + c2[:, None] * e - yw) ** 2, 1)
+            coef = np.stack([c1, c2], 1)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                c1 = np.sum(e * yw, 1) / np.sum(e * e, 1)
+            r = np.sum((c1[:, None] * e - yw) ** 2, 1)
+            coef = np.stack([c1, np.zeros(m)], 1)
+        better = r < best_r
+        best_r[better] = r[better]
+        best_tau[better] = tau
+        best_coef[better] = coef[better]
+    names = spec.params
+    P = np.zeros((m, 4))
+    for p, v in spec.fixed.items():
+        P[:, names.index(p)] = v
+    if spec.family == "t1_sr":
+        I0 = np.where(np.abs(best_coef[:, 0]) > 0, best_coef[:, 0], sc["ymax"])
+        P[:, 0] = I0
+        P[:, 1] = np.clip(-best_coef[:, 1] / I0, 0.05, 1.95)
+    elif spec.family == "t1_ir":
+        P[:, 0], P[:, 1] = best_coef[:, 0], best_coef[:, 1]
+    elif with_offset:
+        P[:, 0], P[:, names.index("c")] = best_coef[:, 1], best_coef[:, 0]
+    else:
+        P[:, 0] = best_coef[:, 0]
+    ti = names.index(spec.tau)
+    P[:, ti] = best_tau
+    if "b" in spec.free:
+        P[:, names.index("b")] = 1.0
+    for p, (lo, hi) in resolved_bounds(spec, t, Y[0]).items():
+        j = names.index(p)
+        if np.isfinite(lo) and np.isfinite(hi):
+            if p.startswith("T"):
+                P[:, j] = np.clip(P[:, j], lo * 1.01, hi / 1.01)
+            else:
+                span = hi - lo
+                P[:, j] = np.clip(P[:, j], lo + 1e-3 * span, hi - 1e-3 * span)
+    return P
+
+
+def fit_curves_fast(
+    t,
+    Y,
+    Yerr=None,
+    model: str = "ir",
+    *,
+    scale_covar: bool = True,
+    max_iter: int = 200,
+) -> dict[str, np.ndarray]:
+    """Fit many curves sharing one list time axis at once (vectorised LM).
+
+    ``t`` has shape (n,), ``Y`` and ``Yerr`` (m, n). Same objective, start,
+    bounds, flags and error formula as :func:`fit_curve` with lmfit, so the two
+    agree to solver tolerance away from bounds; the Jacobian is analytic.
+    Bounds are enforced by projection of each step. Supports the one-component
+    models (``sr*``, ``ir*``, ``decay*``). Returns a dict of column arrays.
+    """
+    spec = MODELS[model]
+    fname = spec.func.__name__
+    if fname not in _FAST_FUNCS:
+        raise ValueError(f"fast path does not support model {model!r}")
+    t = np.asarray(t, float)
+    Y = np.atleast_2d(np.asarray(Y, float))
+    m, n = Y.shape
+    if Yerr is None:
+        W = np.ones_like(Y)
+        weighted = False
+    else:
+        W = 1.0 / np.broadcast_to(np.asarray(Yerr, float), Y.shape)
+        weighted = True
+    names = spec.params
+    free_idx = np.array([names.index(p) for p in spec.free])
+    k = len(free_idx)
+    # starts and bounds (bounds depend on the list times only)
+    P = _initial_guess_batch(spec, t, Y, W)
+    lo = np.full((m, 4), -np.inf)
+    hi = np.full((m, 4), np.inf)
+    for p, (a, b_) in resolved_bounds(spec, t, Y[0]).items():
+        j = names.index(p)
+        lo[:, j], hi[:, j] = a, b_
+    lam = np.full(m, 1e-3)
+    f, J = _model_and_jac(fname, t, P)
+    r = (Y - f) * W
+    chi = np.sum(r * r, axis=1)
+    active = np.ones(m, bool)
+    converged = np.zeros(m, bool)
+    eye = np.eye(k)
+    for _ in range(max_iter):
+        idx = np.nonzero(active)[0]
+        if idx.size == 0:
+            break
+        Jw = J[idx][:, :, free_idx] * W[idx][:, :, None]
+        A = np.einsum("mni,mnj->mij", Jw, Jw)
+        g = np.einsum("mni,mn->mi", Jw, r[idx])
+        diag = np.einsum("mii->mi", A)
+        Ad = A + lam[idx, None, None] * (diag[:, :, None] * eye)
+        try:
+            step = np.linalg.solve(Ad, g[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            step = np.einsum("mij,mj->mi", np.linalg.pinv(Ad), g)
+        Pn = P[idx].copy()
+        Pn[:, free_idx] += step
+        Pn = np.clip(Pn, lo[idx], hi[idx])
+        fn, Jn = _model_and_jac(fname, t, Pn)
+        rn = (Y[idx] - fn) * W[idx]
+        chin = np.sum(rn * rn, axis=1)
+        better = chin <= chi[idx]
+        gi = idx[better]
+        rel = (chi[gi] - chin[better]) / np.maximum(chi[gi], 1e-300)
+        P[gi], f[gi], J[gi], r[gi], chi[gi] = (
+            Pn[better],
+            fn[better],
+            Jn[better],
+            rn[better],
+            chin[better],
+        )
+        lam[gi] = np.maximum(lam[gi] / 10, 1e-12)
+        bi = idx[~better]
+        lam[bi] *= 10
+        small = (
+            np.max(
+                np.abs(step[better]) / (np.abs(Pn[better][:, free_idx]) + 1e-30),
+                axis=1,
+                initial=0,
+            )
+            < 1e-10
+        )
+        done_g = gi[(rel < 1e-12) | small]
+        converged[done_g] = True
+        active[done_g] = False
+        stuck = bi[lam[bi] > 1e12]
+        converged[stuck] = True  # no downhill step left: at a minimum
+        active[stuck] = False
+    Jw = J[:, :, free_idx] * W[:, :, None]
+    A = np.einsum("mni,mnj->mij", Jw, Jw)
+    cov = np.full_like(A, np.nan)
+    cond = np.linalg.cond(A)
+    okc = np.isfinite(cond) & (cond < 1e15)
+    if okc.any():
+        cov[okc] = np.linalg.inv(A[okc])
+    redchi = chi / max(n - k, 1)
+    if scale_covar:
+        cov = cov * redchi[:, None, None]
+    errs = np.sqrt(np.clip(np.einsum("mii->mi", cov), 0, None))
+    errs[~okc] = np.nan
+    method = err_method_text(weighted, scale_covar)
+    rows = []
+    ti = list(spec.free).index(spec.tau)
+    bi_ = list(spec.free).index("b") if "b" in spec.free else None
+    for i in range(m):
+        values = dict(zip(names, P[i], strict=True))
+        errors = {p: errs[i, j] for j, p in enumerate(spec.free)}
+        cov_tb = cov[i, ti, bi_] if bi_ is not None else np.nan
+        stats = _info_criteria(chi[i], n, k)
+        bounds = {p: (lo[i, names.index(p)], hi[i, names.index(p)]) for p in spec.free}
+        rows.append(
+            _finish(
+                spec,
+                t,
+                values,
+                errors,
+                cov_tb,
+                stats,
+                bounds,
+                method,
+                bool(converged[i]),
+                "converged" if converged[i] else "maximum iterations reached",
+            )
+        )
+    return {c: np.array([row[c] for row in rows]) for c in rows[0]}

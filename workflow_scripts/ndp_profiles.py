@@ -1,0 +1,125 @@
+"""Rule ndp_profiles: calibrate, invert and normalise one run's slice spectra."""
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import json  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from liprobe.io.runlog import rule_log  # noqa: E402
+from liprobe.io.tables import read_metadata, read_table, write_table  # noqa: E402
+from liprobe.ndp.concentration import (  # noqa: E402
+    merged_config,
+    reduce_run,
+    reference_sensitivity,
+    sensitivity_configured,
+)
+from liprobe.ndp.response import stack_from_config  # noqa: E402
+
+with rule_log(snakemake.log[0]) as log:
+    p = snakemake.params
+    opts = merged_config(dict(p.options))
+    row = dict(p.run_sheet)
+    run = p.run
+    config = json.loads(json.dumps({"ndp": opts, "run": row}, default=str))
+    slices = read_table(snakemake.input.slices)
+    spectra = read_table(snakemake.input.spectra)
+    bg = read_table(snakemake.input.background)
+    acc = read_table(snakemake.input.accounting)
+    hashes = json.loads(read_metadata(snakemake.input.slices)["liprobe.inputs_sha256"])
+    n_ch = int(opts["n_channels"])
+    hist = np.zeros((len(slices), n_ch), np.int64)
+    pos = {s: i for i, s in enumerate(slices["slice"])}
+    hist[spectra["slice"].map(pos).to_numpy(), spectra["channel"].to_numpy()] = spectra[
+        "counts"
+    ].to_numpy()
+    background = None
+    if len(bg) and float(bg["live_s"].iloc[0]) > 0:
+        b = np.zeros(n_ch)
+        b[bg["channel"].to_numpy(int)] = bg["counts"].to_numpy()
+        background = (b, float(bg["live_s"].iloc[0]))
+    layers = stack_from_config(row["stack"], opts.get("stacks", {}))
+    norm = dict(opts.get("normalisation") or {})
+    sensitivity, sensitivity_err = None, float("nan")
+    if norm.get("method") == "reference":
+        ref = read_table(snakemake.input.reference)
+        sensitivity, sensitivity_err = reference_sensitivity(
+            hist.sum(axis=0), ref, layers, opts, norm, str(row.get("reference"))
+        )
+        log.info(
+            "sensitivity from the reference: %.4g +- %.2g", sensitivity, sensitivity_err
+        )
+    res = reduce_run(
+        hist,
+        slices,
+        layers,
+        opts,
+        li6_fraction=float(row.get("li6_fraction") or 0.0759),
+        area_cm2=float(row["area_cm2"]),
+        background=background,
+        sensitivity=sensitivity,
+    )
+    cal = res["calibration"]
+    log.info("calibration: %s", cal)
+    log.info("energy reasons: %s", res["energy_reasons"])
+    # split the histogrammed events of the run's files into their final reasons
+    files = acc.loc[acc["reason"] == "in_slices", "file"].tolist()
+    sample_rows = acc[acc["file"].isin(files) & (acc["reason"] != "in_slices")]
+    in_slices = acc[acc["reason"] == "in_slices"]
+    rows = [sample_rows]
+    # energy reasons are known for the sum of the files: attribute them to the
+    # first file when there is one, proportionally otherwise
+    total_in = in_slices["n_events"].sum()
+    remaining = dict(res["energy_reasons"])
+    for i, (_, r) in enumerate(in_slices.iterrows()):
+        share = {}
+        for reason, n in res["energy_reasons"].items():
+            if i == len(in_slices) - 1:
+                share[reason] = remaining[reason]
+            else:
+                share[reason] = int(round(n * r["n_events"] / max(total_in, 1)))
+                remaining[reason] -= share[reason]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "run": run,
+                    "file": r["file"],
+                    "reason": list(share),
+                    "n_events": list(share.values()),
+                }
+            )
+        )
+    rows.append(acc[~acc["file"].isin(files)])
+    accounting = pd.concat(rows, ignore_index=True)
+    accounting = accounting[["run", "file", "reason", "n_events"]]
+    prof = res["profiles"]
+    prof.insert(0, "run", run)
+    base = res["baseline"]
+    base.insert(0, "run", run)
+    spec = res["spectra"]
+    spec.insert(0, "run", run)
+    k_used = sensitivity or sensitivity_configured(norm, float(row["area_cm2"]))
+    calib = pd.DataFrame(
+        [
+            {
+                "run": run,
+                **cal,
+                "normalisation": norm.get("method", "configured"),
+                "counts_per_s_per_li6_per_cm2": k_used,
+                "counts_per_s_per_li6_per_cm2_err": sensitivity_err,
+            }
+        ]
+    )
+    n_bad = int((~prof.groupby("slice")["fit_ok"].first()).sum())
+    if n_bad:
+        log.warning("%d of %d slices flagged", n_bad, prof["slice"].nunique())
+    kw = {"input_hashes": hashes, "config": config}
+    write_table(prof, snakemake.output.profiles, **kw)
+    write_table(base, snakemake.output.baseline, **kw)
+    write_table(spec, snakemake.output.fit_spectra, **kw)
+    write_table(calib, snakemake.output.calibration, **kw)
+    write_table(accounting, snakemake.output.accounting, **kw)
