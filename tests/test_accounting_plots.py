@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from liprobe.plots.echem import LI_G_PER_MAH, plot_efficiency, plot_inventory
 from liprobe.plots.style import save_figure
 

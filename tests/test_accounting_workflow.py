@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+
 from liprobe.io.tables import read_metadata, write_table
 from liprobe.simulate.cells import LI_METAL_PER_CM3, DemoCell, schedule, true_profile
 from liprobe.simulate.cycler import write_demo_cycler

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from liprobe.errors import InputError
 from liprobe.io.bruker import (
     check_nucleus,

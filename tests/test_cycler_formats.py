@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 from liprobe.echem import coulombic_efficiency, segment_half_cycles
 from liprobe.errors import InputError
 from liprobe.io.cycler import read_cycler

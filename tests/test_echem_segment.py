@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from liprobe.echem import (
     assign_cycles,
     coulombic_efficiency,

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from liprobe.errors import InputError
 from liprobe.io.bruker import FidSeries
 from liprobe.nmr import experiment_record, integrate_regions, process

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+
 from liprobe.io.bruker import read_ct1t2, read_experiment, read_intrng, read_processed
 from liprobe.nmr import integrate_regions, process, topspin_parity
 
