@@ -91,10 +91,9 @@ def demo_run(tmp_path_factory) -> Path:
         build_demo("demo", workdir=".")
     finally:
         os.chdir(old)
+    # the bundled demo configuration: its sheets (demo/*.tsv) resolve against
+    # the working directory, its ndp block names the demo's layer stack
     cfg = workdir / "config.yaml"
-    cfg.write_text(
-        "sheets:\n  nmr: demo/nmr.tsv\n  regions: demo/regions.tsv\n"
-        "  ndp: demo/ndp.tsv\n"
-    )
+    cfg.write_text((REPO / "config" / "config.yaml").read_text())
     run_snakemake(workdir, cfg, cores=2)
     return workdir
