@@ -89,6 +89,9 @@ rule exsy_fits:
     output:
         volumes="results/tables/exsy_volumes.parquet",
         fits="results/tables/exsy_fits.parquet",
+    resources:
+        mem_mb=4000,
+        runtime=60,
     log:
         "logs/exsy/exsy_fits/all.log",
     benchmark:
@@ -122,7 +125,13 @@ rule plot_exsy_contour:
         spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.npz",
         lib=lib("plots"),
     output:
-        png="results/figures/exsy/{exsy_series}_contour.png",
+        png=report(
+            "results/figures/exsy/{exsy_series}_contour.png",
+            caption=str(Path.cwd() / "results/report/captions/exsy_contour.rst"),
+            category="EXSY",
+            subcategory="2D spectra",
+            labels={"series": "{exsy_series}", "figure": "2D contour"},
+        ),
         pdf="results/figures/exsy/{exsy_series}_contour.pdf",
     log:
         "logs/exsy/plot_exsy_contour/{exsy_series}.log",
@@ -141,9 +150,21 @@ rule plot_exsy:
         arrhenius="results/tables/exsy_arrhenius.parquet",
         lib=lib("plots", "exsy/models.py"),
     output:
-        buildup_png="results/figures/exsy/{exsy_sample}_buildup.png",
+        buildup_png=report(
+            "results/figures/exsy/{exsy_sample}_buildup.png",
+            caption=str(Path.cwd() / "results/report/captions/exsy.rst"),
+            category="EXSY",
+            subcategory="exchange fits",
+            labels={"sample": "{exsy_sample}", "figure": "build-up"},
+        ),
         buildup_pdf="results/figures/exsy/{exsy_sample}_buildup.pdf",
-        arrhenius_png="results/figures/exsy/{exsy_sample}_arrhenius.png",
+        arrhenius_png=report(
+            "results/figures/exsy/{exsy_sample}_arrhenius.png",
+            caption=str(Path.cwd() / "results/report/captions/exsy.rst"),
+            category="EXSY",
+            subcategory="exchange fits",
+            labels={"sample": "{exsy_sample}", "figure": "Arrhenius"},
+        ),
         arrhenius_pdf="results/figures/exsy/{exsy_sample}_arrhenius.pdf",
     log:
         "logs/exsy/plot_exsy/{exsy_sample}.log",

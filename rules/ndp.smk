@@ -52,6 +52,9 @@ rule ndp_events:
         background="results/ndp/{run}/background.parquet",
         reference="results/ndp/{run}/reference.parquet",
         accounting="results/ndp/{run}/events_accounting.parquet",
+    resources:
+        mem_mb=8000,
+        runtime=60,
     log:
         "logs/ndp/ndp_events/{run}.log",
     benchmark:
@@ -81,6 +84,9 @@ rule ndp_profiles:
         fit_spectra="results/ndp/{run}/fit_spectra.parquet",
         calibration="results/ndp/{run}/calibration.parquet",
         accounting="results/ndp/{run}/accounting.parquet",
+    resources:
+        mem_mb=4000,
+        runtime=60,
     log:
         "logs/ndp/ndp_profiles/{run}.log",
     benchmark:
@@ -126,9 +132,19 @@ rule plot_ndp:
         ),
         lib=lib("plots"),
     output:
-        heatmap_png="results/figures/ndp/{run}_heatmap.png",
+        heatmap_png=report(
+            "results/figures/ndp/{run}_heatmap.png",
+            caption=str(Path.cwd() / "results/report/captions/ndp.rst"),
+            category="NDP",
+            labels={"run": "{run}", "figure": "heat map"},
+        ),
         heatmap_pdf="results/figures/ndp/{run}_heatmap.pdf",
-        profiles_png="results/figures/ndp/{run}_profiles.png",
+        profiles_png=report(
+            "results/figures/ndp/{run}_profiles.png",
+            caption=str(Path.cwd() / "results/report/captions/ndp.rst"),
+            category="NDP",
+            labels={"run": "{run}", "figure": "step profiles"},
+        ),
         profiles_pdf="results/figures/ndp/{run}_profiles.pdf",
     log:
         "logs/ndp/plot_ndp/{run}.log",

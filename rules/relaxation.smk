@@ -39,6 +39,9 @@ rule relaxation_fit:
         lib=lib("relaxation", "io/tables.py"),
     output:
         fits="results/tables/relaxation_fits.parquet",
+    resources:
+        mem_mb=4000,
+        runtime=60,
     log:
         "logs/relaxation/relaxation_fit/all.log",
     benchmark:
@@ -57,6 +60,9 @@ rule relaxation_temperature:
         lib=lib("relaxation", "io/tables.py"),
     output:
         arrhenius="results/tables/relaxation_arrhenius.parquet",
+    resources:
+        mem_mb=4000,
+        runtime=60,
     log:
         "logs/relaxation/relaxation_temperature/all.log",
     conda:
@@ -74,9 +80,19 @@ rule plot_relaxation:
         arrhenius="results/tables/relaxation_arrhenius.parquet",
         lib=lib("plots/relaxation.py", "plots/style.py", "plots/save.py", "relaxation"),
     output:
-        curves_png="results/figures/relaxation/{series}_curves.png",
+        curves_png=report(
+            "results/figures/relaxation/{series}_curves.png",
+            caption=str(Path.cwd() / "results/report/captions/relaxation.rst"),
+            category="NMR relaxation",
+            labels={"series": "{series}", "figure": "curves"},
+        ),
         curves_pdf="results/figures/relaxation/{series}_curves.pdf",
-        arrhenius_png="results/figures/relaxation/{series}_arrhenius.png",
+        arrhenius_png=report(
+            "results/figures/relaxation/{series}_arrhenius.png",
+            caption=str(Path.cwd() / "results/report/captions/relaxation.rst"),
+            category="NMR relaxation",
+            labels={"series": "{series}", "figure": "Arrhenius (BPP)"},
+        ),
         arrhenius_pdf="results/figures/relaxation/{series}_arrhenius.pdf",
     log:
         "logs/relaxation/plot_relaxation/{series}.log",
