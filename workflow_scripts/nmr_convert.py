@@ -6,8 +6,6 @@ spectrum against TopSpin's 2rr); its volumes come from the EXSY stage.
 
 import pandas as pd
 
-from liprobe.exsy.parity import exsy_topspin_parity
-from liprobe.exsy.process import process_2d
 from liprobe.io.bruker import read_experiment, read_intrng
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
@@ -40,6 +38,9 @@ with rule_log(snakemake.log[0]) as log:
         regions = read_intrng(p.path, p.procno)
         region_source = "topspin_intrng"
     if fid.kind == "exsy":
+        from liprobe.exsy.parity import exsy_topspin_parity
+        from liprobe.exsy.process import process_2d
+
         spectrum2d = process_2d(
             fid.data,
             fid.acqus,

@@ -2,16 +2,27 @@
 
 Public API: :class:`Spectra`, :func:`process`, :func:`integrate_regions`,
 :func:`topspin_parity`, :func:`experiment_record`.
+
+The names are loaded on first use, so that importing the light submodule
+:mod:`liprobe.nmr.kinds` (done when the workflow is parsed) does not load
+nmrglue and scipy.
 """
 
-from liprobe.nmr.integrate import experiment_record, integrate_regions, topspin_parity
-from liprobe.nmr.processing import DEFAULT_OPTIONS, Spectra, process
+from importlib import import_module
 
-__all__ = [
-    "DEFAULT_OPTIONS",
-    "Spectra",
-    "experiment_record",
-    "integrate_regions",
-    "process",
-    "topspin_parity",
-]
+_LAZY = {
+    "DEFAULT_OPTIONS": "liprobe.nmr.processing",
+    "Spectra": "liprobe.nmr.processing",
+    "process": "liprobe.nmr.processing",
+    "experiment_record": "liprobe.nmr.integrate",
+    "integrate_regions": "liprobe.nmr.integrate",
+    "topspin_parity": "liprobe.nmr.integrate",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'liprobe.nmr' has no attribute {name!r}")
