@@ -43,7 +43,9 @@ format: venv
 	$(BIN)/snakefmt Snakefile rules
 
 bench: venv
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_relaxation.py
+	$(BIN)/python benchmarks/bench_listmode.py
+	$(BIN)/python benchmarks/bench_scaling.py
 
 clean:
 	rm -rf results logs .snakemake demo
