@@ -89,15 +89,15 @@ rule exsy_fits:
     output:
         volumes="results/tables/exsy_volumes.parquet",
         fits="results/tables/exsy_fits.parquet",
-    resources:
-        mem_mb=4000,
-        runtime=60,
     log:
         "logs/exsy/exsy_fits/all.log",
     benchmark:
         "benchmarks/runs/exsy_fits/all.tsv"
     conda:
         "../envs/nmr.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
     params:
         options=EXSY_OPTIONS,
     script:

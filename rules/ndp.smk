@@ -52,15 +52,15 @@ rule ndp_events:
         background="results/ndp/{run}/background.parquet",
         reference="results/ndp/{run}/reference.parquet",
         accounting="results/ndp/{run}/events_accounting.parquet",
-    resources:
-        mem_mb=8000,
-        runtime=60,
     log:
         "logs/ndp/ndp_events/{run}.log",
     benchmark:
         "benchmarks/runs/ndp_events/{run}.tsv"
     conda:
         "../envs/ndp.yaml"
+    resources:
+        mem_mb=8000,
+        runtime=60,
     params:
         run="{run}",
         run_sheet=lambda wc: ndp_sheet.run_sheet(NDP, wc.run),
@@ -84,15 +84,15 @@ rule ndp_profiles:
         fit_spectra="results/ndp/{run}/fit_spectra.parquet",
         calibration="results/ndp/{run}/calibration.parquet",
         accounting="results/ndp/{run}/accounting.parquet",
-    resources:
-        mem_mb=4000,
-        runtime=60,
     log:
         "logs/ndp/ndp_profiles/{run}.log",
     benchmark:
         "benchmarks/runs/ndp_profiles/{run}.tsv"
     conda:
         "../envs/ndp.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
     params:
         run="{run}",
         run_sheet=lambda wc: ndp_sheet.run_sheet(NDP, wc.run),

@@ -7,13 +7,13 @@ RELAXATION_KINDS = ["t1_sr", "t1_ir", "t1rho", "t2"]
 # The relaxation config block merged over its documented defaults.
 RELAXATION_OPTIONS = merged_options(config.get("relaxation") or {})
 
-# Series of the sheet rows that are (or may turn out to be, kind auto)
-# relaxation runs; the series defaults to the sample.
+# Series of the relaxation experiments (kind from the sheet, or detected from
+# the parameter files); the series defaults to the sample.
 RELAXATION_SERIES = list(
     dict.fromkeys(
         str(sheet_value(NMR, e, "series", "")).strip() or str(NMR.loc[e, "sample"])
         for e in NMR.index
-        if str(sheet_value(NMR, e, "kind", "auto")) in RELAXATION_KINDS + ["auto"]
+        if NMR_KIND[e] in RELAXATION_KINDS
     )
 )
 
@@ -39,15 +39,15 @@ rule relaxation_fit:
         lib=lib("relaxation", "io/tables.py"),
     output:
         fits="results/tables/relaxation_fits.parquet",
-    resources:
-        mem_mb=4000,
-        runtime=60,
     log:
         "logs/relaxation/relaxation_fit/all.log",
     benchmark:
         "benchmarks/runs/relaxation_fit/all.tsv"
     conda:
         "../envs/nmr.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
     params:
         options=RELAXATION_OPTIONS,
     script:
@@ -60,13 +60,13 @@ rule relaxation_temperature:
         lib=lib("relaxation", "io/tables.py"),
     output:
         arrhenius="results/tables/relaxation_arrhenius.parquet",
-    resources:
-        mem_mb=4000,
-        runtime=60,
     log:
         "logs/relaxation/relaxation_temperature/all.log",
     conda:
         "../envs/nmr.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
     params:
         options=RELAXATION_OPTIONS,
     script:
