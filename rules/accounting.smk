@@ -66,13 +66,24 @@ rule plot_efficiency:
         traces=expand("results/echem/{run}/trace.parquet", run=CYCLER_RUNS),
         lib=lib("plots"),
     output:
-        inventory_png=expand(
-            "results/figures/accounting/{run}_inventory.png", run=CYCLER_RUNS
-        ),
+        inventory_png=[
+            report(
+                f"results/figures/accounting/{run}_inventory.png",
+                caption=str(Path.cwd() / "results/report/captions/efficiency.rst"),
+                category="Efficiency",
+                labels={"run": run, "figure": "Li inventory and charge"},
+            )
+            for run in CYCLER_RUNS
+        ],
         inventory_pdf=expand(
             "results/figures/accounting/{run}_inventory.pdf", run=CYCLER_RUNS
         ),
-        efficiency_png="results/figures/accounting/efficiency.png",
+        efficiency_png=report(
+            "results/figures/accounting/efficiency.png",
+            caption=str(Path.cwd() / "results/report/captions/efficiency.rst"),
+            category="Efficiency",
+            labels={"run": "all runs", "figure": "Li and Coulombic efficiency"},
+        ),
         efficiency_pdf="results/figures/accounting/efficiency.pdf",
     log:
         "logs/accounting/plot_efficiency/all.log",

@@ -122,8 +122,9 @@ rule exsy_arrhenius:
 
 rule plot_exsy_contour:
     input:
-        spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.npz",
-        lib=lib("plots"),
+        spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.parquet",
+        sites="results/exsy/{exsy_series}/sites.parquet",
+        lib=lib("plots", "io/tables.py"),
     output:
         png=report(
             "results/figures/exsy/{exsy_series}_contour.png",

@@ -72,7 +72,12 @@ rule plot_nmr_spectra:
         regions="results/nmr/{experiment}/regions.parquet",
         lib=lib("plots"),
     output:
-        png="results/figures/nmr/{experiment}_spectra.png",
+        png=report(
+            "results/figures/nmr/{experiment}_spectra.png",
+            caption=str(Path.cwd() / "results/report/captions/nmr_spectra.rst"),
+            category="NMR spectra",
+            labels={"experiment": "{experiment}", "figure": "spectra"},
+        ),
         pdf="results/figures/nmr/{experiment}_spectra.pdf",
     log:
         "logs/nmr/plot_nmr_spectra/{experiment}.log",

@@ -65,3 +65,187 @@ rule report_table:
         max_rows=500,
     script:
         "../workflow_scripts/report_table.py"
+
+
+# Figure captions, generated from the tables: Snakemake reads them when it
+# builds the report (``report(..., caption=...)`` in the plot rules), so they
+# are targets of the run. One file per plot rule, with a block per wildcard.
+REPORT_CAPTIONS = {
+    "nmr_spectra": (
+        {"experiments": "results/tables/nmr_experiments.parquet"} if NMR_1D else {}
+    ),
+    "relaxation": (
+        {
+            "fits": "results/tables/relaxation_fits.parquet",
+            "arrhenius": "results/tables/relaxation_arrhenius.parquet",
+        }
+        if len(NMR) > 0 and RELAXATION_SERIES
+        else {}
+    ),
+    "exsy_contour": (
+        {"fits": "results/tables/exsy_fits.parquet"} if EXSY_SERIES else {}
+    ),
+    "exsy": (
+        {
+            "fits": "results/tables/exsy_fits.parquet",
+            "arrhenius": "results/tables/exsy_arrhenius.parquet",
+        }
+        if EXSY_SERIES
+        else {}
+    ),
+    "ndp": (
+        {
+            "profiles": "results/tables/ndp_depth_profiles.parquet",
+            "inventory": "results/tables/ndp_inventory.parquet",
+        }
+        if NDP_RUNS
+        else {}
+    ),
+    "efficiency": (
+        {"efficiency": "results/tables/efficiency.parquet"} if CYCLER_RUNS else {}
+    ),
+}
+REPORT_CAPTIONS = {k: v for k, v in REPORT_CAPTIONS.items() if v}
+
+# Tables the results summary reads (only those of the stages the campaign has).
+SUMMARY_INPUTS = {
+    name: path
+    for name, path, present in (
+        (
+            "relaxation_arrhenius",
+            "results/tables/relaxation_arrhenius.parquet",
+            len(NMR) > 0 and bool(RELAXATION_SERIES),
+        ),
+        ("exsy_arrhenius", "results/tables/exsy_arrhenius.parquet", bool(EXSY_SERIES)),
+        ("exsy_fits", "results/tables/exsy_fits.parquet", bool(EXSY_SERIES)),
+        ("efficiency", "results/tables/efficiency.parquet", bool(CYCLER_RUNS)),
+    )
+    if present
+}
+
+TARGETS.extend(
+    expand("results/report/captions/{caption}.rst", caption=list(REPORT_CAPTIONS))
+    + ["results/summary.md"]
+)
+
+
+wildcard_constraints:
+    caption="|".join(REPORT_CAPTIONS) or "NO_CAPTION",
+
+
+rule report_caption:
+    input:
+        unpack(lambda wc: REPORT_CAPTIONS[wc.caption]),
+        lib=lib("report.py", "io/tables.py"),
+    output:
+        rst="results/report/captions/{caption}.rst",
+    log:
+        "logs/report/report_caption/{caption}.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        caption="{caption}",
+    script:
+        "../workflow_scripts/report_caption.py"
+
+
+rule report_summary:
+    input:
+        **SUMMARY_INPUTS,
+        lib=lib("report.py", "io/tables.py"),
+    output:
+        md=report(
+            "results/summary.md",
+            category="Summary",
+            labels={"item": "headline numbers"},
+        ),
+    log:
+        "logs/report/report_summary.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        tables=list(SUMMARY_INPUTS),
+    script:
+        "../workflow_scripts/report_summary.py"
+
+
+# The paper figure set (not part of `all`): snakemake --cores 8 paper
+# Each figure is drawn when the campaign has its stage.
+PAPER_INPUTS = {}
+PAPER_FIGURES = []
+if len(NMR) > 0 and RELAXATION_SERIES:
+    PAPER_FIGURES.append("fig1_slr_arrhenius")
+    PAPER_INPUTS.update(
+        relaxation_fits="results/tables/relaxation_fits.parquet",
+        relaxation_arrhenius="results/tables/relaxation_arrhenius.parquet",
+    )
+if EXSY_SERIES:
+    PAPER_FIGURES.append("fig2_exsy")
+    PAPER_INPUTS.update(
+        exsy_volumes="results/tables/exsy_volumes.parquet",
+        exsy_fits="results/tables/exsy_fits.parquet",
+        exsy_arrhenius="results/tables/exsy_arrhenius.parquet",
+        exsy_spectra=expand(
+            "results/exsy/{exsy_series}/spectrum_longest_mixing.parquet",
+            exsy_series=EXSY_SERIES,
+        ),
+        exsy_sites=expand(
+            "results/exsy/{exsy_series}/sites.parquet",
+            exsy_series=EXSY_SERIES,
+        ),
+    )
+if NDP_RUNS:
+    PAPER_FIGURES.append("fig3_ndp_profiles")
+    PAPER_INPUTS.update(profiles="results/tables/ndp_depth_profiles.parquet")
+if CYCLER_RUNS:
+    PAPER_FIGURES += ["fig4_inventory", "fig5_efficiency"]
+    PAPER_INPUTS.update(
+        cycles="results/tables/cycles.parquet",
+        inventory="results/tables/li_inventory.parquet",
+        efficiency="results/tables/efficiency.parquet",
+    )
+
+
+rule paper_exsy_spectrum:
+    input:
+        spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.npz",
+        lib=lib("plots/paper.py", "io/tables.py"),
+    output:
+        spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.parquet",
+        sites="results/exsy/{exsy_series}/sites.parquet",
+    log:
+        "logs/report/paper_exsy_spectrum/{exsy_series}.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        series="{exsy_series}",
+        pad_fraction=0.6,
+    script:
+        "../workflow_scripts/report_exsy_spectrum.py"
+
+
+rule paper:
+    input:
+        **PAPER_INPUTS,
+        lib=lib("plots", "exsy/models.py", "relaxation", "io/tables.py"),
+    output:
+        expand(
+            "results/paper/{figure}.{ext}",
+            figure=PAPER_FIGURES,
+            ext=["png", "pdf", "svg"],
+        ),
+    log:
+        "logs/report/paper.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        figures=PAPER_FIGURES,
+        exsy_series=list(EXSY_SERIES),
+        cells=(
+            {str(r): str(NDP.loc[r, "cell"]) for r in NDP.index}
+            if len(NDP) and "cell" in NDP.columns
+            else {}
+        ),
+        outdir="results/paper",
+    script:
+        "../workflow_scripts/plot_paper.py"

@@ -100,3 +100,370 @@ def summary_markdown(sections: Iterable[tuple[str, list[str]]]) -> str:
             out.append("* (no results in this campaign)")
         out.append("")
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# Figure captions for the Snakemake report
+#
+# Snakemake renders a caption file with Jinja2, the job being ``snakemake``.
+# One generated caption file serves every job of a plot rule: it holds one
+# ``{% if snakemake.wildcards.<name> == "<value>" %}`` block per wildcard
+# value, with the numbers of that series, sample or run.
+# ---------------------------------------------------------------------------
+
+
+def _rst_text(text: str) -> str:
+    """Plain text safe inside reStructuredText and Jinja2."""
+    out = str(text).replace("\\", "\\\\")
+    for ch in "*`|":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("{", "(").replace("}", ")")
+
+
+def _jinja_str(value: str) -> str:
+    """A Jinja2 string literal."""
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _pm(value, err, unit: str = "") -> str:
+    """``format_value`` with a ± sign, for captions and the summary."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return "n/a"
+    try:
+        err = float(err) if err is not None else None
+    except (TypeError, ValueError):
+        err = None
+    return format_value(value, err, unit).replace("+-", "±")
+
+
+def _ok(frame: pd.DataFrame) -> pd.Series:
+    if "fit_ok" not in frame:
+        return pd.Series(True, index=frame.index)
+    return frame["fit_ok"].fillna(False).astype(bool)
+
+
+def _block(wildcard: str, value: str, lines: list[str]) -> str:
+    body = "\n\n".join(lines) if lines else "No fitted values for this figure."
+    return (
+        f"{{% if snakemake.wildcards.{wildcard} == {_jinja_str(value)} %}}\n"
+        f"{body}\n\n{{% endif %}}\n"
+    )
+
+
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"* {line}" for line in lines)
+
+
+def caption_nmr_spectra(experiments: pd.DataFrame) -> str:
+    """Caption of the stacked-spectra figures, one block per experiment."""
+    head = (
+        "Processed spectra of one experiment, one trace per increment (list time), "
+        "stacked with a constant offset, high shift on the left; the shaded bands "
+        "are the integration regions of the sample (regions sheet or TopSpin "
+        "intrng).\n\n"
+    )
+    blocks = []
+    for _, r in experiments.iterrows():
+        exp = str(r["experiment"])
+        parts = [f"Experiment {_rst_text(exp)}: sample {_rst_text(r.get('sample'))}"]
+        for col, name, unit in (
+            ("kind", "kind", ""),
+            ("nucleus", "nucleus", ""),
+            ("larmor_MHz", "Larmor frequency", "MHz"),
+            ("temperature_K", "temperature", "K"),
+            ("n_increments", "increments", ""),
+        ):
+            if col in r and pd.notna(r[col]):
+                v = r[col]
+                v = f"{float(v):.4g}" if isinstance(v, float) else str(v)
+                parts.append(f"{name} {_rst_text(v)}{(' ' + unit) if unit else ''}")
+        blocks.append(_block("experiment", exp, [", ".join(parts) + "."]))
+    return head + "".join(blocks)
+
+
+def caption_relaxation(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
+    """Caption of the relaxation figures (curves and Arrhenius) of each series."""
+    head = (
+        "Left figure (curves): normalised integrals I/I0 of every experiment of the "
+        "series against the list time (log axis) with the selected model "
+        "(saturation or inversion recovery I0 (1 - exp(-(t/T1)^b)), decay "
+        "I0 exp(-(t/T)^b); solid: fit ok, dotted: flagged) and the residuals in "
+        "units of the point uncertainty. Right figure (Arrhenius): relaxation "
+        "rates against 1000/T on a log axis with the BPP fit "
+        "(R1 = C [J(w0) + 4 J(2 w0)], J(w) = 2 tau_c / (1 + (w tau_c)^beta), "
+        "tau_c = tau0 exp(Ea/kB T); Bloembergen, Purcell & Pound, Phys. Rev. 73 "
+        "(1948) 679; solid: free beta, dashed: beta = 2) and Arrhenius lines on "
+        "each flank (dotted, slope in eV). Errors are 1 sigma from the fit "
+        "covariance.\n\n"
+    )
+    blocks = []
+    series_list = list(dict.fromkeys(fits["series"].astype(str))) if len(fits) else []
+    for series in series_list:
+        lines = []
+        f = fits[(fits["series"].astype(str) == series)]
+        if "selected" in f:
+            f = f[f["selected"].fillna(False).astype(bool)]
+        f = f[f["quantity"] == "integral"] if "quantity" in f else f
+        if len(f):
+            items = []
+            for _, r in f.sort_values(["region", "temperature_K"]).iterrows():
+                flag = "" if bool(r.get("fit_ok", True)) else " (flagged)"
+                items.append(
+                    f"{_rst_text(r['region'])}, {float(r['temperature_K']):.1f} K, "
+                    f"{_rst_text(r['model'])}: "
+                    f"{_pm(r['time_constant_s'], r.get('time_constant_s_err'), 's')}"
+                    f"{flag}"
+                )
+            lines.append("Time constants (selected model per experiment):")
+            lines.append(_bullets(items))
+        a = arrhenius[arrhenius["series"].astype(str) == series]
+        a = a[a["quantity"] == "integral"] if "quantity" in a else a
+        items = []
+        for _, r in a[_ok(a)].iterrows():
+            text = (
+                f"{_rst_text(r['region'])} {_rst_text(r['kind'])}, "
+                f"{_rst_text(r['model'])}: Ea = {_pm(r['Ea_eV'], r['Ea_eV_err'], 'eV')}"
+            )
+            if str(r["model"]).startswith("bpp"):
+                if "tau0_s" in r and pd.notna(r["tau0_s"]):
+                    text += f", tau0 = {_pm(r['tau0_s'], r.get('tau0_s_err'), 's')}"
+                if pd.notna(r.get("beta")):
+                    text += f", beta = {float(r['beta']):.2f}"
+            items.append(text)
+        bad = a[~_ok(a)]
+        for _, r in bad.iterrows():
+            items.append(
+                f"{_rst_text(r['region'])} {_rst_text(r['model'])}: fit failed "
+                f"({_rst_text(r.get('flags', ''))})"
+            )
+        if items:
+            lines.append("Temperature dependence:")
+            lines.append(_bullets(items))
+        blocks.append(_block("series", series, lines))
+    return head + "".join(blocks)
+
+
+def caption_exsy_contour(fits: pd.DataFrame) -> str:
+    """Caption of the 2D EXSY contour plots, one block per series."""
+    head = (
+        "2D exchange spectrum of the series at its longest mixing time: positive "
+        "contours at geometric levels from 3 % of the maximum; boxes: the "
+        "integration areas of the diagonal (AA, BB, solid) and cross peaks "
+        "(AB, BA, dashed).\n\n"
+    )
+    blocks = []
+    for series, g in fits.groupby("series", sort=False) if len(fits) else []:
+        lines = [f"{_rst_text(series)}, {float(g['temperature_K'].iloc[0]):.1f} K."]
+        lines += _exsy_series_lines(g)
+        blocks.append(_block("exsy_series", str(series), lines))
+    return head + "".join(blocks)
+
+
+def _exsy_series_lines(g: pd.DataFrame) -> list[str]:
+    items = []
+    for _, r in g.iterrows():
+        if not bool(r.get("fit_ok", False)):
+            items.append(
+                f"{_rst_text(r['model'])}: fit failed ({_rst_text(r.get('flags', ''))})"
+            )
+        elif r["model"] == "diffusion_sphere":
+            items.append(
+                f"{float(r['temperature_K']):.1f} K, diffusion in spheres of radius "
+                f"{float(r.get('particle_radius_um', float('nan'))):g} um: "
+                f"D = {_pm(r['D_m2_per_s'], r['D_m2_per_s_err'], 'm^2/s')}"
+            )
+        else:
+            items.append(
+                f"{float(r['temperature_K']):.1f} K, {_rst_text(r['model'])}: "
+                f"k_AB = {_pm(r['k_AB_per_s'], r['k_AB_per_s_err'], '1/s')}, "
+                f"k_BA = {_pm(r['k_BA_per_s'], r['k_BA_per_s_err'], '1/s')}"
+            )
+    return [_bullets(items)] if items else []
+
+
+def caption_exsy(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
+    """Caption of the EXSY build-up and Arrhenius figures, one block per sample."""
+    head = (
+        "Build-up: cross-peak fraction (AB + BA) / (AA + AB + BA + BB) against the "
+        "mixing time per temperature, with the two-site exchange model (dashed; "
+        "volumes exp(-L tm) diag(MA0, MB0), L the exchange-relaxation matrix; "
+        "Jeener, Meier, Bachmann & Ernst, J. Chem. Phys. 71 (1979) 4546) and the "
+        "diffusion-limited model (solid; Crank's sphere solution F(t) = 1 - "
+        "(6/pi^2) sum (1/n^2) exp(-D n^2 pi^2 t / r^2)). Arrhenius: ln D and "
+        "ln k_AB against 1000/T with the fitted line ln X = ln X0 - Ea/(kB T). "
+        "Errors are 1 sigma from the fit covariance.\n\n"
+    )
+    blocks = []
+    samples = list(dict.fromkeys(fits["sample"].astype(str))) if len(fits) else []
+    for sample in samples:
+        lines = []
+        a = arrhenius[arrhenius["sample"].astype(str) == sample]
+        items = [
+            f"Ea({_rst_text(r['quantity'])}) = {_pm(r['Ea_eV'], r['Ea_eV_err'], 'eV')}"
+            for _, r in a.iterrows()
+            if pd.notna(r["Ea_eV"])
+        ]
+        if items:
+            lines.append("Activation energies:")
+            lines.append(_bullets(items))
+        g = fits[fits["sample"].astype(str) == sample].sort_values("temperature_K")
+        lines.append("Exchange fits per temperature:")
+        lines += _exsy_series_lines(g)
+        blocks.append(_block("exsy_sample", sample, lines))
+    return head + "".join(blocks)
+
+
+def caption_ndp(profiles: pd.DataFrame, inventory: pd.DataFrame | None) -> str:
+    """Caption of the NDP heat map and step-profile figures, one block per run."""
+    head = (
+        "Operando neutron depth profiles: Li density relative to dense Li metal "
+        "(4.63e22 Li/cm^3) against depth (0 = sample-side face of the window) "
+        "from the energy of the 6Li(n,alpha)3H charged particles, with stopping "
+        "powers of the layer stack. Heat map: every time slice; profiles: the "
+        "slices ending each plating and stripping step, shaded bands 1 sigma "
+        "Poisson counting error.\n\n"
+    )
+    blocks = []
+    for run, g in profiles.groupby("run", sort=False) if len(profiles) else []:
+        n = g["slice"].nunique()
+        depth = g["depth_um"]
+        lines = [
+            f"Run {_rst_text(run)}: {n} time slices, depth {float(depth.min()):.2f} "
+            f"to {float(depth.max()):.2f} um, peak Li density "
+            f"{float(g['li_density_rel'].max()):.2f} of Li metal."
+        ]
+        if inventory is not None and len(inventory):
+            inv = inventory[inventory["run"] == run]
+            if len(inv):
+                last = inv.sort_values("slice").iloc[-1]
+                lines.append(
+                    "Li inventory at the last slice: "
+                    f"{_pm(last['li_per_cm2'], last.get('li_per_cm2_err'), 'Li/cm^2')}."
+                )
+        blocks.append(_block("run", str(run), lines))
+    return head + "".join(blocks)
+
+
+def caption_efficiency(efficiency: pd.DataFrame) -> str:
+    """Caption of the inventory and efficiency figures (one job, every run)."""
+    lines = [
+        "Inventory figures: plated Li from NDP (markers, depth-integrated Li "
+        "density, 1 mAh = 2.247e19 Li) and net plated charge from the cycler "
+        "(line) against time, Li mass on the right axis, cell voltage below. "
+        "Efficiency figure: Li efficiency per cycle (N_end_plate - N_end_strip) / "
+        "(N_end_plate - N_start_plate) from NDP with 1 sigma Poisson errors, and "
+        "Coulombic efficiency Q_strip / Q_plate from the cycler (after Liu, "
+        "Ganapathy & Wagemaker, Acc. Chem. Res. 55 (2022) 333).",
+        "",
+    ]
+    for run, g in efficiency.groupby("run", sort=False) if len(efficiency) else []:
+        items = []
+        for _, r in g.sort_values("cycle").iterrows():
+            items.append(
+                f"cycle {int(r['cycle'])}: Li efficiency "
+                f"{_pm(r['li_efficiency'], r['li_efficiency_err'])}, CE "
+                f"{_pm(r['coulombic_efficiency'], None)}, CE - Li efficiency "
+                f"{_pm(r.get('ce_minus_li_efficiency'), r.get('li_efficiency_err'))}"
+            )
+        lines.append(f"Run {_rst_text(run)}:")
+        lines.append("")
+        lines.append(_bullets(items))
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Results summary
+# ---------------------------------------------------------------------------
+
+
+def _mean_with_error(values, errors) -> tuple[float, float]:
+    """Mean of the finite values; error propagated from the 1-sigma errors."""
+    v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(float)
+    e = pd.to_numeric(pd.Series(errors), errors="coerce").to_numpy(float)
+    keep = [i for i in range(v.size) if math.isfinite(v[i])]
+    if not keep:
+        return math.nan, math.nan
+    mean = float(sum(v[i] for i in keep) / len(keep))
+    errs = [e[i] for i in keep if i < e.size and math.isfinite(e[i])]
+    if len(errs) != len(keep):
+        return mean, math.nan
+    return mean, math.sqrt(sum(x * x for x in errs)) / len(keep)
+
+
+def summary_sections(
+    relaxation_arrhenius: pd.DataFrame | None = None,
+    exsy_arrhenius: pd.DataFrame | None = None,
+    exsy_fits: pd.DataFrame | None = None,
+    efficiency: pd.DataFrame | None = None,
+) -> list[tuple[str, list[str]]]:
+    """Headline numbers, one line each, grouped for :func:`summary_markdown`.
+
+    * relaxation: Ea per series, region, kind and model (BPP and flank
+      Arrhenius lines) from ``relaxation_arrhenius`` (quantity ``integral``);
+    * EXSY: Ea per sample and quantity from ``exsy_arrhenius``, D per series
+      (diffusion model) from ``exsy_fits``;
+    * efficiency per run (cell): mean Li and Coulombic efficiency over the
+      complete cycles; the error of the mean Li efficiency is propagated from
+      the per-cycle 1-sigma errors (sqrt(sum err^2) / n), the CE error is not
+      available (cycler charge errors are negligible).
+
+    A table that is None belongs to a stage the campaign does not have and is
+    left out; an empty table gives its section with no lines.
+    """
+    sections: list[tuple[str, list[str]]] = []
+    if relaxation_arrhenius is not None:
+        a = relaxation_arrhenius
+        if "quantity" in a:
+            a = a[a["quantity"] == "integral"]
+        lines = []
+        for _, r in a.iterrows():
+            head = (
+                f"SLR Ea, series {r['series']}, region {r['region']}, {r['kind']}, "
+                f"{r['model']}: "
+            )
+            if bool(r.get("fit_ok", False)):
+                lines.append(head + _pm(r["Ea_eV"], r["Ea_eV_err"], "eV"))
+            else:
+                lines.append(head + f"fit failed ({r.get('flags', '')})")
+        sections.append(("NMR relaxation (relaxation_arrhenius)", lines))
+    if exsy_arrhenius is not None:
+        lines = []
+        for _, r in exsy_arrhenius.iterrows():
+            head = f"EXSY Ea, sample {r['sample']}, {r['quantity']}: "
+            if pd.notna(r["Ea_eV"]) and bool(r.get("fit_ok", True)):
+                lines.append(head + _pm(r["Ea_eV"], r["Ea_eV_err"], "eV"))
+            else:
+                lines.append(head + f"not determined ({r.get('flags', '')})")
+        sections.append(("EXSY activation energies (exsy_arrhenius)", lines))
+    if exsy_fits is not None:
+        lines = []
+        f = exsy_fits[exsy_fits["model"] == "diffusion_sphere"]
+        for _, r in f.sort_values(["series"]).iterrows():
+            head = (
+                f"D, series {r['series']} ({float(r['temperature_K']):.1f} K), "
+                "diffusion model: "
+            )
+            if bool(r.get("fit_ok", False)):
+                lines.append(head + _pm(r["D_m2_per_s"], r["D_m2_per_s_err"], "m^2/s"))
+            else:
+                lines.append(head + f"fit failed ({r.get('flags', '')})")
+        sections.append(("EXSY diffusion coefficients (exsy_fits)", lines))
+    if efficiency is not None:
+        lines = []
+        for run, g in efficiency.groupby("run", sort=False):
+            li, li_err = _mean_with_error(g["li_efficiency"], g["li_efficiency_err"])
+            ce, _ = _mean_with_error(g["coulombic_efficiency"], [])
+            n = int(g["li_efficiency"].notna().sum())
+            lines.append(
+                f"Li efficiency, run {run}, mean of {n} cycles: {_pm(li, li_err)}"
+            )
+            n_ce = int(g["coulombic_efficiency"].notna().sum())
+            lines.append(
+                f"Coulombic efficiency, run {run}, mean of {n_ce} cycles: "
+                f"{_pm(ce, None)}"
+            )
+        sections.append(("Li and Coulombic efficiency (efficiency)", lines))
+    return sections

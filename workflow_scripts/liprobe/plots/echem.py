@@ -58,6 +58,7 @@ def plot_inventory(inventory: pd.DataFrame, trace: pd.DataFrame, run: str):
     ax.set_ylabel(label("Li", "mAh cm$^{-2}$"))
     ax.legend(loc="upper left")
     ax.set_title(run)
+    ax.tick_params(axis="y", right=False)  # the mass axis has its own ticks
     mass = ax.secondary_yaxis(
         "right",
         functions=(

@@ -62,8 +62,16 @@ def plot_contour(
                         ec=colour(1),
                     )
                 )
+                # name inside the box, at its upper-left corner (axes inverted)
                 ax.annotate(
-                    peak, (b2, b1), fontsize=6, color=colour(1), ha="right", va="top"
+                    peak,
+                    (b2, a1),
+                    xytext=(2, -2),
+                    textcoords="offset points",
+                    fontsize=6,
+                    color=colour(1),
+                    ha="left",
+                    va="top",
                 )
     ax.set_xlim(hi + pad, lo - pad)
     ax.set_ylim(hi + pad, lo - pad)
@@ -157,7 +165,7 @@ def plot_buildup(
             ax.plot(tm, _model_fraction(row, tm), ls=ls, color=colour(i), lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel(label("mixing time", "s"))
-    ax.set_ylabel("(AB + BA) / total")
+    ax.set_ylabel("cross-peak fraction (AB + BA) / total")
     ax.set_title(title)
     ax.legend(title="solid: diffusion, dashed: two-site", fontsize=6, title_fontsize=6)
     save_figure(fig, *paths)
@@ -170,8 +178,8 @@ def plot_arrhenius(
     lines and Ea (with 1-sigma error) annotated."""
     fig, axes = figure("single", aspect=0.65, nrows=2, ncols=1, sharex=True)
     specs = [
-        ("D", "diffusion_sphere", "D_m2_per_s", label("ln D", "m^2/s")),
-        ("k_AB", "two_site", "k_AB_per_s", label("ln k_AB", "1/s")),
+        ("D", "diffusion_sphere", "D_m2_per_s", "ln(D / m$^2$ s$^{-1}$)"),
+        ("k_AB", "two_site", "k_AB_per_s", "ln(k$_{AB}$ / s$^{-1}$)"),
     ]
     for ax, (qty, model, column, ylab) in zip(axes, specs, strict=True):
         sel = fits[(fits["model"] == model) & fits["fit_ok"].astype(bool)]

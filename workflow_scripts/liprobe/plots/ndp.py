@@ -42,9 +42,14 @@ def plot_heatmap(profiles: pd.DataFrame, run: str):
     mesh = ax.pcolormesh(
         t_edges, d_edges, grid.to_numpy(), cmap="viridis", vmin=0.0, vmax=vmax
     )
+    # show the depths that hold Li (plus a margin), not the empty rest
+    filled = df.loc[df["li_density_rel"] > 0.02 * vmax, "depth_um"]
+    if len(filled):
+        bottom = min(d_edges[-1], 1.3 * float(filled.max()) + 0.5)
+        ax.set_ylim(d_edges[0], bottom)
     ax.invert_yaxis()
     ax.set_xlabel(label("time since " + t0.strftime("%Y-%m-%d %H:%M UTC"), "h"))
-    ax.set_ylabel(label("depth", "um"))
+    ax.set_ylabel(label("depth", "µm"))
     ax.set_title(f"{run}: Li density relative to Li metal")
     fig.colorbar(mesh, ax=ax, label="Li density / Li metal (4.63e22 cm$^{-3}$)")
     return fig
@@ -101,8 +106,9 @@ def plot_step_profiles(profiles: pd.DataFrame, run: str, cycles=None):
                 alpha=0.2,
                 linewidth=0,
             )
-        ax.set_xlabel(label("depth", "um"))
-        ax.set_title(f"end of {kind}" if cycles is not None else "selected slices")
+        ax.set_xlabel(label("depth", "µm"))
+        step_name = {"plate": "plating", "strip": "stripping"}[kind]
+        ax.set_title(f"end of {step_name}" if cycles is not None else "selected slices")
         if len(chosen):
             ax.legend(fontsize="small")
     axes[0].set_ylabel("Li density / Li metal")
@@ -111,6 +117,7 @@ def plot_step_profiles(profiles: pd.DataFrame, run: str, cycles=None):
     filled = df.loc[df["li_density_rel"] > 0.02 * max(top, 1e-9), "depth_um"]
     if len(filled):
         right = min(float(df["depth_um"].max()), 1.3 * float(filled.max()) + 0.5)
-        axes[0].set_xlim(0.0, right)
+        for ax in axes:
+            ax.set_xlim(0.0, right)
     fig.suptitle(run)
     return fig

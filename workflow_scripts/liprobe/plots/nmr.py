@@ -8,6 +8,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.cm import ScalarMappable  # noqa: E402
+from matplotlib.colors import LogNorm  # noqa: E402
+
+from liprobe.plots.style import PALETTE, figure, label  # noqa: E402
 
 
 def plot_stacked_spectra(
@@ -18,24 +22,39 @@ def plot_stacked_spectra(
     ``spectra``: long frame with increment, list_time_s, ppm, intensity.
     ``regions``: region, ppm_min, ppm_max (several rows per region allowed).
     """
-    fig, ax = plt.subplots(figsize=(3.5, 3.2), layout="constrained")
+    fig, ax = figure("single", 0.9)
     increments = sorted(spectra["increment"].unique())
     peak = float(np.nanmax(np.abs(spectra["intensity"]))) or 1.0
     offset = 0.6 * peak
     cmap = plt.get_cmap("viridis")
+    times = (
+        spectra.groupby("increment")["list_time_s"].first()
+        if "list_time_s" in spectra
+        else pd.Series(dtype=float)
+    )
+    positive = times[np.isfinite(times) & (times > 0)] if len(times) else times
+    norm = None
+    if len(positive) >= 2 and positive.max() > positive.min():
+        norm = LogNorm(vmin=float(positive.min()), vmax=float(positive.max()))
     for k, inc in enumerate(increments):
         rows = spectra[spectra["increment"] == inc]
-        colour = cmap(k / max(1, len(increments) - 1))
+        t = float(times.get(inc, np.nan)) if len(times) else np.nan
+        if norm is not None and np.isfinite(t) and t > 0:
+            colour = cmap(norm(t))
+        else:
+            colour = cmap(k / max(1, len(increments) - 1))
         ax.plot(rows["ppm"], rows["intensity"] + k * offset, lw=0.6, color=colour)
+    if norm is not None:
+        bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02)
+        bar.set_label(label("list time", "s"))
     names = list(dict.fromkeys(regions["region"]))
-    shades = plt.get_cmap("tab10")
     for j, name in enumerate(names):
         intervals = regions[regions["region"] == name]
         for k, (_, r) in enumerate(intervals.iterrows()):
             ax.axvspan(
                 r["ppm_min"],
                 r["ppm_max"],
-                color=shades(j % 10),
+                color=PALETTE[j % len(PALETTE)],
                 alpha=0.15,
                 label=name if k == 0 else None,
             )
@@ -45,11 +64,14 @@ def plot_stacked_spectra(
         lo = max(lo, regions["ppm_min"].min() - 0.5 * span)
         hi = min(hi, regions["ppm_max"].max() + 0.5 * span)
     ax.set_xlim(hi, lo)  # high ppm on the left
-    ax.set_xlabel("chemical shift / ppm")
-    ax.set_ylabel("intensity / a.u. (stacked by increment)")
+    ax.set_xlabel(label("δ", "ppm"))
+    ax.set_ylabel(label("intensity (offset per increment)", "a.u."))
     ax.set_yticks([])
     if names and len(names) <= 8:
-        ax.legend(fontsize=6, frameon=False, loc="upper right")
+        # headroom above the last trace for the legend
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(bottom, top + 1.2 * offset)
+        ax.legend(fontsize=6, frameon=False, loc="upper left", ncols=min(4, len(names)))
     if title:
         ax.set_title(title, fontsize=8)
     return fig

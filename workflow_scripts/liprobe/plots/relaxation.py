@@ -102,7 +102,8 @@ def plot_series_curves(
                 ms=3,
                 color=colour(j),
                 mfc="none" if not ok else None,
-                label=f"{row['region']}: {row['time_constant_s']:.3g} s",
+                label=f"{row['region']}: {_SYMBOL.get(row['kind'], 'T')} = "
+                f"{row['time_constant_s']:.3g} s",
             )
             ax.plot(
                 tt,
@@ -213,8 +214,8 @@ def plot_arrhenius(
             ax.plot(1000 / TT, RR, color=colour(j), ls=ls, lw=0.8)
             if mname == "bpp":
                 text.append(
-                    f"{region}: BPP Ea = {r['Ea_eV']:.3f}"
-                    f"({r['Ea_eV_err']:.3f}) eV, β = {r['beta']:.2f}"
+                    f"{region}: BPP Ea = {_pm(r['Ea_eV'], r['Ea_eV_err'])} eV, "
+                    f"β = {r['beta']:.2f}"
                 )
         for side, sign in (("high_T", 1.0), ("low_T", -1.0)):
             row = a[(a["model"] == f"arrhenius_{side}") & a["fit_ok"].astype(bool)]
@@ -225,23 +226,34 @@ def plot_arrhenius(
             Rf = arrhenius_rate(Tf, r["log10_A"], r["Ea_eV"], sign)
             ax.plot(1000 / Tf, Rf, color="0.3", lw=0.6, ls=":")
             xm, ym = 1000 / Tf[len(Tf) // 2], Rf[len(Tf) // 2]
+            # below-right of a rising line, above-right of a falling one:
+            # away from the data and the BPP curve
             ax.annotate(
-                f"{r['Ea_eV']:.3f} eV",
+                f"Ea = {r['Ea_eV']:.3f} eV",
                 (xm, ym),
                 fontsize=6,
-                xytext=(3, (4 + 8 * j) if sign > 0 else (-9 - 8 * j)),
+                xytext=(6, (-12 - 8 * j) if sign > 0 else (6 + 8 * j)),
                 textcoords="offset points",
                 color=colour(j),
             )
     ax.set_yscale("log")
     ax.set_xlabel("1000 K / T")
-    ax.set_ylabel(label("relaxation rate", "1/s"))
+    ax.set_ylabel(label("relaxation rate", "s$^{-1}$"))
+    ax.tick_params(axis="x", top=False)  # the temperature axis has its own ticks
     sec = ax.secondary_xaxis("top", functions=(_inv, _inv))
     sec.set_xlabel(label("T", "K"))
     ax.legend(fontsize=6, loc="lower center")
     if text:
         ax.set_title("\n".join(text[:3]), fontsize=6)
     return fig
+
+
+def _pm(value: float, err: float) -> str:
+    """``value ± err`` with the error rounded to two significant digits."""
+    if not (np.isfinite(err) and err > 0):
+        return f"{value:.3f}"
+    digits = max(0, 1 - math.floor(math.log10(err)))
+    return f"{value:.{digits}f} ± {err:.{digits}f}"
 
 
 def _inv(x):

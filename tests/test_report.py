@@ -1,0 +1,250 @@
+"""The report pieces: captions (Jinja2 + reStructuredText as Snakemake renders
+them), the results summary, and the HTML report of the demo run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import jinja2
+import pandas as pd
+import pytest
+from docutils.core import publish_parts
+
+from liprobe import report
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def render(caption: str, **wildcards) -> str:
+    """Render a caption as Snakemake does (Jinja2, then docutils to HTML).
+
+    docutils is told to stop at warnings, so a malformed caption fails here
+    instead of showing a red system message in the report.
+    """
+    job = SimpleNamespace(wildcards=SimpleNamespace(**wildcards))
+    text = jinja2.Environment().from_string(caption).render(snakemake=job)
+    parts = publish_parts(text, writer="html", settings_overrides={"halt_level": 2})
+    return parts["body"]
+
+
+@pytest.fixture()
+def arrhenius_tables():
+    fits = pd.DataFrame(
+        {
+            "experiment": ["a1", "a2", "b1"],
+            "sample": ["A", "A", "B"],
+            "series": ["A_slr", "A_slr", "B_slr"],
+            "region": ["r01", "r01", "r01"],
+            "quantity": ["integral"] * 3,
+            "kind": ["t1_sr"] * 3,
+            "model": ["stretched"] * 3,
+            "temperature_K": [300.0, 350.0, 300.0],
+            "time_constant_s": [1.234, 0.5, 2.0],
+            "time_constant_s_err": [0.012, 0.004, 0.1],
+            "fit_ok": [True, True, False],
+            "selected": [True, True, True],
+            "flags": ["", "", "on_bound"],
+        }
+    )
+    arrhenius = pd.DataFrame(
+        {
+            "series": ["A_slr", "A_slr", "B_slr"],
+            "region": ["r01"] * 3,
+            "quantity": ["integral"] * 3,
+            "kind": ["R1"] * 3,
+            "model": ["bpp", "arrhenius_high_T", "bpp"],
+            "Ea_eV": [0.2013, 0.195, float("nan")],
+            "Ea_eV_err": [0.0041, 0.01, float("nan")],
+            "tau0_s": [1e-13, float("nan"), float("nan")],
+            "tau0_s_err": [2e-14, float("nan"), float("nan")],
+            "beta": [1.8, float("nan"), float("nan")],
+            "fit_ok": [True, True, False],
+            "flags": ["", "", "too_few_temperatures"],
+        }
+    )
+    return fits, arrhenius
+
+
+def test_format_value_rounds_to_error():
+    assert report.format_value(0.2013, 0.0041, "eV") == "0.2013 +- 0.0041 eV"
+    assert report.format_value(0.2013, 0.041, "eV") == "0.201 +- 0.041 eV"
+    assert report.format_value(float("nan"), 0.1) == "n/a"
+    assert report.format_value(3.0e-12, 4.0e-13, "m^2/s").startswith("3.000e-12")
+
+
+def test_relaxation_caption_has_the_numbers_of_its_series_only(arrhenius_tables):
+    fits, arrhenius = arrhenius_tables
+    caption = report.caption_relaxation(fits, arrhenius)
+    a = render(caption, series="A_slr")
+    b = render(caption, series="B_slr")
+    assert "Ea = 0.2013 ± 0.0041 eV" in a
+    assert "0.195 ± 0.010 eV" in a
+    assert "1.234 ± 0.012 s" in a
+    assert "0.2013" not in b
+    assert "fit failed" in b and "too_few_temperatures" in b
+    # the model and its source are stated for every series
+    for html in (a, b):
+        assert "BPP" in html and "Bloembergen" in html
+
+
+def test_caption_survives_awkward_names():
+    fits = pd.DataFrame(
+        {
+            "series": ['we*ird_"x"`{1}'],
+            "sample": ["s"],
+            "temperature_K": [300.0],
+            "model": ["two_site"],
+            "k_AB_per_s": [12.0],
+            "k_AB_per_s_err": [1.5],
+            "k_BA_per_s": [10.0],
+            "k_BA_per_s_err": [1.2],
+            "fit_ok": [True],
+        }
+    )
+    html = render(report.caption_exsy_contour(fits), exsy_series='we*ird_"x"`{1}')
+    assert "k_AB = 12.0 ± 1.5 1/s" in html
+
+
+def test_efficiency_caption_lists_every_cycle():
+    eff = pd.DataFrame(
+        {
+            "run": ["r1", "r1", "r2"],
+            "cycle": [1, 2, 1],
+            "coulombic_efficiency": [0.9, 0.95, 0.8],
+            "li_efficiency": [0.45, 0.5, 0.8],
+            "li_efficiency_err": [0.02, 0.02, 0.03],
+            "ce_minus_li_efficiency": [0.45, 0.45, 0.0],
+        }
+    )
+    html = render(report.caption_efficiency(eff))
+    assert html.count("cycle ") >= 3
+    assert "0.450 ± 0.020" in html and "0.800 ± 0.030" in html
+
+
+def test_summary_one_line_per_headline_number(arrhenius_tables):
+    _, arrhenius = arrhenius_tables
+    exsy_arr = pd.DataFrame(
+        {
+            "sample": ["mix", "mix"],
+            "quantity": ["D", "k_AB"],
+            "Ea_eV": [0.27, 0.26],
+            "Ea_eV_err": [0.02, 0.03],
+        }
+    )
+    exsy_fits = pd.DataFrame(
+        {
+            "series": ["mix_300K", "mix_300K"],
+            "temperature_K": [300.0, 300.0],
+            "model": ["diffusion_sphere", "two_site"],
+            "D_m2_per_s": [1.5e-15, float("nan")],
+            "D_m2_per_s_err": [2.0e-16, float("nan")],
+            "fit_ok": [True, True],
+        }
+    )
+    eff = pd.DataFrame(
+        {
+            "run": ["cu", "cu", "zno"],
+            "cycle": [1, 2, 1],
+            "coulombic_efficiency": [0.9, 0.8, 0.95],
+            "li_efficiency": [0.4, 0.5, 0.8],
+            "li_efficiency_err": [0.03, 0.04, 0.02],
+        }
+    )
+    sections = report.summary_sections(arrhenius, exsy_arr, exsy_fits, eff)
+    text = report.summary_markdown(sections)
+    lines = [line for line in text.splitlines() if line.startswith("* ")]
+    # 3 relaxation rows + 2 EXSY Ea + 1 D + (Li, CE) x 2 runs
+    assert len(lines) == 3 + 2 + 1 + 4
+    assert "* EXSY Ea, sample mix, D: 0.270 ± 0.020 eV" in lines
+    assert any("1.500e-15 ± 2.00e-16 m^2/s" in line for line in lines)
+    # mean of 0.4 and 0.5, error sqrt(0.03^2 + 0.04^2) / 2 = 0.025
+    assert "* Li efficiency, run cu, mean of 2 cycles: 0.450 ± 0.025" in lines
+    assert "* Coulombic efficiency, run cu, mean of 2 cycles: 0.85" in lines
+
+
+def test_summary_leaves_out_absent_stages():
+    text = report.summary_markdown(report.summary_sections())
+    assert text.strip() == "# liprobe results summary"
+
+
+# -- the demo ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_run, tmp_path_factory) -> Path:
+    """The HTML report of the demo run, built with ``snakemake --report``."""
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    configs = [str(p) for p in sorted(demo_run.glob("*.yaml"))]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(REPO / "Snakefile"),
+            "--configfile",
+            *configs,
+            "--cores",
+            "1",
+            "--report",
+            str(out),
+        ],
+        cwd=demo_run,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out
+
+
+def test_report_lists_every_figure(demo_run, demo_report):
+    html = demo_report.read_text(encoding="utf-8")
+    pngs = sorted((demo_run / "results" / "figures").rglob("*.png"))
+    assert len(pngs) >= 10
+    missing = [p.name for p in pngs if p.name not in html]
+    assert missing == []
+    for category in ("NMR spectra", "NMR relaxation", "EXSY", "NDP", "Efficiency"):
+        assert category in html
+
+
+def test_report_has_tables_provenance_and_summary(demo_report):
+    html = demo_report.read_text(encoding="utf-8")
+    for item in ("software_versions.html", "config_used.yaml", "summary.md"):
+        assert item in html
+    assert "relaxation_arrhenius.html" in html and "efficiency.html" in html
+
+
+def test_report_captions_carry_the_fitted_numbers(demo_run, demo_report):
+    from liprobe.io.tables import read_table
+
+    # the report stores captions in JSON strings, non-ASCII escaped
+    html = demo_report.read_text(encoding="utf-8").replace("\\u00b1", "±")
+    exsy = read_table(demo_run / "results/tables/exsy_arrhenius.parquet")
+    r = exsy[exsy["quantity"] == "D"].iloc[0]
+    ea = report.format_value(r["Ea_eV"], r["Ea_eV_err"], "eV").replace("+-", "±")
+    assert f"Ea(D) = {ea}" in html
+    relax = read_table(demo_run / "results/tables/relaxation_arrhenius.parquet")
+    relax = relax[relax["quantity"] == "integral"]
+    r = relax[(relax["model"] == "bpp") & relax["fit_ok"]].iloc[0]
+    ea = report.format_value(r["Ea_eV"], r["Ea_eV_err"], "eV").replace("+-", "±")
+    assert f"bpp: Ea = {ea}" in html
+    eff = read_table(demo_run / "results/tables/efficiency.parquet").iloc[0]
+    li = report.format_value(eff["li_efficiency"], eff["li_efficiency_err"])
+    assert f"Li efficiency {li.replace('+-', '±')}" in html
+
+
+def test_summary_of_the_demo(demo_run):
+    from liprobe.io.tables import read_table
+
+    text = (demo_run / "results" / "summary.md").read_text(encoding="utf-8")
+    eff = read_table(demo_run / "results/tables/efficiency.parquet")
+    for run in eff["run"].unique():
+        assert f"Li efficiency, run {run}" in text
+        assert f"Coulombic efficiency, run {run}" in text
+    exsy = read_table(demo_run / "results/tables/exsy_arrhenius.parquet")
+    for _, r in exsy.iterrows():
+        assert f"EXSY Ea, sample {r['sample']}, {r['quantity']}:" in text
+    assert "SLR Ea, series" in text
