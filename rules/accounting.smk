@@ -64,7 +64,7 @@ rule plot_efficiency:
         inventory="results/tables/li_inventory.parquet",
         efficiency="results/tables/efficiency.parquet",
         traces=expand("results/echem/{run}/trace.parquet", run=CYCLER_RUNS),
-        lib=lib("plots"),
+        lib=lib("plots/echem.py", *PLOT_BASE),
     output:
         inventory_png=[
             report(

@@ -54,6 +54,10 @@ def lib(*parts):
     return files + [workflow.source_path("../workflow_scripts/liprobe/errors.py")]
 
 
+# Figure modules every plot rule imports besides its own stage's.
+PLOT_BASE = ("plots/__init__.py", "plots/style.py", "plots/save.py")
+
+
 def raw_files(folder):
     """Every file of a raw folder, so that a changed raw byte triggers a rerun."""
     folder = Path(folder)

@@ -124,7 +124,7 @@ rule plot_exsy_contour:
     input:
         spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.parquet",
         sites="results/exsy/{exsy_series}/sites.parquet",
-        lib=lib("plots", "io/tables.py"),
+        lib=lib("plots/exsy.py", "exsy/models.py", "io/tables.py", *PLOT_BASE),
     output:
         png=report(
             "results/figures/exsy/{exsy_series}_contour.png",
@@ -149,7 +149,7 @@ rule plot_exsy:
         volumes="results/tables/exsy_volumes.parquet",
         fits="results/tables/exsy_fits.parquet",
         arrhenius="results/tables/exsy_arrhenius.parquet",
-        lib=lib("plots", "exsy/models.py"),
+        lib=lib("plots/exsy.py", "exsy/models.py", *PLOT_BASE),
     output:
         buildup_png=report(
             "results/figures/exsy/{exsy_sample}_buildup.png",

@@ -130,7 +130,7 @@ rule plot_ndp:
         cycles=lambda wc: ndp_sheet.optional(
             NDP, wc.run, "cycler", f"results/echem/{wc.run}/cycles.parquet"
         ),
-        lib=lib("plots"),
+        lib=lib("plots/ndp.py", *PLOT_BASE),
     output:
         heatmap_png=report(
             "results/figures/ndp/{run}_heatmap.png",

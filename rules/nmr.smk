@@ -70,7 +70,7 @@ rule plot_nmr_spectra:
     input:
         spectra="results/nmr/{experiment}/spectra.parquet",
         regions="results/nmr/{experiment}/regions.parquet",
-        lib=lib("plots"),
+        lib=lib("plots/nmr.py", *PLOT_BASE),
     output:
         png=report(
             "results/figures/nmr/{experiment}_spectra.png",

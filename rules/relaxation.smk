@@ -78,7 +78,7 @@ rule plot_relaxation:
         fits="results/tables/relaxation_fits.parquet",
         integrals="results/tables/nmr_integrals.parquet",
         arrhenius="results/tables/relaxation_arrhenius.parquet",
-        lib=lib("plots/relaxation.py", "plots/style.py", "plots/save.py", "relaxation"),
+        lib=lib("plots/relaxation.py", "relaxation", *PLOT_BASE),
     output:
         curves_png=report(
             "results/figures/relaxation/{series}_curves.png",
