@@ -35,9 +35,10 @@ from matplotlib.ticker import FuncFormatter
 from liprobe.exsy.models import KB_EV, PEAKS
 from liprobe.plots.exsy import _model_fraction, cross_fraction
 from liprobe.plots.ndp import step_end_slices
+from liprobe.plots.relaxation import bpp_curve
 from liprobe.plots.save import save_figure
 from liprobe.plots.style import colour, figure, label, marker
-from liprobe.relaxation.temperature import arrhenius_rate, r1_bpp, r1rho_bpp
+from liprobe.relaxation.temperature import arrhenius_rate
 
 #: density of Li metal, Li atoms per cm^3 (0.534 g/cm^3 / 6.941 g/mol * N_A)
 LI_METAL_PER_CM3 = 4.63e22
@@ -130,17 +131,7 @@ def _slr_panel(ax, fits: pd.DataFrame, arrhenius: pd.DataFrame, series: str) -> 
         if len(bpp):
             r = bpp.iloc[0]
             TT = np.linspace(T.min() * 0.97, T.max() * 1.03, 300)
-            kwargs = dict(
-                log10_C=r["log10_C"],
-                Ea_eV=r["Ea_eV"],
-                log10_tau0_s=r["log10_tau0_s"],
-                beta=r["beta"],
-                larmor_MHz=r["larmor_MHz"],
-            )
-            if rk == "R1rho":
-                RR = r1rho_bpp(TT, **kwargs, spinlock_kHz=r["spinlock_kHz"])
-            else:
-                RR = r1_bpp(TT, **kwargs)
+            RR = bpp_curve(r, TT, rk)
             ax.plot(1000.0 / TT, RR, color=colour(j), lw=0.9)
             flank_text.append(
                 (

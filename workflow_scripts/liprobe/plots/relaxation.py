@@ -22,6 +22,25 @@ _SYMBOL = {"t1_sr": "T1", "t1_ir": "T1", "t1rho": "T1rho", "t2": "T2"}
 _MAX_REGIONS = 8
 
 
+def bpp_curve(row, temperature_K: np.ndarray, rate_kind: str) -> np.ndarray:
+    """The relaxation rate (1/s) of a fitted BPP row of ``relaxation_arrhenius``.
+
+    ``rate_kind`` is ``R1`` (Larmor frequency) or ``R1rho`` (spin-lock frequency);
+    the model is :func:`liprobe.relaxation.temperature.r1_bpp` /
+    :func:`~liprobe.relaxation.temperature.r1rho_bpp`.
+    """
+    params = dict(
+        log10_C=row["log10_C"],
+        Ea_eV=row["Ea_eV"],
+        log10_tau0_s=row["log10_tau0_s"],
+        beta=row["beta"],
+        larmor_MHz=row["larmor_MHz"],
+    )
+    if rate_kind == "R1rho":
+        return r1rho_bpp(temperature_K, **params, spinlock_kHz=row["spinlock_kHz"])
+    return r1_bpp(temperature_K, **params)
+
+
 def _params(row: pd.Series, model: str) -> dict:
     return {p: float(row[f"p_{p}"]) for p in MODELS[model].params}
 
@@ -200,17 +219,7 @@ def plot_arrhenius(
             if row.empty:
                 continue
             r = row.iloc[0]
-            args = dict(
-                log10_C=r["log10_C"],
-                Ea_eV=r["Ea_eV"],
-                log10_tau0_s=r["log10_tau0_s"],
-                beta=r["beta"],
-                larmor_MHz=r["larmor_MHz"],
-            )
-            if rk == "R1rho":
-                RR = r1rho_bpp(TT, **args, spinlock_kHz=r["spinlock_kHz"])
-            else:
-                RR = r1_bpp(TT, **args)
+            RR = bpp_curve(r, TT, rk)
             ax.plot(1000 / TT, RR, color=colour(j), ls=ls, lw=0.8)
             if mname == "bpp":
                 text.append(

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from liprobe.ndp.sheet import RUN_COLUMNS
+
 PARTS = ("nmr", "exsy", "ndp")
 
 
@@ -97,26 +99,8 @@ def build_demo(
     _write_tsv(
         outdir / "regions.tsv", region_rows, ["sample", "region", "ppm_min", "ppm_max"]
     )
-    ndp_columns = [
-        "run",
-        "cell",
-        "listmode",
-        "stack",
-        "area_cm2",
-        "format",
-        "listmode_start_utc",
-        "cycler",
-        "cycler_timezone",
-        "plating_sign",
-        "li6_fraction",
-        "slice_s",
-        "background",
-        "reference",
-    ]
-    if ndp_rows:
-        _write_tsv(outdir / "ndp.tsv", ndp_rows, ndp_columns)
-    else:
-        _write_tsv(outdir / "ndp.tsv", [], ndp_columns)
+    ndp_columns = ["run", "listmode", *RUN_COLUMNS]
+    _write_tsv(outdir / "ndp.tsv", ndp_rows, ndp_columns)
     (outdir / "truth.json").write_text(json.dumps(truth, indent=2, default=str))
     return truth
 
