@@ -10,6 +10,7 @@ ECHEM_DEFAULTS = {
     "min_points": 2,
     "exclude_techniques": ["EIS", "PEIS", "GEIS", "SPEIS", "SGEIS", "impedance"],
     "inventory_depth_um": None,
+    "max_gap_s": 3600.0,
 }
 ECHEM = {**ECHEM_DEFAULTS, **config.get("echem", {})}
 

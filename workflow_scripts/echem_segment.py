@@ -3,7 +3,7 @@
 import json
 
 from liprobe.echem import coulombic_efficiency, segment_half_cycles
-from liprobe.io.cycler import read_cycler
+from liprobe.io.cycler import DEFAULT_MAX_GAP_S, read_cycler
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
 
@@ -12,7 +12,12 @@ with rule_log(snakemake.log[0]) as log:
     opts = dict(p.options)
     config = json.loads(json.dumps({"echem": opts, "run": dict(p.run_sheet)}))
     cycler = snakemake.input.cycler
-    trace = read_cycler(cycler, p.timezone, fmt=opts.get("format", "auto"))
+    trace = read_cycler(
+        cycler,
+        p.timezone,
+        fmt=opts.get("format", "auto"),
+        max_gap_s=opts.get("max_gap_s", DEFAULT_MAX_GAP_S),
+    )
     log.info(
         "%s: %d points, %s to %s", cycler, len(trace), *trace["t_utc"].iloc[[0, -1]]
     )

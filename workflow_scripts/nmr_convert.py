@@ -34,9 +34,11 @@ with rule_log(snakemake.log[0]) as log:
     if p.regions:
         regions = pd.DataFrame(list(p.regions))
         region_source = "sheet"
+        region_file = f"regions sheet (sample {p.sample})"
     else:
         regions = read_intrng(p.path, p.procno)
         region_source = "topspin_intrng"
+        region_file = f"{p.path}/pdata/{p.procno}/intrng"
     if fid.kind == "exsy":
         from liprobe.exsy.parity import exsy_topspin_parity
         from liprobe.exsy.process import process_2d
@@ -59,7 +61,11 @@ with rule_log(snakemake.log[0]) as log:
     else:
         spectra = process(fid, dict(p.options))
         integrals = integrate_regions(
-            spectra, fid, regions, noise_ppm=p.options.get("noise_ppm")
+            spectra,
+            fid,
+            regions,
+            noise_ppm=p.options.get("noise_ppm"),
+            source=region_file,
         )
         integrals.insert(0, "experiment", p.experiment)
         record = experiment_record(fid, spectra)

@@ -3,13 +3,15 @@
 What is read, and how:
 
 * parameter files (``acqus``, ``acqu2s``, ``pdata/<procno>/procs``, ``proc2s``):
-  JCAMP-DX, parsed with :func:`nmrglue.bruker.read_jcamp`;
+  JCAMP-DX, parsed with :func:`nmrglue.bruker.parse_jcamp_file` fed through a
+  guard that stops at the end of the file (nmrglue alone loops forever on an
+  unclosed ``<string`` or an array with fewer values than announced);
 * the FID (``fid``, 1D) or ``ser`` (pseudo-2D relaxation series or true 2D):
   int32 (``DTYPA`` 0, scaled by ``2**NC``) or float64 (``DTYPA`` 2), little or big
-  endian (``BYTORDA``), each row padded to a 1024-byte block; the binary words are
-  decoded by :func:`nmrglue.bruker.get_data`. Rows are returned as stored (for a
-  true 2D: in acquisition order, the indirect-dimension mode in ``fnmode``), with
-  the digital filter still in place;
+  endian (``BYTORDA``, checked against the data by :func:`check_byte_order`),
+  each row padded to a 1024-byte block; bytes after the last row are ignored.
+  Rows are returned as stored (for a true 2D: in acquisition order, the
+  indirect-dimension mode in ``fnmode``), with the digital filter still in place;
 * the digital filter group delay: ``GRPDLY`` when positive, otherwise the
   DECIM/DSPFVS table of nmrglue (``nmrglue.bruker.bruker_dsp_table``);
 * variable lists ``vdlist`` (default unit s), ``vplist`` (default unit us) and
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,7 +158,28 @@ def read_parameters(path: str | Path) -> dict:
     if not path.is_file():
         raise InputError(path, "file", "a Bruker JCAMP-DX parameter file", "missing")
     try:
-        params = ng.bruker.read_jcamp(str(path))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, "file", "a readable parameter file", str(exc)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # TopSpin on Windows writes cp1252 text
+    lines = _GuardedLines(text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nmrglue warns on every odd line
+            params = ng.bruker.parse_jcamp_file(
+                lines, {"_coreheader": [], "_comments": []}
+            )
+    except _JcampEnd:
+        raise InputError(
+            path,
+            "file",
+            "complete JCAMP-DX values ('<' strings closed by '>', arrays with "
+            "as many values as announced)",
+            f"the end of the file inside a value (last key read: {lines.key})",
+        ) from None
     except Exception as exc:  # nmrglue raises assorted errors on bad text
         raise InputError(
             path, "file", "a Bruker JCAMP-DX parameter file", f"unparsable ({exc})"
@@ -168,6 +192,38 @@ def read_parameters(path: str | Path) -> dict:
             f"none in {path.stat().st_size} bytes",
         )
     return params
+
+
+class _JcampEnd(Exception):
+    """Raised by :class:`_GuardedLines` when a parser reads past the end twice."""
+
+
+class _GuardedLines:
+    """A minimal text file for nmrglue's JCAMP parser that cannot loop forever.
+
+    ``readline`` returns the lines, then ``''`` once at the end of the text, then
+    raises :class:`_JcampEnd`: a parser still asking for lines is inside an
+    unfinished value. ``key`` remembers the key of the last ``##$KEY=`` line
+    handed out (an unclosed string swallows the keys after it).
+    """
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.splitlines(keepends=True)
+        self._pos = 0
+        self._ended = False
+        self.key = ""
+
+    def readline(self) -> str:
+        if self._pos < len(self._lines):
+            line = self._lines[self._pos]
+            self._pos += 1
+            if line.startswith("##$") and "=" in line:
+                self.key = line[3 : line.index("=")].strip()
+            return line
+        if self._ended:
+            raise _JcampEnd
+        self._ended = True
+        return ""
 
 
 def _number(
@@ -351,12 +407,14 @@ def _read_rows(
             path,
             "file size",
             f"{rows} rows x {padded} bytes = {rows * padded} bytes "
-            f"(TD = {td}, TD1 = {rows})",
+            f"(TD = {td}, TD1 = {rows}, {'float64' if isfloat else 'int32'} "
+            f"words as DTYPA = {2 if isfloat else 0} says)",
             f"{size} bytes",
         )
-    with path.open("rb") as handle:
-        words = ng.bruker.get_data(handle, big=big, isfloat=isfloat)
-    words = np.asarray(words[: rows * stride], dtype=float).reshape(rows, stride)
+    dtype = np.dtype((">" if big else "<") + ("f8" if isfloat else "i4"))
+    with path.open("rb") as handle:  # only the bytes the rows occupy
+        raw = handle.read(rows * stride * item)
+    words = np.frombuffer(raw, dtype=dtype).astype(float).reshape(rows, stride)
     words = words[:, :td]
     if not isfloat and nc != 0:
         words = words * 2.0**nc
@@ -773,8 +831,8 @@ def read_processed(
     return ppm, data
 
 
-_CT1T2_PEAK = re.compile(r"Peak\s+(\d+),\s+Peak Point (?:at|=)\s+([-\d.eE+]+)\s*ppm")
 _NUM = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+_CT1T2_PEAK = re.compile(r"Peak\s+(\d+),\s+Peak Point (?:at|=)\s+" + _NUM + r"\s*ppm")
 # TopSpin 3: "  tau  ppm  integral  intensity" with tau like 10.000s, 500.000m
 _CT1T2_ROW3 = re.compile(
     r"^\s*" + _NUM + r"([munk]?)s?\s+" + _NUM + r"\s+" + _NUM + r"\s+" + _NUM + r"\s*$"

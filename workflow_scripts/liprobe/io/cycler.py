@@ -28,6 +28,13 @@ Every reader returns a frame with one row per recorded point and the columns
 ``source``
     ``<format>:<file name>``.
 
+Every value the trace needs must be a finite number: a cell that is not a
+number (a decimal comma in a decimal-point file, a truncated line), a NaN time,
+current or charge increment, times going backwards or a gap longer than
+``max_gap_s`` between recorded points (default :data:`DEFAULT_MAX_GAP_S`; the
+instrument stopped recording, so the charge passed in between is unknown) are
+each an :class:`InputError` naming the file, the column and the row.
+
 No cycler format stores a time zone. Naive instrument times are local times of
 the instrument's zone (sheet column ``cycler_timezone``, an IANA name) and are
 converted to UTC here; a missing or unknown zone is an :class:`InputError`.
@@ -67,6 +74,13 @@ TRACE_COLUMNS = [
 ]
 
 FORMATS = ("biologic_mpr", "biologic_mpt", "neware", "maccor", "csv")
+#: Longest time between two recorded points before the trace is rejected (s).
+DEFAULT_MAX_GAP_S = 3600.0
+#: Times may step back by this much (s, rounding of sub-second times) before a
+#: file's time order counts as broken.
+BACKWARDS_TOLERANCE_S = 1.0
+#: Elapsed times beyond this (about 300 years) are corrupted numbers.
+MAX_ELAPSED_S = 1e10
 
 
 # --------------------------------------------------------------------------- #
@@ -120,10 +134,82 @@ def _localize(path, naive: pd.Series | pd.DatetimeIndex, timezone: str) -> pd.Se
     return pd.Series(local.tz_convert("UTC"))
 
 
-def _start_plus_elapsed(path, start_local, elapsed_s, timezone) -> pd.Series:
+def _numbers(
+    path: Path,
+    data: pd.DataFrame,
+    columns,
+    first_line: int,
+    decimal: str = ".",
+) -> pd.DataFrame:
+    """``columns`` of ``data`` as floats; a cell that is no number is an InputError.
+
+    Empty cells and ``nan`` become NaN (the callers check the columns that must
+    be finite). With ``decimal=","`` a cell holding a decimal point is rejected
+    too (a file mixing both separators). ``first_line`` is the file line (or
+    record number) of the first data row, for the message.
+    """
+    out = data.copy()
+    for col in columns:
+        if col not in out.columns:
+            continue
+        raw = out[col]
+        if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+            out[col] = raw.astype(float)
+            continue
+        text = raw.astype(str).str.strip()
+        other = "." if decimal == "," else ","
+        wrong = text.str.contains(other, regex=False)
+        if decimal == ",":
+            text = text.str.replace(",", ".", regex=False)
+        values = pd.to_numeric(text.where(~wrong), errors="coerce")
+        blank = raw.isna() | text.str.lower().isin(["", "nan"])
+        bad = (values.isna() & ~blank).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            sep = "decimal comma" if decimal == "," else "decimal point"
+            raise InputError(
+                path,
+                str(col),
+                f"a number (with a {sep}, like the first data row)",
+                str(raw.iloc[i])[:60],
+                row=first_line + i,
+            )
+        out[col] = values.astype(float)
+    return out
+
+
+def _finite(path: Path, column: str, values, first_line: int) -> np.ndarray:
+    """``values`` as floats, or an InputError naming the first NaN or inf row."""
+    arr = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            path,
+            column,
+            "a finite number on every row",
+            str(arr[i]),
+            row=first_line + i,
+        )
+    return arr
+
+
+def _start_plus_elapsed(
+    path, start_local, elapsed_s, timezone, field: str = "time/s"
+) -> pd.Series:
     """UTC times from one local start instant plus elapsed instrument seconds."""
     start = _localize(path, pd.DatetimeIndex([start_local]), timezone).iloc[0]
-    return pd.Series(start + pd.to_timedelta(np.asarray(elapsed_s, float), unit="s"))
+    elapsed = _finite(path, field, elapsed_s, 1)
+    if elapsed.size and np.abs(elapsed).max() > MAX_ELAPSED_S:
+        i = int(np.argmax(np.abs(elapsed)))
+        raise InputError(
+            path,
+            field,
+            f"elapsed seconds below {MAX_ELAPSED_S:g}",
+            float(elapsed[i]),
+            row=i + 1,
+        )
+    return pd.Series(start + pd.to_timedelta(elapsed, unit="s"))
 
 
 def _integrate_mAh(t_s: np.ndarray, current_mA: np.ndarray) -> np.ndarray:
@@ -152,8 +238,14 @@ def _per_step_increments(step: np.ndarray, counter: np.ndarray) -> np.ndarray:
     return inc
 
 
-def _finish(frame: pd.DataFrame, fmt: str, path: Path) -> pd.DataFrame:
-    """Order, type and sort the trace columns."""
+def _finish(
+    frame: pd.DataFrame, fmt: str, path: Path, time_field: str = "time"
+) -> pd.DataFrame:
+    """Order and type the trace columns; times must never go backwards.
+
+    ``time_field`` names the file's time column in messages. The frame's
+    ``attrs["time_field"]`` keeps it for :func:`check_gaps`.
+    """
     out = pd.DataFrame(
         {
             "t_utc": pd.to_datetime(frame["t_utc"], utc=True),
@@ -174,11 +266,49 @@ def _finish(frame: pd.DataFrame, fmt: str, path: Path) -> pd.DataFrame:
     if out.empty:
         raise InputError(path, "data rows", "at least one recorded point", 0)
     if out["t_utc"].isna().any():
-        raise InputError(path, "time", "a time for every point", "missing times")
+        i = int(np.flatnonzero(out["t_utc"].isna().to_numpy())[0])
+        raise InputError(path, time_field, "a time for every point", "NaT", row=i + 1)
+    step_s = out["t_utc"].diff().dt.total_seconds().to_numpy()[1:]
+    back = step_s < -BACKWARDS_TOLERANCE_S
+    if back.any():
+        i = int(np.flatnonzero(back)[0]) + 1
+        raise InputError(
+            path,
+            time_field,
+            "times that never go backwards",
+            f"{out['t_utc'].iloc[i]} after {out['t_utc'].iloc[i - 1]}",
+            row=i + 1,
+        )
+    # rounding of reconstructed sub-second times may swap neighbours slightly
     out = out.sort_values("t_utc", kind="stable").reset_index(drop=True)
     out.insert(1, "elapsed_s", (out["t_utc"] - out["t_utc"].iloc[0]).dt.total_seconds())
     out["source"] = f"{fmt}:{path.name}"
-    return out[TRACE_COLUMNS]
+    out = out[TRACE_COLUMNS]
+    out.attrs["time_field"] = time_field
+    return out
+
+
+def check_gaps(
+    path: str | Path, trace: pd.DataFrame, max_gap_s: float | None
+) -> pd.DataFrame:
+    """Raise an InputError when two recorded points lie more than ``max_gap_s`` apart.
+
+    The instrument did not record in between, so the charge passed there is
+    unknown. ``None`` switches the check off. Returns ``trace`` unchanged.
+    """
+    if max_gap_s is None or len(trace) < 2:
+        return trace
+    gaps = np.diff(trace["elapsed_s"].to_numpy(float))
+    if gaps.max() > float(max_gap_s):
+        i = int(np.argmax(gaps))
+        raise InputError(
+            path,
+            trace.attrs.get("time_field", "time"),
+            f"points at most {float(max_gap_s):g} s apart (cycler max_gap_s)",
+            f"{gaps[i]:.0f} s without a point after {trace['t_utc'].iloc[i]}",
+            row=i + 2,
+        )
+    return trace
 
 
 # --------------------------------------------------------------------------- #
@@ -216,13 +346,17 @@ def detect_format(path: str | Path) -> str:
 
 
 def read_cycler(
-    path: str | Path, timezone: str | None, fmt: str = "auto"
+    path: str | Path,
+    timezone: str | None,
+    fmt: str = "auto",
+    max_gap_s: float | None = DEFAULT_MAX_GAP_S,
 ) -> pd.DataFrame:
     """Read any supported cycler file into the tidy trace frame (module doc).
 
     ``timezone`` is the IANA zone of the instrument clock (required: every
     format stores naive local times). ``fmt`` is ``auto`` or one of
-    :data:`FORMATS`.
+    :data:`FORMATS`. ``max_gap_s`` is the longest accepted time between two
+    recorded points (:func:`check_gaps`; ``None`` accepts any gap).
     """
     path = Path(path)
     if not path.is_file():
@@ -239,7 +373,7 @@ def read_cycler(
     }
     if fmt not in readers:
         raise InputError(path, "format", f"one of auto, {', '.join(FORMATS)}", fmt)
-    return readers[fmt](path, timezone)
+    return check_gaps(path, readers[fmt](path, timezone), max_gap_s)
 
 
 # --------------------------------------------------------------------------- #
@@ -259,28 +393,35 @@ def _biologic_common(
     timezone: str,
     fmt: str,
     techniques: dict[int, str] | None = None,
+    first_line: int = 1,
 ) -> pd.DataFrame:
-    """Shared column handling of the EC-Lab binary and text files."""
+    """Shared column handling of the EC-Lab binary and text files.
+
+    ``first_line`` is the line (text) or record (binary) number of the first
+    data row, for messages.
+    """
     tcol = _first(data, ("time/s",))
     if tcol is None:
         raise InputError(path, "time/s", "a time/s column", list(data.columns))
-    t_s = data[tcol].to_numpy(float)
+    if data.empty:
+        raise InputError(path, "data rows", "at least one recorded point", 0)
+    t_s = _finite(path, tcol, data[tcol], first_line)
     dq_col = _first(data, ("dq/mA.h", "dQ/mA.h"))
     i_col = _first(data, ("I/mA", "<I>/mA"))
     ia_col = _first(data, ("I/A", "<I>/A"))
     e_col = _first(data, ("Ewe/V", "<Ewe>/V", "Ecell/V", "<Ecell>/V"))
     qq_col = _first(data, ("(Q-Qo)/mA.h",))
     if dq_col is not None:
-        dq = data[dq_col].to_numpy(float)
+        dq = _finite(path, dq_col, data[dq_col], first_line)
     elif qq_col is not None:
-        q = data[qq_col].to_numpy(float)
+        q = _finite(path, qq_col, data[qq_col], first_line)
         dq = np.diff(q, prepend=q[0])
     else:
         dq = None
     if i_col is not None:
-        current = data[i_col].to_numpy(float)
+        current = _finite(path, i_col, data[i_col], first_line)
     elif ia_col is not None:
-        current = data[ia_col].to_numpy(float) * 1e3
+        current = _finite(path, ia_col, data[ia_col], first_line) * 1e3
     elif dq is not None:
         current = _current_from_dq(t_s, dq)
     else:
@@ -292,16 +433,22 @@ def _biologic_common(
         )
     charge = np.cumsum(dq) - dq[0] if dq is not None else _integrate_mAh(t_s, current)
     voltage = data[e_col].to_numpy(float) if e_col else np.full(t_s.size, np.nan)
-    step = data["Ns"].to_numpy() if "Ns" in data.columns else np.full(t_s.size, -1)
+    step = (
+        _finite(path, "Ns", data["Ns"], first_line).astype(np.int64)
+        if "Ns" in data.columns
+        else np.full(t_s.size, -1)
+    )
     if "mode" in data.columns:
-        mode = data["mode"].astype(int).astype(str).to_numpy()
+        mode = (
+            _finite(path, "mode", data["mode"], first_line).astype(np.int64).astype(str)
+        )
     else:
         mode = np.full(t_s.size, "")
     technique = np.full(t_s.size, "", dtype=object)
     if techniques:
         technique = np.array([techniques.get(int(s), "") for s in step], dtype=object)
     if "freq/Hz" in data.columns:
-        technique[data["freq/Hz"].to_numpy(float) > 0] = "EIS"
+        technique[np.nan_to_num(data["freq/Hz"].to_numpy(float)) > 0] = "EIS"
     frame = pd.DataFrame(
         {
             "t_utc": _start_plus_elapsed(path, start_local, t_s, timezone),
@@ -313,7 +460,7 @@ def _biologic_common(
             "mode": mode,
         }
     )
-    return _finish(frame, fmt, path)
+    return _finish(frame, fmt, path, tcol)
 
 
 def read_biologic_mpr(path: str | Path, timezone: str | None) -> pd.DataFrame:
@@ -342,6 +489,7 @@ def read_biologic_mpr(path: str | Path, timezone: str | None) -> pd.DataFrame:
     start = getattr(mpr, "timestamp", None)
     if start is None:
         start = pd.Timestamp(mpr.startdate)
+    data = _numbers(path, data, list(data.columns), 1)
     return _biologic_common(path, data, pd.Timestamp(start), zone.key, "biologic_mpr")
 
 
@@ -401,22 +549,29 @@ def read_biologic_mpt(path: str | Path, timezone: str | None) -> pd.DataFrame:
             names = line.split()[1:]
             techniques = {i: name for i, name in enumerate(names)}
     if n_header is None:
-        raise InputError(path, "Nb header lines", "a header line count", None)
+        raise InputError(path, "Nb header lines", "a header line count", "no such line")
     if start is None:
-        raise InputError(path, "Acquisition started on", "the start time", None)
+        raise InputError(
+            path, "Acquisition started on", "the start time", "no such line"
+        )
     if n_header < 1 or n_header > len(lines):
         raise InputError(path, "Nb header lines", f"1..{len(lines)}", n_header)
     body = "\n".join(lines[n_header - 1 :])
     first_data = lines[n_header] if len(lines) > n_header else ""
     decimal = "," if re.search(r"\d,\d", first_data) else "."
     try:
-        data = pd.read_csv(io.StringIO(body), sep="\t", decimal=decimal)
+        data = pd.read_csv(
+            io.StringIO(body), sep="\t", dtype=str, keep_default_na=False
+        )
     except (ValueError, pd.errors.ParserError) as exc:
         raise InputError(
             path, "data table", "tab separated numbers", str(exc)
         ) from None
     data = data.loc[:, [c for c in data.columns if not str(c).startswith("Unnamed")]]
-    return _biologic_common(path, data, start, zone.key, "biologic_mpt", techniques)
+    data = _numbers(path, data, list(data.columns), n_header + 1, decimal)
+    return _biologic_common(
+        path, data, start, zone.key, "biologic_mpt", techniques, n_header + 1
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -448,17 +603,27 @@ def read_neware(path: str | Path, timezone: str | None) -> pd.DataFrame:
     missing = [c for c in need if c not in data.columns]
     if missing:
         raise InputError(path, "columns", f"columns {need}", list(data.columns))
-    step = data["Step"].to_numpy().astype("int64")
+    if data.empty:
+        raise InputError(path, "data rows", "at least one recorded point", 0)
+    data = _numbers(path, data, ["Time", "Step", "Voltage", "Current(mA)"], 1)
+    step = _finite(path, "Step", data["Step"], 1).astype("int64")
     new = np.ones(step.size, dtype=bool)
     new[1:] = step[1:] != step[:-1]
     block = np.cumsum(new)
-    ts = pd.Series(pd.DatetimeIndex(data["Timestamp"]))
-    step_time = data["Time"].to_numpy(float)
+    try:
+        ts = pd.Series(pd.DatetimeIndex(data["Timestamp"]))
+    except (ValueError, TypeError) as exc:
+        raise InputError(path, "Timestamp", "date-times", str(exc)) from None
+    step_time = _finite(path, "Time", data["Time"], 1)
+    if np.abs(step_time).max() > MAX_ELAPSED_S:
+        raise InputError(
+            path, "Time", f"step times below {MAX_ELAPSED_S:g} s", step_time.max()
+        )
     first_ts = ts.groupby(block).transform("first")
     first_time = pd.Series(step_time).groupby(block).transform("first").to_numpy()
     fine = first_ts + pd.to_timedelta(step_time - first_time, unit="s")
     t_utc = _localize(path, fine, zone.key)
-    current = data["Current(mA)"].to_numpy(float)
+    current = _finite(path, "Current(mA)", data["Current(mA)"], 1)
     if {"Charge_Capacity(mAh)", "Discharge_Capacity(mAh)"} <= set(data.columns):
         counter = data["Charge_Capacity(mAh)"].to_numpy(float) - data[
             "Discharge_Capacity(mAh)"
@@ -480,7 +645,7 @@ def read_neware(path: str | Path, timezone: str | None) -> pd.DataFrame:
             "mode": "",
         }
     )
-    return _finish(frame, "neware", path)
+    return _finish(frame, "neware", path, "Timestamp")
 
 
 # --------------------------------------------------------------------------- #
@@ -492,7 +657,7 @@ _MACCOR_SPAN = re.compile(r"^\s*(?:(\d+)d\s+)?(\d+):(\d+):([\d.]+)\s*$")
 def _maccor_seconds(path: Path, values: pd.Series) -> np.ndarray:
     """'1d 10:10:5.47' -> seconds."""
     out = np.empty(len(values))
-    for i, text in enumerate(values.astype(str)):
+    for i, text in enumerate(values.fillna("").astype(str)):
         m = _MACCOR_SPAN.match(text)
         if m is None:
             try:
@@ -524,7 +689,12 @@ def read_maccor(path: str | Path, timezone: str | None) -> pd.DataFrame:
         (i for i, line in enumerate(lines[:20]) if line.startswith("Rec#")), None
     )
     if header_row is None:
-        raise InputError(path, "header", "a column header line starting 'Rec#'", None)
+        raise InputError(
+            path,
+            "header",
+            "a column header line starting 'Rec#'",
+            "none in the first 20 lines",
+        )
     try:
         data = pd.read_csv(
             io.StringIO("\n".join(lines[header_row:])),
@@ -553,9 +723,13 @@ def read_maccor(path: str | Path, timezone: str | None) -> pd.DataFrame:
     missing = [c for c in need if c not in data.columns]
     if missing:
         raise InputError(path, "columns", f"columns {need}", list(data.columns))
+    if data.empty:
+        raise InputError(path, "data rows", "at least one recorded point", 0)
+    first = header_row + 2  # file line of the first data row
+    data = _numbers(path, data, ["Step", "Amp-hr", "Amps", "Volts"], first)
     state = data["State"].astype(str).str.strip().str.upper()
     sign = np.select([state == "C", state == "D"], [1.0, -1.0], 0.0)
-    amps = data["Amps"].to_numpy(float)
+    amps = _finite(path, "Amps", data["Amps"], first)
     if np.nanmin(amps) < 0:
         # already signed export: keep the sign it has
         sign = np.where(state == "R", 0.0, 1.0)
@@ -565,7 +739,7 @@ def read_maccor(path: str | Path, timezone: str | None) -> pd.DataFrame:
         first = data["DPt Time"].dropna().index[0]
         try:
             stamp = pd.to_datetime(
-                data.loc[first, "DPt Time"].strip(), format="%m/%d/%Y %H:%M:%S"
+                str(data.loc[first, "DPt Time"]).strip(), format="%m/%d/%Y %H:%M:%S"
             )
         except ValueError:
             raise InputError(
@@ -576,14 +750,22 @@ def read_maccor(path: str | Path, timezone: str | None) -> pd.DataFrame:
         m = re.search(r"Date of Test:\s*([^\t]+)", text[:2000])
         if m is None:
             raise InputError(path, "Date of Test", "the test start time", None)
-        start = pd.to_datetime(m.group(1).strip(), format="%d %B %Y, %I:%M:%S %p")
-    step = data["Step"].to_numpy().astype("int64")
-    counter = data["Amp-hr"].to_numpy(float) * 1e3
+        try:
+            start = pd.to_datetime(m.group(1).strip(), format="%d %B %Y, %I:%M:%S %p")
+        except ValueError:
+            raise InputError(
+                path,
+                "Date of Test",
+                "a date like '1 March 2024, 9:00:00 AM'",
+                m.group(1).strip(),
+            ) from None
+    step = _finite(path, "Step", data["Step"], first).astype("int64")
+    counter = _finite(path, "Amp-hr", data["Amp-hr"], first) * 1e3
     amps_sign = np.sign(sign) if np.nanmin(amps) >= 0 else np.sign(current)
     dq = _per_step_increments(step, counter) * amps_sign
     frame = pd.DataFrame(
         {
-            "t_utc": _start_plus_elapsed(path, start, elapsed, zone.key),
+            "t_utc": _start_plus_elapsed(path, start, elapsed, zone.key, "TestTime"),
             "current_mA": current,
             "voltage_V": data["Volts"].to_numpy(float),
             "charge_mAh": np.cumsum(dq) - dq[0],
@@ -592,7 +774,7 @@ def read_maccor(path: str | Path, timezone: str | None) -> pd.DataFrame:
             "mode": state.to_numpy(),
         }
     )
-    return _finish(frame, "maccor", path)
+    return _finish(frame, "maccor", path, "TestTime")
 
 
 # --------------------------------------------------------------------------- #
@@ -624,38 +806,56 @@ def read_generic_csv(path: str | Path, timezone: str | None) -> pd.DataFrame:
         if m:
             start_text = m.group(1).strip()
     try:
-        data = pd.read_csv(io.StringIO(text), comment="#")
+        data = pd.read_csv(io.StringIO(text), comment="#", dtype=str)
     except (ValueError, pd.errors.ParserError) as exc:
         raise InputError(path, "csv", "a comma separated table", str(exc)) from None
     data.columns = [str(c).strip() for c in data.columns]
+    if data.empty:
+        raise InputError(path, "data rows", "at least one recorded point", 0)
+    numeric = ["current_mA", "current_A", "charge_mAh", "voltage_V", "elapsed_s"]
+    data = _numbers(path, data, numeric + ["step"], 2)
+
+    def iso(column: str, utc: bool):
+        try:
+            return pd.to_datetime(data[column], utc=utc, format="ISO8601")
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise InputError(path, column, "ISO 8601 times", str(exc)[:120]) from None
+
+    time_field = "time"
     if "time_utc" in data.columns:
-        t = pd.to_datetime(data["time_utc"], utc=True, format="ISO8601")
+        t, time_field = iso("time_utc", True), "time_utc"
     elif "time" in data.columns:
-        t = _localize(path, pd.to_datetime(data["time"], format="ISO8601"), zone.key)
+        t = _localize(path, iso("time", False), zone.key)
     elif "elapsed_s" in data.columns:
         if start_text is None:
             raise InputError(
-                path, "# start:", "a comment line '# start: <ISO time>'", None
+                path, "# start:", "a comment line '# start: <ISO time>'", "none"
             )
-        start = pd.Timestamp(start_text)
+        try:
+            start = pd.Timestamp(start_text)
+        except (ValueError, TypeError, OverflowError):
+            start = pd.NaT
+        if pd.isna(start):
+            raise InputError(path, "# start:", "an ISO 8601 time", start_text)
         if start.tzinfo is None:
             start = _localize(path, pd.DatetimeIndex([start]), zone.key).iloc[0]
-        t = pd.Series(
-            start.tz_convert("UTC")
-            + pd.to_timedelta(data["elapsed_s"].to_numpy(float), unit="s")
-        )
+        t = _start_plus_elapsed(path, start, data["elapsed_s"], "UTC", "elapsed_s")
+        time_field = "elapsed_s"
     else:
         raise InputError(
             path, "time column", "one of time_utc, time, elapsed_s", list(data.columns)
         )
     t = pd.Series(pd.DatetimeIndex(t))
     t_s = (t - t.iloc[0]).dt.total_seconds().to_numpy(float)
+    if t.isna().any():
+        i = int(np.flatnonzero(t.isna().to_numpy())[0])
+        raise InputError(path, time_field, "a time on every row", "NaT", row=i + 2)
     if "current_mA" in data.columns:
-        current = data["current_mA"].to_numpy(float)
+        current = _finite(path, "current_mA", data["current_mA"], 2)
     elif "current_A" in data.columns:
-        current = data["current_A"].to_numpy(float) * 1e3
+        current = _finite(path, "current_A", data["current_A"], 2) * 1e3
     elif "charge_mAh" in data.columns:
-        q = data["charge_mAh"].to_numpy(float)
+        q = _finite(path, "charge_mAh", data["charge_mAh"], 2)
         current = _current_from_dq(t_s, np.diff(q, prepend=q[0]))
     else:
         raise InputError(
@@ -665,7 +865,7 @@ def read_generic_csv(path: str | Path, timezone: str | None) -> pd.DataFrame:
             list(data.columns),
         )
     if "charge_mAh" in data.columns:
-        q = data["charge_mAh"].to_numpy(float)
+        q = _finite(path, "charge_mAh", data["charge_mAh"], 2)
         charge = q - q[0]
     else:
         charge = _integrate_mAh(t_s, current)
@@ -677,9 +877,11 @@ def read_generic_csv(path: str | Path, timezone: str | None) -> pd.DataFrame:
             if "voltage_V" in data.columns
             else np.nan,
             "charge_mAh": charge,
-            "step": data["step"] if "step" in data.columns else -1,
-            "technique": data["technique"] if "technique" in data.columns else "",
+            "step": data["step"].to_numpy() if "step" in data.columns else -1,
+            "technique": data["technique"].to_numpy()
+            if "technique" in data.columns
+            else "",
             "mode": "",
         }
     )
-    return _finish(frame, "csv", path)
+    return _finish(frame, "csv", path, time_field)

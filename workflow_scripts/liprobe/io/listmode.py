@@ -118,7 +118,7 @@ def detect_format(path: str | Path) -> str:
         p,
         "magic bytes",
         "CoMPASS 0xCAEx header, ORTEC -13, HDF5 signature or CoMPASS CSV header",
-        head[:8].hex(),
+        head[:8].hex() or "an empty file",
     )
 
 
@@ -241,8 +241,13 @@ class ListModeReader:
                 yield rec
 
     def _info_compass_csv(self) -> ListModeInfo:
-        with open(self.path, encoding="utf-8-sig") as fh:
-            header = fh.readline().strip()
+        try:
+            with open(self.path, encoding="utf-8-sig") as fh:
+                header = fh.readline().strip()
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                self.path, "header", "ASCII text", f"undecodable byte at {exc.start}"
+            ) from None
         cols = [c.strip().upper() for c in header.split(";")]
         missing = [
             c for c in ("CHANNEL", "TIMETAG", "ENERGY", "FLAGS") if c not in cols
@@ -253,28 +258,87 @@ class ListModeReader:
             )
         return ListModeInfo(path=str(self.path), format="compass_csv")
 
-    def _chunks_compass_csv(self) -> Iterator[EventChunk]:
-        reader = pd.read_csv(
-            self.path,
-            sep=";",
-            chunksize=self.chunk_events,
-            encoding="utf-8-sig",
-            dtype={"TIMETAG": np.uint64},
-        )
-        for frame in reader:
-            frame.columns = [c.strip().upper() for c in frame.columns]
-            n = len(frame)
-            flags = frame["FLAGS"]
-            if not pd.api.types.is_integer_dtype(flags):  # hex text, e.g. 0x4000
-                flags = flags.map(lambda v: int(str(v), 0))
-            yield EventChunk(
-                time_s=frame["TIMETAG"].to_numpy(np.float64) * 1e-12,
-                channel=frame["CHANNEL"].to_numpy(np.int32)
-                + 1000 * frame.get("BOARD", pd.Series(np.zeros(n))).to_numpy(np.int32),
-                energy=frame["ENERGY"].to_numpy(np.float64),
-                energy_cal=np.full(n, np.nan),
-                flags=np.asarray(flags, dtype=np.uint32),
+    def _csv_frames(self) -> Iterator[pd.DataFrame]:
+        """The CSV body in chunks of text columns; parser errors as InputError."""
+        expected = "';'-separated rows with the header's columns"
+        try:
+            reader = pd.read_csv(
+                self.path,
+                sep=";",
+                chunksize=self.chunk_events,
+                encoding="utf-8-sig",
+                dtype=str,
+                keep_default_na=False,
             )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            raise InputError(self.path, "table", expected, str(exc)) from None
+        while True:
+            try:
+                frame = next(reader)
+            except StopIteration:
+                return
+            except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+                raise InputError(self.path, "table", expected, str(exc)) from None
+            frame.columns = [str(c).strip().upper() for c in frame.columns]
+            yield frame
+
+    def _csv_integers(
+        self, frame: pd.DataFrame, column: str, first_line: int, bits: int
+    ) -> np.ndarray:
+        """An unsigned integer column (decimal, or 0x hex) or an InputError."""
+        text = frame[column].astype(str).str.strip()
+        try:
+            values = [int(v, 0) if v[:2].lower() == "0x" else int(v) for v in text]
+        except ValueError:
+            values = None
+        if values is not None and all(0 <= v < 2**bits for v in values):
+            return np.asarray(values, dtype=np.uint64)
+        for i, v in enumerate(text):
+            try:
+                ok = 0 <= (int(v, 0) if v[:2].lower() == "0x" else int(v)) < 2**bits
+            except ValueError:
+                ok = False
+            if not ok:
+                raise InputError(
+                    self.path,
+                    column,
+                    f"an unsigned {bits}-bit integer",
+                    v,
+                    row=first_line + i,
+                )
+        raise AssertionError("unreachable: a bad value was detected above")
+
+    def _chunks_compass_csv(self) -> Iterator[EventChunk]:
+        line = 2  # the header is line 1
+        for frame in self._csv_frames():
+            n = len(frame)
+            energy_text = frame["ENERGY"].astype(str).str.strip()
+            energy = pd.to_numeric(energy_text, errors="coerce").to_numpy(np.float64)
+            bad = np.isnan(energy) & (energy_text != "").to_numpy()
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise InputError(
+                    self.path,
+                    "ENERGY",
+                    "a number (or an empty field)",
+                    energy_text.iloc[i],
+                    row=line + i,
+                )
+            board = (
+                self._csv_integers(frame, "BOARD", line, 16).astype(np.int32)
+                if "BOARD" in frame
+                else np.zeros(n, np.int32)
+            )
+            yield EventChunk(
+                time_s=self._csv_integers(frame, "TIMETAG", line, 64).astype(np.float64)
+                * 1e-12,
+                channel=self._csv_integers(frame, "CHANNEL", line, 16).astype(np.int32)
+                + 1000 * board,
+                energy=energy,
+                energy_cal=np.full(n, np.nan),
+                flags=self._csv_integers(frame, "FLAGS", line, 32).astype(np.uint32),
+            )
+            line += n
 
     # -------------------------------------------------------------------- ORTEC
     def _info_ortec_lis(self) -> ListModeInfo:
@@ -363,13 +427,15 @@ class ListModeReader:
 
     # -------------------------------------------------------------------- NeXus
     def _find_event_group(self, h5):
+        import h5py
+
         found = []
 
         def visit(name, obj):
             cls = obj.attrs.get("NX_class", b"")
             if isinstance(cls, bytes):
-                cls = cls.decode()
-            if cls == "NXevent_data":
+                cls = cls.decode("latin-1")
+            if isinstance(obj, h5py.Group) and cls == "NXevent_data":
                 found.append(name)
 
         h5.visititems(visit)
@@ -377,46 +443,71 @@ class ListModeReader:
             raise InputError(self.path, "NX_class", "a group NXevent_data", "none")
         return h5[found[0]]
 
+    def _h5_error(self, exc: Exception) -> InputError:
+        return InputError(
+            self.path,
+            "HDF5",
+            "a readable HDF5/NeXus file",
+            f"{type(exc).__name__}: {exc}",
+        )
+
     def _info_nexus(self) -> ListModeInfo:
         import h5py
 
-        with h5py.File(self.path, "r") as h5:
-            grp = self._find_event_group(h5)
-            for key in ("event_time_offset", "event_time_zero", "event_index"):
-                if key not in grp:
-                    raise InputError(
-                        self.path, f"{grp.name}/{key}", "a dataset", "none"
-                    )
-            energy_key = next(
-                (
-                    k
-                    for k in ("event_energy", "event_pulse_height", "pulse_height")
-                    if k in grp
-                ),
-                None,
+        try:
+            with h5py.File(self.path, "r") as h5:
+                grp = self._find_event_group(h5)
+                for key in ("event_time_offset", "event_time_zero", "event_index"):
+                    if key not in grp:
+                        raise InputError(
+                            self.path, f"{grp.name}/{key}", "a dataset", "none"
+                        )
+                energy_key = next(
+                    (
+                        k
+                        for k in ("event_energy", "event_pulse_height", "pulse_height")
+                        if k in grp
+                    ),
+                    None,
+                )
+                start = grp["event_time_zero"].attrs.get("offset")
+                shape = grp["event_time_offset"].shape
+                name = grp.name
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+            raise self._h5_error(exc) from None
+        if len(shape) != 1:
+            raise InputError(
+                self.path, f"{name}/event_time_offset", "a 1-D dataset", shape
             )
-            start = grp["event_time_zero"].attrs.get("offset")
-            if isinstance(start, bytes):
-                start = start.decode()
-            start_utc = None
-            if start:
-                ts = pd.Timestamp(start)
-                start_utc = ts.tz_localize("UTC") if ts.tz is None else ts
-                start_utc = start_utc.tz_convert("UTC")
-            info = ListModeInfo(
-                path=str(self.path),
-                format="nexus",
-                n_events=int(grp["event_time_offset"].shape[0]),
-                start_utc=start_utc,
-                extra={"group": grp.name, "energy_field": energy_key},
-            )
-        return info
+        start_utc = None
+        if start is not None and len(np.atleast_1d(start)):
+            text = start.decode("latin-1") if isinstance(start, bytes) else str(start)
+            try:
+                ts = pd.Timestamp(text)
+            except (ValueError, TypeError, OverflowError):
+                ts = None
+            if ts is None or pd.isna(ts):
+                raise InputError(
+                    self.path,
+                    f"{name}/event_time_zero@offset",
+                    "an ISO 8601 start time",
+                    text[:80],
+                )
+            start_utc = ts.tz_localize("UTC") if ts.tz is None else ts
+            start_utc = start_utc.tz_convert("UTC")
+        return ListModeInfo(
+            path=str(self.path),
+            format="nexus",
+            n_events=int(shape[0]),
+            start_utc=start_utc,
+            extra={"group": name, "energy_field": energy_key},
+        )
 
     @staticmethod
     def _time_scale(ds) -> float:
         unit = ds.attrs.get("units", b"s")
         if isinstance(unit, bytes):
-            unit = unit.decode()
+            unit = unit.decode("latin-1")
         scales = {"s": 1.0, "second": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
         scales["microsecond"] = 1e-6
         scales["nanosecond"] = 1e-9
@@ -425,28 +516,73 @@ class ListModeReader:
     def _chunks_nexus(self) -> Iterator[EventChunk]:
         import h5py
 
-        with h5py.File(self.path, "r") as h5:
-            grp = self._find_event_group(h5)
-            tz_ds, to_ds = grp["event_time_zero"], grp["event_time_offset"]
-            t_zero = tz_ds[()].astype(np.float64) * self._time_scale(tz_ds)
-            index = grp["event_index"][()].astype(np.int64)
-            n_total = to_ds.shape[0]
-            scale_off = self._time_scale(to_ds)
-            ekey = self.info.extra["energy_field"]
+        errors = (OSError, RuntimeError, KeyError, ValueError, TypeError)
+        ekey = self.info.extra["energy_field"]
+        try:
+            h5 = h5py.File(self.path, "r")
+        except errors as exc:
+            raise self._h5_error(exc) from None
+        with h5:
+            try:
+                grp = self._find_event_group(h5)
+                tz_ds, to_ds = grp["event_time_zero"], grp["event_time_offset"]
+                t_zero = tz_ds[()].astype(np.float64) * self._time_scale(tz_ds)
+                index = grp["event_index"][()].astype(np.int64)
+                n_total = int(to_ds.shape[0])
+                scale_off = self._time_scale(to_ds)
+                extra = {k: grp[k] for k in ("event_id", ekey) if k and k in grp}
+            except errors as exc:
+                raise self._h5_error(exc) from None
+            name = grp.name
+            for key, ds in extra.items():
+                if ds.shape != (n_total,):
+                    raise InputError(
+                        self.path,
+                        f"{name}/{key}",
+                        f"one value per event ({n_total})",
+                        f"shape {ds.shape}",
+                    )
+            if t_zero.shape != index.shape or t_zero.ndim != 1:
+                raise InputError(
+                    self.path,
+                    f"{name}/event_index",
+                    f"one entry per pulse of event_time_zero ({t_zero.shape})",
+                    f"shape {index.shape}",
+                )
+            if n_total and (
+                index.size == 0
+                or np.any(np.diff(index) < 0)
+                or index[0] != 0
+                or index[-1] > n_total
+            ):
+                raise InputError(
+                    self.path,
+                    f"{name}/event_index",
+                    f"non-decreasing event indices from 0 to at most {n_total}",
+                    f"{index[:5].tolist()}...",
+                )
             for a in range(0, n_total, self.chunk_events):
                 b = min(a + self.chunk_events, n_total)
-                pos = np.arange(a, b)
-                pulse = np.searchsorted(index, pos, side="right") - 1
-                t = t_zero[np.maximum(pulse, 0)] + to_ds[a:b] * scale_off
                 n = b - a
+                pulse = np.searchsorted(index, np.arange(a, b), side="right") - 1
+                try:
+                    offset = to_ds[a:b].astype(np.float64)
+                    channel = (
+                        extra["event_id"][a:b].astype(np.int32)
+                        if "event_id" in extra
+                        else np.zeros(n, np.int32)
+                    )
+                    energy = (
+                        extra[ekey][a:b].astype(np.float64)
+                        if ekey in extra
+                        else np.full(n, np.nan)
+                    )
+                except errors as exc:
+                    raise self._h5_error(exc) from None
                 yield EventChunk(
-                    time_s=t,
-                    channel=grp["event_id"][a:b].astype(np.int32)
-                    if "event_id" in grp
-                    else np.zeros(n, np.int32),
-                    energy=grp[ekey][a:b].astype(np.float64)
-                    if ekey
-                    else np.full(n, np.nan),
+                    time_s=t_zero[pulse] + offset * scale_off,
+                    channel=channel,
+                    energy=energy,
                     energy_cal=np.full(n, np.nan),
                     flags=np.zeros(n, np.uint32),
                 )

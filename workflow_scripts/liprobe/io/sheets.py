@@ -9,6 +9,7 @@ the header is line 1) and the field.
 from __future__ import annotations
 
 import glob
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -70,16 +71,24 @@ def read_sheet(
     if not path.is_file():
         raise InputError(path, f"sheets.{name}", "an existing TSV file", "no such file")
     try:
-        raw = pd.read_csv(
-            path,
-            sep="\t",
-            dtype=str,
-            keep_default_na=False,
-            comment="#",
-            skip_blank_lines=True,
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        with warnings.catch_warnings():
+            # more fields than header names: pandas would drop or shift data
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            raw = pd.read_csv(
+                path,
+                sep="\t",
+                dtype=str,
+                keep_default_na=False,
+                comment="#",
+                skip_blank_lines=True,
+                index_col=False,
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError) as exc:
         raise InputError(path, "table", "tab-separated values", str(exc)) from None
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            path, "header", "a header line naming the columns", "an empty file"
+        ) from None
     raw.columns = [str(c).strip() for c in raw.columns]
     props: Mapping = schema.get("properties", {})
     for column in schema.get("required", []):
@@ -101,8 +110,8 @@ def read_sheet(
         )
     validator = jsonschema.Draft202012Validator(dict(schema))
     records = []
-    for i, row in raw.iterrows():
-        line = int(i) + 2  # header is line 1
+    for i, (_, row) in enumerate(raw.iterrows()):
+        line = i + 2  # header is line 1
         record: dict[str, object] = {}
         for column, value in row.items():
             text = str(value).strip()

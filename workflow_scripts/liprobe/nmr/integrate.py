@@ -46,17 +46,20 @@ INTEGRAL_COLUMNS = [
 ]
 
 
-def region_masks(ppm: np.ndarray, regions: pd.DataFrame) -> dict[str, np.ndarray]:
+def region_masks(
+    ppm: np.ndarray, regions: pd.DataFrame, source: str = "regions sheet"
+) -> dict[str, np.ndarray]:
     """Boolean point masks per region; rows with the same ``region`` are unioned.
 
     ``regions`` needs columns ``region``, ``ppm_min``, ``ppm_max`` (limits in
-    either order). Raises :class:`InputError` when a column is missing, a limit
-    is not a number, or a region holds no spectrum point.
+    either order). Raises :class:`InputError` naming ``source`` (where the
+    regions came from) when a column is missing, a limit is not a number, or a
+    region holds no spectrum point.
     """
     for col in ("region", "ppm_min", "ppm_max"):
         if col not in regions.columns:
             raise InputError(
-                "regions", col, "columns region, ppm_min, ppm_max", list(regions)
+                source, col, "columns region, ppm_min, ppm_max", list(regions)
             )
     masks: dict[str, np.ndarray] = {}
     for i, row in enumerate(regions.itertuples(index=False), start=1):
@@ -64,12 +67,10 @@ def region_masks(ppm: np.ndarray, regions: pd.DataFrame) -> dict[str, np.ndarray
             a, b = float(row.ppm_min), float(row.ppm_max)
         except (TypeError, ValueError) as exc:
             raise InputError(
-                "regions", "ppm_min/ppm_max", "numbers", (row.ppm_min, row.ppm_max), i
+                source, "ppm_min/ppm_max", "numbers", (row.ppm_min, row.ppm_max), i
             ) from exc
         if not (math.isfinite(a) and math.isfinite(b)):
-            raise InputError(
-                "regions", "ppm_min/ppm_max", "finite numbers", (a, b), row=i
-            )
+            raise InputError(source, "ppm_min/ppm_max", "finite numbers", (a, b), row=i)
         lo, hi = min(a, b), max(a, b)
         name = str(row.region)
         mask = (ppm >= lo) & (ppm <= hi)
@@ -77,7 +78,7 @@ def region_masks(ppm: np.ndarray, regions: pd.DataFrame) -> dict[str, np.ndarray
     for name, mask in masks.items():
         if not mask.any():
             raise InputError(
-                "regions",
+                source,
                 f"region {name}",
                 f"an interval inside the spectrum ({ppm.min():.4g} to "
                 f"{ppm.max():.4g} ppm)",
@@ -145,6 +146,7 @@ def integrate_regions(
     fid: FidSeries,
     regions: pd.DataFrame,
     noise_ppm: tuple | None = None,
+    source: str = "regions sheet",
 ) -> pd.DataFrame:
     """Integrals and heights of every region on every row, with 1-sigma errors.
 
@@ -157,7 +159,7 @@ def integrate_regions(
     """
     if noise_ppm is None:
         noise_ppm = spectra.options.get("noise_ppm") if spectra.options else None
-    masks = region_masks(spectra.ppm, regions)
+    masks = region_masks(spectra.ppm, regions, source)
     exclude = np.zeros(spectra.ppm.shape, bool)
     for m in masks.values():
         exclude |= m

@@ -39,8 +39,34 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from liprobe.errors import InputError
+
 if TYPE_CHECKING:
     from liprobe.io.bruker import FidSeries
+
+#: Largest number of spectrum points accepted from procs SI or the options.
+MAX_SI = 1 << 22
+
+
+def _param(fid: FidSeries, source: str, key: str, default, integer: bool = False):
+    """A numeric ``procs`` or ``acqus`` parameter, ``default`` when absent.
+
+    A value that is not a finite number (text, an array, NaN) is an
+    :class:`InputError` naming the parameter file and the key.
+    """
+    params = (fid.procs if source == "procs" else fid.acqus) or {}
+    value = params.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        folder = fid.path / "pdata" / str(fid.procno) if source == "procs" else fid.path
+        raise InputError(folder / source, key, "a finite number", value)
+    return int(number) if integer else number
+
 
 DEFAULT_OPTIONS: dict = {
     "phase": "procs",  # 'procs' | 'auto' | 'auto0' | (phc0_deg, phc1_deg)
@@ -206,7 +232,11 @@ def ppm_axis(fid: FidSeries, si: int) -> tuple[np.ndarray, str, list[str]]:
     procs = fid.procs or {}
     acqus = fid.acqus
     sw_h = float(acqus["SW_h"])
-    bf1 = float(acqus.get("BF1", acqus.get("SFO1", float("nan"))))
+    bf1 = _param(fid, "acqus", "BF1", None) or _param(fid, "acqus", "SFO1", None)
+    if bf1 is None or bf1 <= 0:
+        raise InputError(
+            fid.path / "acqus", "BF1", "a positive frequency in MHz (or SFO1)", bf1
+        )
     try:
         offset = float(procs["OFFSET"])
         sw_p = float(procs["SW_p"])
@@ -220,7 +250,7 @@ def ppm_axis(fid: FidSeries, si: int) -> tuple[np.ndarray, str, list[str]]:
         usable = False
     if usable:
         return offset - k * (sw_p / sf) / si, "procs", []
-    o1 = float(acqus.get("O1", 0.0))
+    o1 = _param(fid, "acqus", "O1", 0.0)
     ppm = (o1 + sw_h / 2.0 - k * sw_h / si) / bf1
     return ppm, "acqus", ["ppm_axis_from_acqus"]
 
@@ -261,7 +291,7 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
     # 1. DC offset
     dc = opts["dc_offset"]
     if dc is None:
-        dc = int(procs.get("BC_mod", 0) or 0) in (1, 2)
+        dc = _param(fid, "procs", "BC_mod", 0, integer=True) in (1, 2)
     if dc:
         tail = max(n_points // 4, 1)
         data = data - data[:, -tail:].mean(axis=1, keepdims=True)
@@ -273,7 +303,7 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
             data[:, t0] *= first
 
     # 2. points used
-    tdeff = int(procs.get("TDeff", 0) or 0)
+    tdeff = _param(fid, "procs", "TDeff", 0, integer=True)
     if 0 < tdeff // 2 < n_points:
         data = data[:, : tdeff // 2]
         flags.append("tdeff_truncated")
@@ -282,9 +312,9 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
     # 3. apodization
     lb = opts["lb_Hz"]
     if lb is None:
-        wdw = int(procs.get("WDW", 0) or 0)
+        wdw = _param(fid, "procs", "WDW", 0, integer=True)
         if wdw == 1:
-            lb = float(procs.get("LB", 0.0) or 0.0)
+            lb = _param(fid, "procs", "LB", 0.0)
         else:
             lb = 0.0
             if wdw not in (0, 1):
@@ -296,8 +326,16 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
     # 4-5. zero fill and FT
     si = opts["si"]
     if si is None:
-        si = int(procs.get("SI", 0) or 0) or _next_pow2(2 * used)
+        si = _param(fid, "procs", "SI", 0, integer=True) or _next_pow2(2 * used)
     si = int(si)
+    if not 1 <= si <= MAX_SI:
+        source = fid.path / "pdata" / str(fid.procno) / "procs"
+        raise InputError(
+            source if opts["si"] is None else "config",
+            "SI",
+            f"1 to {MAX_SI} spectrum points",
+            si,
+        )
     spec = fourier_transform(data, si)
 
     # 6. digital filter
@@ -307,8 +345,8 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
     phase = opts["phase"]
     if isinstance(phase, str) and phase == "procs":
         if "PHC0" in procs:
-            ph0 = float(procs.get("PHC0", 0.0) or 0.0)
-            ph1 = float(procs.get("PHC1", 0.0) or 0.0)
+            ph0 = _param(fid, "procs", "PHC0", 0.0)
+            ph1 = _param(fid, "procs", "PHC1", 0.0)
         else:
             ph0, ph1 = auto_phase(spec[_reference_row(fid, spec)])
             flags.append("phase_auto_no_procs")
@@ -316,14 +354,12 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
         ph0, ph1 = auto_phase(spec[_reference_row(fid, spec)])
         flags.append("phase_auto")
     elif isinstance(phase, str) and phase == "auto0":
-        ph1 = float(procs.get("PHC1", 0.0) or 0.0)
+        ph1 = _param(fid, "procs", "PHC1", 0.0)
         ph0 = auto_phase0(spec[_reference_row(fid, spec)], ph1)
         flags.append("phase_auto0")
     elif isinstance(phase, list | tuple) and len(phase) == 2:
         ph0, ph1 = float(phase[0]), float(phase[1])
     else:
-        from liprobe.errors import InputError
-
         raise InputError(
             "config",
             "phase",
