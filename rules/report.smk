@@ -246,6 +246,5 @@ rule paper:
             if len(NDP) and "cell" in NDP.columns
             else {}
         ),
-        outdir="results/paper",
     script:
         "../workflow_scripts/plot_paper.py"

@@ -10,7 +10,7 @@ from liprobe.plots import paper
 
 with rule_log(snakemake.log[0]) as log:
     inp = snakemake.input
-    out = Path(snakemake.params.outdir)
+    out = Path(snakemake.output[0]).parent  # results/paper
     cells = dict(snakemake.params.cells)
     figures = list(snakemake.params.figures)
     if "fig1_slr_arrhenius" in figures:
