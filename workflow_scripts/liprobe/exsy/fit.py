@@ -149,6 +149,21 @@ def _initial_guess(tm, vol):
     return max(mA, 1e-12), max(mB, 1e-12), r1
 
 
+def _scaled_problem(tm: np.ndarray, vol: np.ndarray, err: np.ndarray):
+    """Shared set-up of the exchange fits: volumes scaled to order one.
+
+    Returns the scale, the stacked scaled volumes ``y``, their weights
+    ``1 / sigma``, the initial guess ``(MA0, MB0, R1)`` and the positive
+    mixing-time span ``(t_lo, t_hi)`` that bounds the rate constants.
+    """
+    scale = float(max(abs(_stack(vol)).max(), 1e-300))
+    y = _stack(vol) / scale
+    w = 1.0 / (_stack(err) / scale)
+    positive_tm = tm[tm > 0]
+    t_lo = positive_tm.min() if positive_tm.size else 1e-3
+    return scale, y, w, _initial_guess(tm, vol), (t_lo, tm.max())
+
+
 def fit_two_site(
     tm: np.ndarray,
     volumes: Mapping[str, np.ndarray],
@@ -177,13 +192,7 @@ def fit_two_site(
     if tm.size * 4 <= n_free or np.unique(tm).size < 3:
         row["flags"] = ";".join([*flags, "too_few_mixing_times"])
         return row
-    scale = float(max(abs(_stack(vol)).max(), 1e-300))
-    y = _stack(vol) / scale
-    w = 1.0 / (_stack(err) / scale)
-    mA, mB, r1 = _initial_guess(tm, vol)
-    positive_tm = tm[tm > 0]
-    t_lo = positive_tm.min() if positive_tm.size else 1e-3
-    t_hi = tm.max()
+    scale, y, w, (mA, mB, r1), (t_lo, t_hi) = _scaled_problem(tm, vol, err)
 
     def residual(params):
         v = params.valuesdict()
@@ -289,13 +298,7 @@ def fit_diffusion_sphere(
     if np.unique(tm).size < 3 or tm.size * 4 <= 4 + 2 * int(overlap):
         row["flags"] = ";".join([*flags, "too_few_mixing_times"])
         return row
-    scale = float(max(abs(_stack(vol)).max(), 1e-300))
-    y = _stack(vol) / scale
-    w = 1.0 / (_stack(err) / scale)
-    mA, mB, r1 = _initial_guess(tm, vol)
-    positive_tm = tm[tm > 0]
-    t_lo = positive_tm.min() if positive_tm.size else 1e-3
-    t_hi = tm.max()
+    scale, y, w, (mA, mB, r1), (t_lo, t_hi) = _scaled_problem(tm, vol, err)
 
     def residual(params):
         v = params.valuesdict()
