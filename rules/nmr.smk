@@ -15,7 +15,13 @@ rule nmr_convert:
     input:
         raw=lambda wc: raw_files(NMR.loc[wc.experiment, "path"]),
         lib=lib(
-            "io/bruker.py", "nmr", "exsy/process.py", "exsy/parity.py", "io/tables.py"
+            "jobs/nmr_convert.py",
+            "io/jobserver.py",
+            "io/bruker.py",
+            "nmr",
+            "exsy/process.py",
+            "exsy/parity.py",
+            "io/tables.py",
         ),
     output:
         experiment="results/nmr/{experiment}/experiment.parquet",
@@ -70,7 +76,9 @@ rule plot_nmr_spectra:
     input:
         spectra="results/nmr/{experiment}/spectra.parquet",
         regions="results/nmr/{experiment}/regions.parquet",
-        lib=lib("plots/nmr.py", *PLOT_BASE),
+        lib=lib(
+            "jobs/plot_nmr_spectra.py", "io/jobserver.py", "plots/nmr.py", *PLOT_BASE
+        ),
     output:
         png=report(
             "results/figures/nmr/{experiment}_spectra.png",

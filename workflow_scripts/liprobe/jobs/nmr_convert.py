@@ -1,0 +1,105 @@
+"""Rule nmr_convert: one Bruker folder -> experiment record, integrals, spectra.
+
+A true 2D (EXSY) experiment gets its record here (with the parity of our 2D
+spectrum against TopSpin's 2rr); its volumes come from the EXSY stage.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from liprobe.io.bruker import read_experiment, read_intrng
+from liprobe.io.jobserver import Job
+from liprobe.io.runlog import rule_log
+from liprobe.io.tables import write_table
+from liprobe.nmr import (
+    experiment_record,
+    integrate_regions,
+    process,
+    topspin_parity,
+)
+from liprobe.tidy import spectra_frame
+
+
+def _number(value):
+    """Sheet numbers as floats; absent values as NaN (a float column, not None)."""
+    return float("nan") if value is None else float(value)
+
+
+def run(job: Job) -> None:
+    """Read, process and integrate one experiment; write its four tables."""
+    p = job.params
+    with rule_log(job.log[0]) as log:
+        overrides = dict(
+            p.overrides,
+            plausible_temperature_K=p.options.get("plausible_temperature_K"),
+        )
+        fid = read_experiment(p.path, procno=p.procno, overrides=overrides)
+        log.info("read %s: kind %s, %d rows", p.path, fid.kind, fid.data.shape[0])
+        if p.regions:
+            regions = pd.DataFrame(list(p.regions))
+            region_source = "sheet"
+            region_file = f"regions sheet (sample {p.sample})"
+        else:
+            regions = read_intrng(p.path, p.procno)
+            region_source = "topspin_intrng"
+            region_file = f"{p.path}/pdata/{p.procno}/intrng"
+        if fid.kind == "exsy":
+            from liprobe.exsy.parity import exsy_topspin_parity
+            from liprobe.exsy.process import process_2d
+
+            spectrum2d = process_2d(
+                fid.data,
+                fid.acqus,
+                fid.acqu2s,
+                fid.procs,
+                fid.proc2s,
+                fnmode=fid.fnmode,
+                source=str(fid.path),
+            )
+            parity = exsy_topspin_parity(spectrum2d, fid, p.procno)["pearson_r"]
+            record = experiment_record(fid, None)
+            integrals = pd.DataFrame(
+                columns=["experiment", "increment", "list_time_s", "region", "integral"]
+            )
+            frame = pd.DataFrame(
+                columns=["experiment", "increment", "ppm", "intensity"]
+            )
+        else:
+            spectra = process(fid, dict(p.options))
+            integrals = integrate_regions(
+                spectra,
+                fid,
+                regions,
+                noise_ppm=p.options.get("noise_ppm"),
+                source=region_file,
+            )
+            integrals.insert(0, "experiment", p.experiment)
+            record = experiment_record(fid, spectra)
+            parity = topspin_parity(spectra, fid, p.procno)
+            frame = spectra_frame(spectra, fid)
+            frame.insert(0, "experiment", p.experiment)
+        record.update(
+            experiment=p.experiment,
+            sample=p.sample,
+            series=p.series or "",
+            path=p.path,
+            procno=p.procno,
+            particle_radius_um=_number(p.particle_radius_um),
+            spinlock_kHz=_number(p.overrides.get("spinlock_kHz")),
+            region_source=region_source,
+            topspin_parity_r=parity,
+        )
+        front = ["experiment", "sample", "series", "path"]
+        exp = pd.DataFrame([record])
+        exp = exp[front + [c for c in exp.columns if c not in front]]
+        raw = [str(f) for f in fid.raw_files]
+        write_table(exp, job.output.experiment, inputs=raw, config=p.options)
+        write_table(integrals, job.output.integrals, inputs=raw, config=p.options)
+        write_table(frame, job.output.spectra, inputs=raw, config=p.options)
+        if regions is None:
+            regions = pd.DataFrame(columns=["region", "ppm_min", "ppm_max"])
+        regions = regions[["region", "ppm_min", "ppm_max"]].copy()
+        regions.insert(0, "experiment", p.experiment)
+        write_table(regions, job.output.regions, inputs=raw, config=p.options)
+        log.info("wrote %d integrals", len(integrals))
