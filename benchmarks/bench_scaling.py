@@ -12,13 +12,19 @@ reports, with the 1x run of the same invocation as baseline:
   ``benchmark:`` files under ``benchmarks/runs/`` and from the job start and
   finish stamps of Snakemake's log (parallel efficiency);
 * what one per-experiment job costs: its mean wall and CPU time, against a bare
-  interpreter start and the imports its script makes.
+  interpreter start and the imports its script makes;
+* the gain of the job server (``liprobe.io.jobserver``: per-experiment jobs run
+  in children of one warm process instead of each importing numpy, pandas,
+  nmrglue and matplotlib): the NMR stage of one campaign run with
+  ``LIPROBE_JOBSERVER=off`` (baseline) and on, in the same invocation, with the
+  ratio of their wall times and of their mean per-experiment job times.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_scaling.py            # 1x, 4x, 16x
     .venv/bin/python benchmarks/bench_scaling.py --smoke    # 1x only
     .venv/bin/python benchmarks/bench_scaling.py --scales 1 4 --targets nmr
+    .venv/bin/python benchmarks/bench_scaling.py --jobserver-scale 16
 
 ``--targets nmr`` restricts the run to the NMR tables and figures; the default
 runs the workflow's default target (every stage whose sheet has rows).
@@ -29,6 +35,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import re
 import shutil
 import statistics
@@ -107,7 +114,12 @@ def nmr_targets(folder: Path) -> list[str]:
 
 
 def run_snakemake(
-    snakefile: Path, folder: Path, cores: int, targets: list[str], log: Path
+    snakefile: Path,
+    folder: Path,
+    cores: int,
+    targets: list[str],
+    log: Path,
+    jobserver: bool = True,
 ) -> float:
     """Run the workflow in ``folder``; return its wall time in seconds."""
     command = [
@@ -120,10 +132,11 @@ def run_snakemake(
         str(cores),
         *targets,
     ]
+    env = dict(os.environ, LIPROBE_JOBSERVER="on" if jobserver else "off")
     start = time.perf_counter()
     with log.open("w") as handle:
         result = subprocess.run(
-            command, cwd=folder, stdout=handle, stderr=subprocess.STDOUT
+            command, cwd=folder, stdout=handle, stderr=subprocess.STDOUT, env=env
         )
     wall = time.perf_counter() - start
     if result.returncode != 0:
@@ -175,6 +188,7 @@ def job_spans(log_text: str) -> dict[str, tuple[str, float]]:
 
 def import_cost(script: Path, repeats: int = 3) -> dict[str, float]:
     """Seconds for a bare interpreter start and for the imports of ``script``."""
+    scripts = next(p for p in script.parents if p.name == "workflow_scripts")
     tree = ast.parse(script.read_text())
     modules = []
     for node in tree.body:
@@ -191,13 +205,52 @@ def import_cost(script: Path, repeats: int = 3) -> dict[str, float]:
             subprocess.run(
                 [sys.executable, "-c", code],
                 check=True,
-                cwd=SCRIPTS,
-                env={"PYTHONPATH": str(SCRIPTS), "MPLBACKEND": "Agg"},
+                cwd=scripts,
+                env={"PYTHONPATH": str(scripts), "MPLBACKEND": "Agg"},
             )
             times.append(time.perf_counter() - start)
         return min(times)
 
     return {"interpreter_s": best("pass"), "imports_s": best(statement)}
+
+
+def mean_span(spans: dict[str, tuple[str, float]], rule: str) -> float:
+    """Mean start-to-finish seconds of the jobs of ``rule`` in the log."""
+    times = [seconds for name, seconds in spans.values() if name == rule]
+    return statistics.fmean(times) if times else float("nan")
+
+
+def measure_jobserver(snakefile: Path, base: Path, root: Path, scale: int, cores: int):
+    """The NMR stage of one campaign without (baseline) and with the job server."""
+    out = {"scale": scale}
+    for mode in ("off", "on"):
+        folder = root / f"x{scale}-jobserver-{mode}"
+        out["experiments"] = build_campaign(base, folder, scale)
+        wall = run_snakemake(
+            snakefile,
+            folder,
+            cores,
+            nmr_targets(folder),
+            folder / "run.log",
+            jobserver=mode == "on",
+        )
+        logs = sorted((folder / ".snakemake" / "log").glob("*.snakemake.log"))
+        spans = job_spans(logs[0].read_text()) if logs else {}
+        convert = benchmark_files(folder).get("nmr_convert", [])
+        out[mode] = {
+            "wall_s": wall,
+            "nmr_convert_mean_s": statistics.fmean(r["s"] for r in convert)
+            if convert
+            else float("nan"),
+            "nmr_convert_span_s": mean_span(spans, "nmr_convert"),
+            "plot_nmr_spectra_span_s": mean_span(spans, "plot_nmr_spectra"),
+        }
+        shutil.rmtree(folder / "raw", ignore_errors=True)
+    out["wall_ratio_on_off"] = out["on"]["wall_s"] / out["off"]["wall_s"]
+    out["nmr_convert_ratio_on_off"] = (
+        out["on"]["nmr_convert_mean_s"] / out["off"]["nmr_convert_mean_s"]
+    )
+    return out
 
 
 def measure(
@@ -247,6 +300,12 @@ def main(argv: list[str] | None = None) -> int:
         default="all",
         help="the default target (all stages) or the NMR stage only",
     )
+    parser.add_argument(
+        "--jobserver-scale",
+        type=int,
+        default=4,
+        help="campaign scale of the job-server comparison (0: skip it)",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the campaigns here")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
@@ -259,6 +318,14 @@ def main(argv: list[str] | None = None) -> int:
     build_demo(root / "demo", parts=("nmr",), workdir=root)
     snakefile = snapshot_workflow(root / "workflow")
 
+    # First, while no server of this snapshot is warm: the "on" run starts one.
+    js_scale = 1 if args.smoke else args.jobserver_scale
+    served = (
+        measure_jobserver(snakefile, root / "demo", root, js_scale, args.cores)
+        if js_scale
+        else None
+    )
+
     results = []
     for scale in scales:
         results.append(
@@ -270,7 +337,9 @@ def main(argv: list[str] | None = None) -> int:
             f"no-op rerun {done['noop_rerun_s']:.1f} s",
             flush=True,
         )
-    cost = import_cost(SCRIPTS / "nmr_convert.py")
+    cost = import_cost(
+        snakefile.parent / "workflow_scripts" / "liprobe" / "jobs" / "nmr_convert.py"
+    )
     base = results[0]
 
     print(f"scaling benchmark, {args.cores} cores, targets: {args.targets}")
@@ -297,8 +366,26 @@ def main(argv: list[str] | None = None) -> int:
         f"one nmr_convert job: {base['nmr_convert_mean_s']:.2f} s wall, "
         f"{base['nmr_convert_mean_cpu_s']:.2f} s CPU (benchmark files); "
         f"interpreter start {cost['interpreter_s']:.2f} s, "
-        f"interpreter + script imports {cost['imports_s']:.2f} s"
+        f"interpreter + the job's imports {cost['imports_s']:.2f} s"
     )
+    if served:
+        off, on = served["off"], served["on"]
+        print(
+            f"job server, NMR stage at {served['scale']}x "
+            f"({served['experiments']} experiments): "
+            f"off (baseline) {off['wall_s']:.1f} s, on {on['wall_s']:.1f} s; "
+            f"ratio on/off wall: {served['wall_ratio_on_off']:.2f}"
+        )
+        print(
+            f"  mean nmr_convert job: off {off['nmr_convert_mean_s']:.2f} s, "
+            f"on {on['nmr_convert_mean_s']:.2f} s; "
+            f"ratio on/off per job: {served['nmr_convert_ratio_on_off']:.2f}"
+        )
+        print(
+            f"  mean plot_nmr_spectra job (log stamps, 1 s resolution): "
+            f"off {off['plot_nmr_spectra_span_s']:.1f} s, "
+            f"on {on['plot_nmr_spectra_span_s']:.1f} s"
+        )
     largest = results[-1]
     print(
         f"no-op rerun at {largest['scale']}x: {largest['noop_rerun_s']:.1f} s "
@@ -306,7 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.json:
         args.json.write_text(
-            json.dumps({"results": results, "job_cost": cost}, indent=2)
+            json.dumps(
+                {"results": results, "job_cost": cost, "jobserver": served},
+                indent=2,
+            )
         )
     if not args.workdir:
         shutil.rmtree(root, ignore_errors=True)

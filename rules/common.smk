@@ -79,20 +79,21 @@ def sheet_value(frame, key, column, default=None):
 # NMR helpers
 
 
+# Region rows by sample, built once: every NMR job's params read them.
+REGION_ROWS = {}
+for _row in REGIONS.to_dict("records"):
+    REGION_ROWS.setdefault(str(_row["sample"]), []).append(
+        {
+            "region": str(_row["region"]),
+            "ppm_min": float(_row["ppm_min"]),
+            "ppm_max": float(_row["ppm_max"]),
+        }
+    )
+
+
 def nmr_regions(experiment):
     """Region rows of an experiment's sample, or [] to use TopSpin's intrng."""
-    sample = NMR.loc[experiment, "sample"]
-    if REGIONS.empty:
-        return []
-    rows = REGIONS[REGIONS["sample"] == sample]
-    return [
-        {
-            "region": str(r["region"]),
-            "ppm_min": float(r["ppm_min"]),
-            "ppm_max": float(r["ppm_max"]),
-        }
-        for _, r in rows.iterrows()
-    ]
+    return REGION_ROWS.get(str(NMR.loc[experiment, "sample"]), [])
 
 
 def nmr_overrides(experiment):
