@@ -29,9 +29,9 @@ NDP = SHEETS["ndp"]
 # files (pulse program, lists, TD1) without reading the binary data.
 NMR_KIND = {
     experiment: (
-        str(NMR.loc[experiment, "kind"])
-        if str(NMR.loc[experiment, "kind"]) != "auto"
-        else peek_kind(NMR.loc[experiment, "path"])
+        str(NMR.at[experiment, "kind"])
+        if str(NMR.at[experiment, "kind"]) != "auto"
+        else peek_kind(NMR.at[experiment, "path"])
     )
     for experiment in NMR.index
 }
@@ -42,16 +42,17 @@ TARGETS = []
 
 
 def lib(*parts):
-    """Library sources a rule imports, declared as inputs so edits rerun it."""
+    """Library sources a rule imports, declared as inputs so edits rerun it.
+
+    Plain paths of the local checkout (the scripts import the package from
+    there, see sys.path above): cheaper than a source-cache copy of each file
+    on every run, which matters for the no-op rerun of a large campaign.
+    """
     files = []
     for part in parts:
         target = LIB_DIR / part
-        found = sorted(target.rglob("*.py")) if target.is_dir() else [target]
-        files.extend(
-            workflow.source_path(str(Path("..") / f.relative_to(workflow.basedir)))
-            for f in found
-        )
-    return files + [workflow.source_path("../workflow_scripts/liprobe/errors.py")]
+        files.extend(sorted(target.rglob("*.py")) if target.is_dir() else [target])
+    return [str(f) for f in files + [LIB_DIR / "errors.py"]]
 
 
 # Figure modules every plot rule imports besides its own stage's.
@@ -70,7 +71,7 @@ def sheet_value(frame, key, column, default=None):
     """One cell of a sheet, or ``default`` when the column is absent or empty."""
     if column not in frame.columns:
         return default
-    value = frame.loc[key, column]
+    value = frame.at[key, column]
     if value is None or (isinstance(value, float) and value != value):
         return default
     return value
@@ -93,7 +94,7 @@ for _row in REGIONS.to_dict("records"):
 
 def nmr_regions(experiment):
     """Region rows of an experiment's sample, or [] to use TopSpin's intrng."""
-    return REGION_ROWS.get(str(NMR.loc[experiment, "sample"]), [])
+    return REGION_ROWS.get(str(NMR.at[experiment, "sample"]), [])
 
 
 def nmr_overrides(experiment):
@@ -112,11 +113,11 @@ def check_regions():
         if nmr_regions(experiment):
             continue
         procno = int(sheet_value(NMR, experiment, "procno", 1))
-        intrng = Path(NMR.loc[experiment, "path"]) / "pdata" / str(procno) / "intrng"
+        intrng = Path(NMR.at[experiment, "path"]) / "pdata" / str(procno) / "intrng"
         if not intrng.is_file():
             raise WorkflowError(
                 f"{config['sheets'].get('regions') or 'regions sheet'}: sample "
-                f"'{NMR.loc[experiment, 'sample']}' (experiment '{experiment}') has "
+                f"'{NMR.at[experiment, 'sample']}' (experiment '{experiment}') has "
                 f"no rows, and its experiment has no TopSpin regions file {intrng}"
             )
 

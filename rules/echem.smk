@@ -22,10 +22,10 @@ CYCLER_RUNS = (
 # The sheet values of each run the echem and accounting rules use.
 ECHEM_RUNS = {
     run: {
-        "cycler": str(NDP.loc[run, "cycler"]),
+        "cycler": str(NDP.at[run, "cycler"]),
         "cycler_timezone": str(sheet_value(NDP, run, "cycler_timezone", "")),
         "plating_sign": str(sheet_value(NDP, run, "plating_sign", "negative")),
-        "area_cm2": float(NDP.loc[run, "area_cm2"]),
+        "area_cm2": float(NDP.at[run, "area_cm2"]),
     }
     for run in CYCLER_RUNS
 }
@@ -34,7 +34,7 @@ ECHEM_RUNS = {
 for _run in CYCLER_RUNS:
     try:
         check_timezone(
-            NDP.loc[_run, "cycler"], sheet_value(NDP, _run, "cycler_timezone")
+            NDP.at[_run, "cycler"], sheet_value(NDP, _run, "cycler_timezone")
         )
     except LiprobeError as exc:
         raise WorkflowError(f"ndp sheet, run '{_run}': {exc}") from None
@@ -50,7 +50,7 @@ if CYCLER_RUNS:
 
 rule echem_segment:
     input:
-        cycler=lambda wc: NDP.loc[wc.run, "cycler"],
+        cycler=lambda wc: NDP.at[wc.run, "cycler"],
         lib=lib("io/cycler.py", "echem", "io/tables.py", "io/runlog.py"),
     output:
         trace="results/echem/{run}/trace.parquet",

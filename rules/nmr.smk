@@ -13,7 +13,7 @@ if len(NMR) > 0:
 
 rule nmr_convert:
     input:
-        raw=lambda wc: raw_files(NMR.loc[wc.experiment, "path"]),
+        raw=lambda wc: raw_files(NMR.at[wc.experiment, "path"]),
         lib=lib(
             "jobs/nmr_convert.py",
             "io/jobserver.py",
@@ -36,9 +36,9 @@ rule nmr_convert:
         "../envs/nmr.yaml"
     params:
         experiment="{experiment}",
-        sample=lambda wc: NMR.loc[wc.experiment, "sample"],
+        sample=lambda wc: NMR.at[wc.experiment, "sample"],
         series=lambda wc: sheet_value(NMR, wc.experiment, "series", ""),
-        path=lambda wc: NMR.loc[wc.experiment, "path"],
+        path=lambda wc: NMR.at[wc.experiment, "path"],
         procno=lambda wc: int(sheet_value(NMR, wc.experiment, "procno", 1)),
         particle_radius_um=lambda wc: sheet_value(
             NMR, wc.experiment, "particle_radius_um"

@@ -11,7 +11,7 @@ RELAXATION_OPTIONS = merged_options(config.get("relaxation") or {})
 # the parameter files); the series defaults to the sample.
 RELAXATION_SERIES = list(
     dict.fromkeys(
-        str(sheet_value(NMR, e, "series", "")).strip() or str(NMR.loc[e, "sample"])
+        str(sheet_value(NMR, e, "series", "")).strip() or str(NMR.at[e, "sample"])
         for e in NMR.index
         if NMR_KIND[e] in RELAXATION_KINDS
     )

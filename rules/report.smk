@@ -242,7 +242,7 @@ rule paper:
         figures=PAPER_FIGURES,
         exsy_series=list(EXSY_SERIES),
         cells=(
-            {str(r): str(NDP.loc[r, "cell"]) for r in NDP.index}
+            {str(r): str(NDP.at[r, "cell"]) for r in NDP.index}
             if len(NDP) and "cell" in NDP.columns
             else {}
         ),

@@ -36,3 +36,11 @@ def clean_exit(job):
 def crash(job):
     """Fail with an unexpected exception."""
     raise ZeroDivisionError("a bug in a job function")
+
+
+def linger(job):
+    """Write this child's pid, then work for a long time."""
+    import time
+
+    Path(job.output.out).write_text(str(os.getpid()))
+    time.sleep(120)

@@ -2,7 +2,10 @@
 
 import json
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -273,3 +276,42 @@ def test_warm_and_in_process_conversion_write_the_same_tables(
     for t in tables:
         pd.testing.assert_frame_equal(results["warm"][t], results["local"][t])
     assert len(results["warm"]["integrals"]) > 0
+
+
+def test_a_killed_client_ends_its_child(server, tmp_path):
+    """A job killed by Snakemake must not go on writing in the server's child."""
+    job = make_job(tmp_path, name="linger")
+    code = (
+        "import pickle, sys; from pathlib import Path;"
+        "from liprobe.io.jobserver import submit;"
+        "job = pickle.loads(Path(sys.argv[1]).read_bytes());"
+        "submit('jobserver_targets:linger', job, path=Path(sys.argv[2]))"
+    )
+    (tmp_path / "job.pickle").write_bytes(pickle.dumps(job))
+    client = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "job.pickle"), str(server)],
+        env=dict(
+            os.environ, PYTHONPATH=f"{TESTS}{os.pathsep}{jobserver.PACKAGE_DIR.parent}"
+        ),
+    )
+    pid_file = tmp_path / "linger.json"
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    assert _alive(child)
+    client.kill()
+    client.wait()
+    deadline = time.monotonic() + 30
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

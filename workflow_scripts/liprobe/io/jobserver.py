@@ -21,7 +21,8 @@ that has imported the job's module once.
 * The child takes the client's working directory and environment, runs the job
   function with its stdout and stderr captured, and returns the exit status,
   the captured output and its CPU time; the client replays them, so the job's
-  console output, log file and exit status are those of an in-process run.
+  console output, log file and exit status are those of an in-process run. A
+  child whose client dies (the job was killed) ends at once.
 * One server serves one interpreter and one state of the liprobe sources: the
   socket name is a hash of ``sys.executable`` and of every liprobe source
   file's path, size and modification time. An edited library module therefore
@@ -53,6 +54,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -344,6 +346,7 @@ def _handle(listener: socket.socket, connection: socket.socket) -> None:
 
 def _run_child(connection: socket.socket, request: dict) -> int:
     """In the forked child: run the job as the client would, send the outcome."""
+    threading.Thread(target=_exit_with_client, args=(connection,), daemon=True).start()
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -373,6 +376,19 @@ def _run_child(connection: socket.socket, request: dict) -> int:
     _send(connection, outcome)
     connection.close()
     return status
+
+
+def _exit_with_client(connection: socket.socket) -> None:
+    """End the child when its client goes away (job killed, Ctrl-C).
+
+    The client sends nothing after its request, so ``recv`` returns only when
+    the connection closes: after the outcome was sent (the child is finishing
+    anyway) or because the client died, whose job must not go on writing its
+    outputs behind Snakemake's back.
+    """
+    with contextlib.suppress(OSError):
+        connection.recv(1)
+    os._exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,9 +29,9 @@ PATH_COLUMNS = {
 
 
 def load_schema(path: str | Path) -> dict:
-    """Load a YAML/JSON schema file."""
+    """Load a YAML/JSON schema file (with libyaml's safe loader when present)."""
     with open(path) as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _coerce(value: str, spec: Mapping) -> object:
