@@ -164,6 +164,24 @@ def _scaled_problem(tm: np.ndarray, vol: np.ndarray, err: np.ndarray):
     return scale, y, w, _initial_guess(tm, vol), (t_lo, tm.max())
 
 
+def _best_of(residual, starts, flags: list[str]):
+    """The lowest-chi-square ``leastsq`` fit over the parameter sets ``starts``.
+
+    A start on which the minimizer raises adds a ``minimizer_error`` flag; None
+    when every start failed.
+    """
+    best = None
+    for params in starts:
+        try:
+            result = lmfit.minimize(residual, params, method="leastsq")
+        except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
+            flags.append(f"minimizer_error:{type(exc).__name__}")
+            continue
+        if best is None or result.chisqr < best.chisqr:
+            best = result
+    return best
+
+
 def fit_two_site(
     tm: np.ndarray,
     volumes: Mapping[str, np.ndarray],
@@ -203,8 +221,7 @@ def fit_two_site(
             model = with_overlap(model, v["eps_F1"], v["eps_F2"])
         return (_stack(model) - y) * w
 
-    best = None
-    for k0 in np.geomspace(0.3 / t_hi, 3.0 / t_lo, 6):
+    def start(k0):
         params = lmfit.Parameters()
         params.add("k_AB", value=k0, min=0.0, max=1e4 / t_lo)
         params.add("MA0", value=mA / scale, min=0.0)
@@ -219,13 +236,11 @@ def fit_two_site(
         else:
             params.add("R1B", value=r1, min=0.0, max=1e3 / t_lo)
         _add_overlap(params, overlap)
-        try:
-            result = lmfit.minimize(residual, params, method="leastsq")
-        except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
-            flags.append(f"minimizer_error:{type(exc).__name__}")
-            continue
-        if best is None or result.chisqr < best.chisqr:
-            best = result
+        return params
+
+    best = _best_of(
+        residual, map(start, np.geomspace(0.3 / t_hi, 3.0 / t_lo, 6)), flags
+    )
     if best is None:
         row["flags"] = ";".join(flags)
         return row
@@ -307,21 +322,17 @@ def fit_diffusion_sphere(
             model = with_overlap(model, v["eps_F1"], v["eps_F2"])
         return (_stack(model) - y) * w
 
-    best = None
-    for x0 in np.geomspace(0.3 * SPHERE_X_HALF / t_hi, 3 * SPHERE_X_HALF / t_lo, 6):
+    def start(x0):
         params = lmfit.Parameters()
         params.add("D_r2", value=x0, min=0.0, max=1e4 / t_lo)
         params.add("pA", value=mA / (mA + mB), min=0.0, max=1.0)
         params.add("R1", value=r1, min=0.0, max=1e3 / t_lo)
         params.add("M0", value=(mA + mB) / scale, min=0.0)
         _add_overlap(params, overlap)
-        try:
-            result = lmfit.minimize(residual, params, method="leastsq")
-        except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
-            flags.append(f"minimizer_error:{type(exc).__name__}")
-            continue
-        if best is None or result.chisqr < best.chisqr:
-            best = result
+        return params
+
+    x0s = np.geomspace(0.3 * SPHERE_X_HALF / t_hi, 3 * SPHERE_X_HALF / t_lo, 6)
+    best = _best_of(residual, map(start, x0s), flags)
     if best is None:
         row["flags"] = ";".join(flags)
         return row

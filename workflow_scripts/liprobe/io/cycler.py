@@ -50,6 +50,7 @@ and ``csv`` (the generic CSV described in :func:`read_generic_csv`).
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
 import warnings
@@ -463,6 +464,32 @@ def _biologic_common(
     return _finish(frame, fmt, path, tcol)
 
 
+def _third_party_read(
+    path: Path, module: str, function: str, field: str, expected: str
+):
+    """``module.function(str(path))`` of a cycler library, failures as InputError.
+
+    The module is imported only when its format is met. The libraries signal a
+    bad file with whatever exception their parsing hits (ValueError,
+    NotImplementedError, struct.error, KeyError, IndexError, EOFError, ...), so
+    any exception from the read names the file, the format expected and what
+    was raised.
+    """
+    try:
+        read = getattr(importlib.import_module(module), function)
+    except ImportError as exc:  # pragma: no cover - environment problem
+        package = module.split(".")[0]
+        raise InputError(path, "reader", f"the {package} package", str(exc)) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return read(str(path))
+    except Exception as exc:  # any parse failure of the library is a bad file
+        raise InputError(
+            path, field, expected, f"{type(exc).__name__}: {exc}"
+        ) from None
+
+
 def read_biologic_mpr(path: str | Path, timezone: str | None) -> pd.DataFrame:
     """BioLogic EC-Lab ``.mpr`` via ``galvani.BioLogic.MPRfile``.
 
@@ -471,18 +498,9 @@ def read_biologic_mpr(path: str | Path, timezone: str | None) -> pd.DataFrame:
     """
     path = Path(path)
     zone = check_timezone(path, timezone)
-    try:
-        from galvani import BioLogic
-    except ImportError as exc:  # pragma: no cover - environment problem
-        raise InputError(path, "reader", "the galvani package", str(exc)) from None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            mpr = BioLogic.MPRfile(str(path))
-    except Exception as exc:  # galvani raises bare ValueError/NotImplementedError
-        raise InputError(
-            path, "mpr", "a BioLogic EC-Lab binary file", f"{type(exc).__name__}: {exc}"
-        ) from None
+    mpr = _third_party_read(
+        path, "galvani.BioLogic", "MPRfile", "mpr", "a BioLogic EC-Lab binary file"
+    )
     data = pd.DataFrame(mpr.data)
     if "flags" in data.columns:
         data["mode"] = data["flags"].to_numpy().astype(int) & 3
@@ -587,18 +605,9 @@ def read_neware(path: str | Path, timezone: str | None) -> pd.DataFrame:
     """
     path = Path(path)
     zone = check_timezone(path, timezone)
-    try:
-        import NewareNDA
-    except ImportError as exc:  # pragma: no cover - environment problem
-        raise InputError(path, "reader", "the NewareNDA package", str(exc)) from None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            data = NewareNDA.read(str(path))
-    except Exception as exc:  # NewareNDA raises many types on bad files
-        raise InputError(
-            path, "nda", "a Neware .nda/.ndax file", f"{type(exc).__name__}: {exc}"
-        ) from None
+    data = _third_party_read(
+        path, "NewareNDA", "read", "nda", "a Neware .nda/.ndax file"
+    )
     need = ["Timestamp", "Time", "Step", "Voltage", "Current(mA)"]
     missing = [c for c in need if c not in data.columns]
     if missing:
