@@ -25,13 +25,11 @@ TESTS = Path(__file__).resolve().parent
 class FakeSnakemake:
     """Stands for the ``snakemake`` object of a script, built from real Namedlists."""
 
-    def __init__(self, input, output, params, log, wildcards=None):
+    def __init__(self, input, output, params, log):
         self.input = Namedlist(fromdict=input)
         self.output = Namedlist(fromdict=output)
         self.params = Namedlist(fromdict=params)
         self.log = Namedlist(toclone=log)
-        self.wildcards = Namedlist(fromdict=wildcards or {})
-        self.threads = 1
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -85,12 +85,10 @@ class Job:
     output: Fields
     params: Fields
     log: list[str]
-    threads: int = 1
-    wildcards: Fields = field(default_factory=Fields)
 
     @classmethod
     def from_snakemake(cls, smk) -> Job:
-        """Copy the named inputs, outputs, params and wildcards, and the logs."""
+        """Copy the named inputs, outputs and params, and the logs."""
 
         def named(items) -> Fields:
             return Fields((name, value) for name, value in items.items())
@@ -100,8 +98,6 @@ class Job:
             output=named(smk.output),
             params=named(smk.params),
             log=[str(path) for path in smk.log],
-            threads=int(getattr(smk, "threads", 1) or 1),
-            wildcards=named(smk.wildcards),
         )
 
 
