@@ -18,7 +18,7 @@ rule accounting_run:
         profiles="results/tables/ndp_depth_profiles.parquet",
         trace="results/echem/{run}/trace.parquet",
         cycles="results/echem/{run}/cycles.parquet",
-        lib=lib("accounting.py", "echem", "ndp", "io/tables.py", "io/runlog.py"),
+        lib=lib("accounting_run.py"),
     output:
         inventory="results/accounting/{run}/li_inventory.parquet",
         efficiency="results/accounting/{run}/efficiency.parquet",
@@ -32,7 +32,7 @@ rule accounting_run:
         cycler=lambda wc: ECHEM_RUNS[wc.run]["cycler"],
         plating_sign=lambda wc: ECHEM_RUNS[wc.run]["plating_sign"],
         area_cm2=lambda wc: ECHEM_RUNS[wc.run]["area_cm2"],
-        options=ECHEM,
+        options=OPTIONS.accounting.params(),
     script:
         "../workflow_scripts/accounting_run.py"
 
@@ -45,7 +45,7 @@ rule accounting_tables:
         efficiency=expand(
             "results/accounting/{run}/efficiency.parquet", run=CYCLER_RUNS
         ),
-        lib=lib("io/tables.py", "io/runlog.py"),
+        lib=lib("accounting_tables.py"),
     output:
         inventory="results/tables/li_inventory.parquet",
         efficiency="results/tables/efficiency.parquet",
@@ -54,7 +54,7 @@ rule accounting_tables:
     conda:
         "../envs/ndp.yaml"
     params:
-        config=ECHEM,
+        config=OPTIONS.accounting.params(),
     script:
         "../workflow_scripts/accounting_tables.py"
 
@@ -64,7 +64,7 @@ rule plot_efficiency:
         inventory="results/tables/li_inventory.parquet",
         efficiency="results/tables/efficiency.parquet",
         traces=expand("results/echem/{run}/trace.parquet", run=CYCLER_RUNS),
-        lib=lib("plots/echem.py", *PLOT_BASE),
+        lib=lib("plot_efficiency.py"),
     output:
         inventory_png=[
             report(

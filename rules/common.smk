@@ -10,11 +10,24 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow_scripts"))
 from liprobe.errors import LiprobeError  # noqa: E402
 from liprobe.io.bruker_kind import peek_kind  # noqa: E402
 from liprobe.io.sheets import load_sheets  # noqa: E402
+from liprobe.options import build_options, check_renamed  # noqa: E402
+from liprobe.plan.imports import import_closure  # noqa: E402
 
+# Renamed keys first (their message names the new key), then the schema: the
+# only place a default lives; unknown keys are errors at every level.
+try:
+    check_renamed(config)
+except LiprobeError as exc:
+    raise WorkflowError(f"invalid config: {exc}") from None
 validate(config, "../config/schemas/config.schema.yaml", set_default=True)
+try:
+    OPTIONS = build_options(config)
+except LiprobeError as exc:
+    raise WorkflowError(f"invalid config: {exc}") from None
 
 SCHEMA_DIR = Path(workflow.basedir) / "config" / "schemas"
-LIB_DIR = Path(workflow.basedir) / "workflow_scripts" / "liprobe"
+SCRIPTS_DIR = Path(workflow.basedir) / "workflow_scripts"
+LIB_DIR = SCRIPTS_DIR / "liprobe"
 
 try:
     SHEETS = load_sheets(config, SCHEMA_DIR, base_dir=Path.cwd())
@@ -41,22 +54,15 @@ NMR_1D = [e for e in NMR.index if NMR_KIND[e] != "exsy"]
 TARGETS = []
 
 
-def lib(*parts):
-    """Library sources a rule imports, declared as inputs so edits rerun it.
+def lib(script):
+    """The library sources a rule's script imports, declared as inputs so that
+    an edit of any of them reruns the rule.
 
-    Plain paths of the local checkout (the scripts import the package from
-    there, see sys.path above): cheaper than a source-cache copy of each file
-    on every run, which matters for the no-op rerun of a large campaign.
+    Computed from the script's import closure (liprobe.plan.imports), never
+    listed by hand. Plain paths of the local checkout (the scripts import the
+    package from there, see sys.path above).
     """
-    files = []
-    for part in parts:
-        target = LIB_DIR / part
-        files.extend(sorted(target.rglob("*.py")) if target.is_dir() else [target])
-    return [str(f) for f in files + [LIB_DIR / "errors.py"]]
-
-
-# Figure modules every plot rule imports besides its own stage's.
-PLOT_BASE = ("plots/__init__.py", "plots/style.py", "plots/save.py")
+    return [str(p) for p in import_closure(SCRIPTS_DIR / script, LIB_DIR)]
 
 
 def raw_files(folder):

@@ -2,17 +2,7 @@
 
 from liprobe.io.cycler import check_timezone  # noqa: E402
 
-ECHEM_DEFAULTS = {
-    "format": "auto",
-    "rest_current_mA": None,
-    "rest_fraction": 0.02,
-    "min_step_s": 0.0,
-    "min_points": 2,
-    "exclude_techniques": ["EIS", "PEIS", "GEIS", "SPEIS", "SGEIS", "impedance"],
-    "inventory_depth_um": None,
-    "max_gap_s": 3600.0,
-}
-ECHEM = {**ECHEM_DEFAULTS, **config.get("echem", {})}
+ECHEM = OPTIONS.echem.params()
 
 CYCLER_RUNS = (
     [run for run in NDP.index if sheet_value(NDP, run, "cycler")] if len(NDP) else []
@@ -51,7 +41,7 @@ if CYCLER_RUNS:
 rule echem_segment:
     input:
         cycler=lambda wc: NDP.at[wc.run, "cycler"],
-        lib=lib("io/cycler.py", "echem", "io/tables.py", "io/runlog.py"),
+        lib=lib("echem_segment.py"),
     output:
         trace="results/echem/{run}/trace.parquet",
         cycles="results/echem/{run}/cycles.parquet",
@@ -79,7 +69,7 @@ rule echem_tables:
         coulombic=expand(
             "results/echem/{run}/coulombic_efficiency.parquet", run=CYCLER_RUNS
         ),
-        lib=lib("io/tables.py", "io/runlog.py"),
+        lib=lib("echem_tables.py"),
     output:
         cycles="results/tables/cycles.parquet",
         coulombic="results/tables/coulombic_efficiency.parquet",

@@ -3,21 +3,7 @@ import re
 
 from liprobe.exsy.plan import exsy_plan
 
-EXSY_DEFAULTS = {
-    "phase_mode": "procs",
-    "mixing_delay_index": 8,
-    "baseline": True,
-    "noise_margin_fraction": 0.5,
-    "models": ["two_site", "diffusion_sphere"],
-    "detailed_balance": True,
-    "equal_R1": False,
-    "overlap_correction": True,
-    "default_particle_radius_um": None,
-    "li_density_per_cm3": 2.2e22,
-    "interface_area_fraction": 1.0,
-    "reference_temperature_K": 298.15,
-}
-EXSY_OPTIONS = {**EXSY_DEFAULTS, **config.get("exsy", {})}
+EXSY_OPTIONS = OPTIONS.exsy.params()
 
 # kind 'auto' rows: the reader detects the kind from the pulse program
 EXSY = exsy_plan(
@@ -59,7 +45,7 @@ rule exsy_volumes:
         raw=lambda wc: [
             f for path in EXSY["paths"][wc.exsy_series] for f in raw_files(path)
         ],
-        lib=lib("exsy", "io/bruker.py", "io/tables.py", "nmr/kinds.py"),
+        lib=lib("exsy_volumes.py"),
     output:
         volumes="results/exsy/{exsy_series}/volumes.parquet",
         spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.npz",
@@ -85,7 +71,7 @@ rule exsy_fits:
         volumes=expand(
             "results/exsy/{exsy_series}/volumes.parquet", exsy_series=EXSY_SERIES
         ),
-        lib=lib("exsy", "io/tables.py"),
+        lib=lib("exsy_fits.py"),
     output:
         volumes="results/tables/exsy_volumes.parquet",
         fits="results/tables/exsy_fits.parquet",
@@ -107,7 +93,7 @@ rule exsy_fits:
 rule exsy_arrhenius:
     input:
         fits="results/tables/exsy_fits.parquet",
-        lib=lib("exsy", "io/tables.py"),
+        lib=lib("exsy_arrhenius.py"),
     output:
         arrhenius="results/tables/exsy_arrhenius.parquet",
     log:
@@ -124,7 +110,7 @@ rule plot_exsy_contour:
     input:
         spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.parquet",
         sites="results/exsy/{exsy_series}/sites.parquet",
-        lib=lib("plots/exsy.py", "exsy/models.py", "io/tables.py", *PLOT_BASE),
+        lib=lib("plot_exsy_contour.py"),
     output:
         png=report(
             "results/figures/exsy/{exsy_series}_contour.png",
@@ -149,7 +135,7 @@ rule plot_exsy:
         volumes="results/tables/exsy_volumes.parquet",
         fits="results/tables/exsy_fits.parquet",
         arrhenius="results/tables/exsy_arrhenius.parquet",
-        lib=lib("plots/exsy.py", "exsy/models.py", *PLOT_BASE),
+        lib=lib("plot_exsy.py"),
     output:
         buildup_png=report(
             "results/figures/exsy/{exsy_sample}_buildup.png",

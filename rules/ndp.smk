@@ -2,26 +2,7 @@
 # event accounting, per-slice inventory and figures.
 from liprobe.ndp import sheet as ndp_sheet  # noqa: E402
 
-NDP_DEFAULTS = {
-    "stacks": {},
-    "calibration": {"method": "edges"},
-    "energy_window_keV": [700.0, 2800.0],
-    "interference_windows_keV": [[380.0, 620.0]],
-    "energy_bin_keV": 8.0,
-    "depth_max_um": 10.0,
-    "depth_step_um": 0.1,
-    "resolution_fwhm_keV": 20.0,
-    "cone_half_angle_deg": 20.0,
-    "n_channels": 16384,
-    "slice_s": 1800.0,
-    "disorder_tolerance_s": 0.001,
-    "dead_time_per_event_s": 0.0,
-    "chunk_events": 1048576,
-    "srim": {},
-    "normalisation": {"method": "configured"},
-    "regularisation": {"order": 1, "criterion": "discrepancy"},
-}
-NDP_CFG = {**NDP_DEFAULTS, **config.get("ndp", {})}
+NDP_CFG = config["ndp"]
 NDP_RUNS = list(NDP.index) if len(NDP) else []
 NDP_SHEET_NAME = str(config.get("sheets", {}).get("ndp") or "ndp sheet")
 
@@ -45,7 +26,7 @@ rule ndp_events:
         cycles=lambda wc: ndp_sheet.optional(
             NDP, wc.run, "cycler", f"results/echem/{wc.run}/cycles.parquet"
         ),
-        lib=lib("io/listmode.py", "ndp", "io/tables.py", "io/runlog.py", "echem"),
+        lib=lib("ndp_events.py"),
     output:
         slices="results/ndp/{run}/slices.parquet",
         spectra="results/ndp/{run}/spectra.parquet",
@@ -77,7 +58,7 @@ rule ndp_profiles:
         background="results/ndp/{run}/background.parquet",
         reference="results/ndp/{run}/reference.parquet",
         accounting="results/ndp/{run}/events_accounting.parquet",
-        lib=lib("ndp", "io/tables.py", "io/runlog.py"),
+        lib=lib("ndp_profiles.py"),
     output:
         profiles="results/ndp/{run}/profiles.parquet",
         baseline="results/ndp/{run}/profiles_baseline.parquet",
@@ -107,7 +88,7 @@ rule ndp_tables:
         baseline=expand("results/ndp/{run}/profiles_baseline.parquet", run=NDP_RUNS),
         calibration=expand("results/ndp/{run}/calibration.parquet", run=NDP_RUNS),
         accounting=expand("results/ndp/{run}/accounting.parquet", run=NDP_RUNS),
-        lib=lib("ndp/concentration.py", "io/tables.py", "io/runlog.py"),
+        lib=lib("ndp_tables.py"),
     output:
         profiles="results/tables/ndp_depth_profiles.parquet",
         baseline="results/tables/ndp_depth_profiles_baseline.parquet",
@@ -130,7 +111,7 @@ rule plot_ndp:
         cycles=lambda wc: ndp_sheet.optional(
             NDP, wc.run, "cycler", f"results/echem/{wc.run}/cycles.parquet"
         ),
-        lib=lib("plots/ndp.py", *PLOT_BASE),
+        lib=lib("plot_ndp.py"),
     output:
         heatmap_png=report(
             "results/figures/ndp/{run}_heatmap.png",

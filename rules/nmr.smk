@@ -14,15 +14,7 @@ if len(NMR) > 0:
 rule nmr_convert:
     input:
         raw=lambda wc: raw_files(NMR.at[wc.experiment, "path"]),
-        lib=lib(
-            "jobs/nmr_convert.py",
-            "io/jobserver.py",
-            "io/bruker.py",
-            "nmr",
-            "exsy/process.py",
-            "exsy/parity.py",
-            "io/tables.py",
-        ),
+        lib=lib("nmr_convert.py"),
     output:
         experiment="results/nmr/{experiment}/experiment.parquet",
         integrals="results/nmr/{experiment}/integrals.parquet",
@@ -45,7 +37,7 @@ rule nmr_convert:
         ),
         overrides=lambda wc: nmr_overrides(wc.experiment),
         regions=lambda wc: nmr_regions(wc.experiment),
-        options=config["nmr"],
+        options=OPTIONS.nmr.params(),
     script:
         "../workflow_scripts/nmr_convert.py"
 
@@ -58,7 +50,7 @@ rule nmr_tables:
         integrals=expand(
             "results/nmr/{experiment}/integrals.parquet", experiment=NMR.index
         ),
-        lib=lib("io/tables.py"),
+        lib=lib("nmr_tables.py"),
     output:
         experiments="results/tables/nmr_experiments.parquet",
         integrals="results/tables/nmr_integrals.parquet",
@@ -67,7 +59,7 @@ rule nmr_tables:
     conda:
         "../envs/nmr.yaml"
     params:
-        config=config["nmr"],
+        config=OPTIONS.nmr.params(),
     script:
         "../workflow_scripts/nmr_tables.py"
 
@@ -76,9 +68,7 @@ rule plot_nmr_spectra:
     input:
         spectra="results/nmr/{experiment}/spectra.parquet",
         regions="results/nmr/{experiment}/regions.parquet",
-        lib=lib(
-            "jobs/plot_nmr_spectra.py", "io/jobserver.py", "plots/nmr.py", *PLOT_BASE
-        ),
+        lib=lib("plot_nmr_spectra.py"),
     output:
         png=report(
             "results/figures/nmr/{experiment}_spectra.png",

@@ -1,11 +1,8 @@
 # Relaxation stage: region integrals -> T1 / T1rho / T2 fits -> BPP / Arrhenius.
 
-from liprobe.relaxation.options import merged_options  # noqa: E402
+from liprobe.nmr.kinds import RELAXATION_KINDS  # noqa: E402
 
-RELAXATION_KINDS = ["t1_sr", "t1_ir", "t1rho", "t2"]
-
-# The relaxation config block merged over its documented defaults.
-RELAXATION_OPTIONS = merged_options(config.get("relaxation") or {})
+RELAXATION_OPTIONS = OPTIONS.relaxation.params()
 
 # Series of the relaxation experiments (kind from the sheet, or detected from
 # the parameter files); the series defaults to the sample.
@@ -36,7 +33,7 @@ rule relaxation_fit:
     input:
         integrals="results/tables/nmr_integrals.parquet",
         experiments="results/tables/nmr_experiments.parquet",
-        lib=lib("relaxation", "io/tables.py"),
+        lib=lib("relaxation_fit.py"),
     output:
         fits="results/tables/relaxation_fits.parquet",
     log:
@@ -57,7 +54,7 @@ rule relaxation_fit:
 rule relaxation_temperature:
     input:
         fits="results/tables/relaxation_fits.parquet",
-        lib=lib("relaxation", "io/tables.py"),
+        lib=lib("relaxation_temperature.py"),
     output:
         arrhenius="results/tables/relaxation_arrhenius.parquet",
     log:
@@ -78,7 +75,7 @@ rule plot_relaxation:
         fits="results/tables/relaxation_fits.parquet",
         integrals="results/tables/nmr_integrals.parquet",
         arrhenius="results/tables/relaxation_arrhenius.parquet",
-        lib=lib("plots/relaxation.py", "relaxation", *PLOT_BASE),
+        lib=lib("plot_relaxation.py"),
     output:
         curves_png=report(
             "results/figures/relaxation/{series}_curves.png",

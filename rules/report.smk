@@ -15,7 +15,7 @@ TARGETS.extend(
 rule report_software:
     input:
         envs=sorted(str(p) for p in (Path(workflow.basedir) / "envs").glob("*.yaml")),
-        lib=lib("report.py"),
+        lib=lib("report_software.py"),
     output:
         html=report(
             "results/report/software_versions.html",
@@ -31,6 +31,8 @@ rule report_software:
 
 
 rule report_config:
+    input:
+        lib=lib("report_config.py"),
     output:
         config=report(
             "results/report/config_used.yaml",
@@ -50,7 +52,7 @@ rule report_config:
 rule report_table:
     input:
         table="results/tables/{table}.parquet",
-        lib=lib("report.py", "io/tables.py"),
+        lib=lib("report_table.py"),
     output:
         html=report(
             "results/report/tables/{table}.html",
@@ -136,7 +138,7 @@ wildcard_constraints:
 rule report_caption:
     input:
         unpack(lambda wc: REPORT_CAPTIONS[wc.caption]),
-        lib=lib("report.py", "io/tables.py"),
+        lib=lib("report_caption.py"),
     output:
         rst="results/report/captions/{caption}.rst",
     log:
@@ -152,7 +154,7 @@ rule report_caption:
 rule report_summary:
     input:
         **SUMMARY_INPUTS,
-        lib=lib("report.py", "io/tables.py"),
+        lib=lib("report_summary.py"),
     output:
         md=report(
             "results/summary.md",
@@ -209,7 +211,7 @@ if CYCLER_RUNS:
 rule paper_exsy_spectrum:
     input:
         spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.npz",
-        lib=lib("plots/paper.py", "io/tables.py"),
+        lib=lib("report_exsy_spectrum.py"),
     output:
         spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.parquet",
         sites="results/exsy/{exsy_series}/sites.parquet",
@@ -227,7 +229,7 @@ rule paper_exsy_spectrum:
 rule paper:
     input:
         **PAPER_INPUTS,
-        lib=lib("plots", "exsy/models.py", "relaxation", "io/tables.py"),
+        lib=lib("plot_paper.py"),
     output:
         expand(
             "results/paper/{figure}.{ext}",

@@ -97,3 +97,26 @@ def demo_run(tmp_path_factory) -> Path:
     cfg.write_text((REPO / "config" / "config.yaml").read_text())
     run_snakemake(workdir, cfg, cores=2)
     return workdir
+
+
+def _plain(value):
+    """Tuples as lists (the schema validates JSON arrays)."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def nmr_opts(overrides: dict | None = None):
+    """NmrOptions from the schema defaults with ``overrides`` (as a config would)."""
+    from liprobe.options import defaults
+
+    return defaults(nmr=_plain(overrides or {})).nmr
+
+
+def relax(overrides: dict | None = None):
+    """RelaxationOptions from the schema defaults with ``overrides``."""
+    from liprobe.options import defaults
+
+    return defaults(relaxation=_plain(overrides or {})).relaxation

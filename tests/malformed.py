@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from conftest import nmr_opts
+
 Thunk = Callable[[], object]
 Builder = Callable[[Path, Path | None], Thunk]
 
@@ -373,7 +375,7 @@ def _integrate(folder: Path, regions: pd.DataFrame) -> Thunk:
 
     def run():
         fid = read_experiment(folder)
-        spectra = process(fid, {})
+        spectra = process(fid, nmr_opts({}))
         return integrate_regions(spectra, fid, regions)
 
     return run

@@ -225,3 +225,14 @@ def test_changed_raw_byte_reruns_that_experiment(workflow):
     assert _per_experiment(jobs, "plot_nmr_spectra") == {exp_a}
     assert ("nmr_tables", "") in jobs
     assert "ser" in jobs[("nmr_convert", f"experiment={exp_a}")]
+
+
+def test_editing_tidy_reruns_the_conversion(workflow):
+    """``liprobe/tidy.py`` is imported by the conversion job module only (not by
+    the rule's script): the computed import closure still declares it."""
+    tidy = workflow["repo"] / "workflow_scripts" / "liprobe" / "tidy.py"
+    with _edited(tidy):
+        jobs = dry_run(workflow)
+    assert _per_experiment(jobs, "nmr_convert") == set(workflow["experiments"])
+    for experiment in workflow["experiments"]:
+        assert "tidy.py" in jobs[("nmr_convert", f"experiment={experiment}")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from liprobe.errors import InputError
 from liprobe.io.bruker import FidSeries
 from liprobe.nmr import experiment_record, integrate_regions, process
 from liprobe.nmr.processing import auto_phase, baseline_correct, fourier_transform
+
+from conftest import nmr_opts
 
 SW = 5000.0
 BF1 = 400.13
@@ -111,7 +114,9 @@ def test_peak_position_and_pure_absorption(g):
     # Removing the delay as a ramp that starts at the left edge (TopSpin's
     # convention, checked against its 2rr) leaves a zero-order phase of
     # -180 g degrees, which TopSpin's PHC0 absorbs.
-    sp = process(make_fid([(f, 1.0, 0.0)], group_delay=g), {"phase": (-180 * g, 0)})
+    sp = process(
+        make_fid([(f, 1.0, 0.0)], group_delay=g), nmr_opts({"phase": (-180 * g, 0)})
+    )
     row = sp.data[0]
     peak = int(np.argmax(row))
     spacing = abs(sp.ppm[1] - sp.ppm[0])
@@ -123,13 +128,13 @@ def test_peak_position_and_pure_absorption(g):
 def test_ignoring_the_group_delay_ruins_the_lineshape():
     fid = make_fid([(on_grid(1234.0), 1.0, 0.0)], group_delay=67.98)
     fid.group_delay_points = 0.0
-    row = process(fid).data[0]
+    row = process(fid, nmr_opts()).data[0]
     peak = int(np.argmax(np.abs(row)))
     assert asymmetry(row, peak) > 0.2
 
 
 def test_positive_offset_is_high_ppm_on_the_left():
-    sp = process(make_fid([(2000.0, 1.0, 0.0), (-1500.0, 0.5, 0.0)]))
+    sp = process(make_fid([(2000.0, 1.0, 0.0), (-1500.0, 0.5, 0.0)]), nmr_opts())
     order = np.argsort(-sp.data[0])[:2]
     assert sp.ppm[order[0]] > sp.ppm[order[1]]
     assert np.all(np.diff(sp.ppm) < 0)
@@ -137,12 +142,12 @@ def test_positive_offset_is_high_ppm_on_the_left():
 
 def test_phase_from_procs_and_explicit_phase_agree():
     fid = make_fid([(on_grid(500.0), 1.0, 40.0)], procs_extra={"PHC0": 40.0})
-    a = process(fid).data[0]
-    b = process(fid, {"phase": (40.0, 0.0)}).data[0]
+    a = process(fid, nmr_opts()).data[0]
+    b = process(fid, nmr_opts({"phase": (40.0, 0.0)})).data[0]
     np.testing.assert_allclose(a, b)
     peak = int(np.argmax(a))
     assert asymmetry(a, peak) < 0.02
-    c = process(fid, {"phase": (0.0, 0.0)}).data[0]
+    c = process(fid, nmr_opts({"phase": (0.0, 0.0)})).data[0]
     assert asymmetry(c, int(np.argmax(np.abs(c)))) > 0.2
 
 
@@ -155,7 +160,7 @@ def test_first_order_phase_pivots_at_the_left_edge():
     for f, a, _ in lines:
         k = si / 2 - f * si / SW
         phased.append((f, a, ph0 + ph1 * k / si))
-    sp = process(make_fid(phased, si=si), {"phase": (ph0, ph1)})
+    sp = process(make_fid(phased, si=si), nmr_opts({"phase": (ph0, ph1)}))
     for f, _, _ in lines:
         k = int(round(si / 2 - f * si / SW))
         peak = k - 3 + int(np.argmax(sp.data[0, k - 3 : k + 4]))
@@ -177,7 +182,7 @@ def test_auto_phase_recovers_a_known_phase():
         k = si / 2 - f * si / SW
         diff = (total(a0, a1, k) - total(ph0, ph1, k) + 180) % 360 - 180
         assert abs(diff) < 5
-    sp = process(fid, {"phase": "auto"})
+    sp = process(fid, nmr_opts({"phase": "auto"}))
     assert "phase_auto" in sp.flags and sp.data[0].max() > -sp.data[0].min()
 
 
@@ -185,7 +190,7 @@ def test_auto_phase_uses_one_phase_for_all_rows_of_a_series():
     fid = make_fid(
         [(300.0, 1.0, 50.0)], rows=4, row_scale=[-1.0, -0.2, 0.5, 1.0], noise=1e-3
     )
-    sp = process(fid, {"phase": "auto"})
+    sp = process(fid, nmr_opts({"phase": "auto"}))
     peak = int(np.argmax(sp.data[-1]))
     heights = sp.data[:, peak]
     # signs of the recovery survive: the reference row is the longest delay
@@ -197,7 +202,8 @@ def test_exponential_broadening_adds_lb_to_the_linewidth():
     widths = []
     for lb in (0.0, 10.0):
         sp = process(
-            make_fid([(0.0, 1.0, 0.0)], t2_s=t2, n=8192, si=65536), {"lb_Hz": lb}
+            make_fid([(0.0, 1.0, 0.0)], t2_s=t2, n=8192, si=65536),
+            nmr_opts({"lb_Hz": lb}),
         )
         row = sp.data[0]
         half = row.max() / 2
@@ -209,36 +215,38 @@ def test_exponential_broadening_adds_lb_to_the_linewidth():
 
 def test_lb_and_tdeff_come_from_procs():
     fid = make_fid([(0.0, 1.0, 0.0)], procs_extra={"WDW": 1, "LB": 3.0, "TDeff": 1024})
-    sp = process(fid)
+    sp = process(fid, nmr_opts())
     assert sp.lb_Hz == 3.0 and sp.points_used == 512
     assert "tdeff_truncated" in sp.flags
 
 
 def test_zero_fill_and_truncation_to_si():
     fid = make_fid([(0.0, 1.0, 0.0)], n=2048)
-    assert process(fid, {"si": 4096}).data.shape == (1, 4096)
-    assert process(fid, {"si": 1024}).data.shape == (1, 1024)
+    assert process(fid, nmr_opts({"si": 4096})).data.shape == (1, 4096)
+    assert process(fid, nmr_opts({"si": 1024})).data.shape == (1, 1024)
 
 
 def test_dc_offset_removal():
-    clean = process(make_fid([(700.0, 1.0, 0.0)], t2_s=0.02)).data[0]
+    clean = process(make_fid([(700.0, 1.0, 0.0)], t2_s=0.02), nmr_opts()).data[0]
     shifted = make_fid([(700.0, 1.0, 0.0)], t2_s=0.02, dc=0.3 + 0.2j)
-    spiky = process(shifted, {"dc_offset": False}).data[0]
-    fixed = process(shifted, {"dc_offset": True}).data[0]
+    spiky = process(shifted, nmr_opts({"dc_offset": False})).data[0]
+    fixed = process(shifted, nmr_opts({"dc_offset": True})).data[0]
     assert np.abs(spiky - clean).max() > 0.5 * clean.max()
     assert np.abs(fixed - clean).max() < 0.01 * clean.max()
 
 
 def test_stale_procs_gives_ppm_axis_from_acqus():
     fid = make_fid([(1234.0, 1.0, 0.0)], procs_extra={"SW_p": 3 * SW, "SF": 0.95 * BF1})
-    sp = process(fid)
+    sp = process(fid, nmr_opts())
     assert sp.ppm_axis_source == "acqus" and "ppm_axis_from_acqus" in sp.flags
     peak = int(np.argmax(sp.data[0]))
     assert abs(sp.ppm[peak] - expected_ppm(1234.0)) <= abs(sp.ppm[1] - sp.ppm[0])
 
 
 def test_baseline_correction_removes_a_smooth_baseline():
-    sp = process(make_fid([(1000.0, 1.0, 0.0), (-900.0, 0.6, 0.0)], noise=1e-4))
+    sp = process(
+        make_fid([(1000.0, 1.0, 0.0), (-900.0, 0.6, 0.0)], noise=1e-4), nmr_opts()
+    )
     clean = sp.data[0]
     x = np.linspace(-1, 1, clean.size)
     baseline = 0.05 * clean.max() * (1 + 0.5 * x - 0.8 * x**3)
@@ -253,7 +261,7 @@ def _regions(rows):
 def test_integrals_of_a_multi_interval_region_add_up():
     fid = make_fid([(1000.0, 1.0, 0.0), (-1000.0, 0.3, 0.0)], rows=3, noise=1e-4)
     # halving the t = 0 point removes the constant offset of a FID sampled from 0
-    sp = process(fid, {"first_point": 0.5})
+    sp = process(fid, nmr_opts({"first_point": 0.5}))
     a = (expected_ppm(1000.0) - 0.3, expected_ppm(1000.0) + 0.3)
     b = (expected_ppm(-1000.0) - 0.3, expected_ppm(-1000.0) + 0.3)
     tab = integrate_regions(
@@ -282,7 +290,7 @@ def test_integrals_of_a_multi_interval_region_add_up():
 def test_integral_error_matches_the_scatter_of_noise_integrals():
     n = 1024
     fid = make_fid([(0.0, 0.0, 0.0)], n=n, si=n, rows=400, noise=1.0, seed=3)
-    sp = process(fid)
+    sp = process(fid, nmr_opts())
     tab = integrate_regions(sp, fid, _regions([("r", 1.0, 2.0)]), noise_ppm=(4, 6))
     scatter = tab.integral.std(ddof=1)
     assert tab.integral_err.mean() == pytest.approx(scatter, rel=0.15)
@@ -293,7 +301,7 @@ def test_normalisation_heights_and_list_times():
     fid = make_fid(
         [(600.0, 1.0, 0.0)], rows=5, row_scale=[-1.0, -0.5, 0.1, 0.6, 0.9], noise=1e-4
     )
-    sp = process(fid)
+    sp = process(fid, nmr_opts())
     c = expected_ppm(600.0)
     tab = integrate_regions(sp, fid, _regions([("p", c - 0.5, c + 0.5)]))
     np.testing.assert_allclose(tab.integral_norm, tab.integral / (16 * 8.0))
@@ -310,7 +318,7 @@ def test_normalisation_heights_and_list_times():
 
 def test_region_errors_name_the_field():
     fid = make_fid([(0.0, 1.0, 0.0)])
-    sp = process(fid)
+    sp = process(fid, nmr_opts())
     with pytest.raises(InputError) as err:
         integrate_regions(sp, fid, pd.DataFrame({"region": ["a"], "ppm_min": [1.0]}))
     assert err.value.field == "ppm_max"
@@ -320,15 +328,21 @@ def test_region_errors_name_the_field():
 
 
 def test_bad_phase_option_is_an_input_error():
+    # the config schema stops it at parse time, naming the key
     with pytest.raises(InputError) as err:
-        process(make_fid([(0.0, 1.0, 0.0)]), {"phase": "magic"})
+        nmr_opts({"phase": "magic"})
+    assert err.value.field == "nmr.phase"
+    # and the library, if handed an options object built around the schema
+    bad = dataclasses.replace(nmr_opts(), phase="magic")
+    with pytest.raises(InputError) as err:
+        process(make_fid([(0.0, 1.0, 0.0)]), bad)
     assert err.value.field == "phase"
 
 
 def test_experiment_record_keys_and_flags():
     fid = make_fid([(0.0, 1.0, 0.0)], rows=3)
     fid.flags = ["acqus_TE_implausible"]
-    sp = process(fid, {"phase": "auto"})
+    sp = process(fid, nmr_opts({"phase": "auto"}))
     rec = experiment_record(fid, sp)
     for key in (
         "pulse_program",
@@ -354,6 +368,6 @@ def test_experiment_record_keys_and_flags():
 
 def test_auto0_fits_the_zero_order_phase_only():
     fid = make_fid([(on_grid(300.0), 1.0, 40.0)], procs_extra={"PHC1": 0.0})
-    sp = process(fid, {"phase": "auto0", "first_point": 0.5})
+    sp = process(fid, nmr_opts({"phase": "auto0", "first_point": 0.5}))
     assert "phase_auto0" in sp.flags and sp.phase1_deg == 0.0
     assert (sp.phase0_deg - 40.0 + 180) % 360 - 180 == pytest.approx(0, abs=1.0)

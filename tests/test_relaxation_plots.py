@@ -11,6 +11,8 @@ from liprobe.plots.style import PALETTE, figure, label, save_figure
 from liprobe.relaxation import arrhenius_table, fit_relaxation_table, r1_bpp
 from liprobe.relaxation.models import inversion_recovery
 
+from conftest import relax
+
 
 @pytest.fixture(scope="module")
 def tables():
@@ -44,8 +46,8 @@ def tables():
                     }
                 )
     ints = pd.DataFrame(ints)
-    fits = fit_relaxation_table(ints, pd.DataFrame(exps), {})
-    return fits, ints, arrhenius_table(fits, {})
+    fits = fit_relaxation_table(ints, pd.DataFrame(exps), relax({}))
+    return fits, ints, arrhenius_table(fits, relax({}))
 
 
 def test_figures_written_png_and_pdf(tables, tmp_path):

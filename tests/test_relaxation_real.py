@@ -16,6 +16,8 @@ import pytest
 
 from liprobe.relaxation import fit_curve, fit_relaxation_table
 
+from conftest import nmr_opts, relax
+
 MENTHOL = "bruker/cheminfo_1H_t1ir_menthol/1"
 
 
@@ -34,7 +36,7 @@ def reduce_folder(folder, regions=None, options=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fid = read_experiment(folder)
-        spectra = process(fid, options)
+        spectra = process(fid, nmr_opts(options))
     if regions is None:
         regions = read_intrng(folder, 1)
     elif isinstance(regions, float):
@@ -68,7 +70,7 @@ def reduce_folder(folder, regions=None, options=None):
 def menthol(shared_dir):
     folder = shared_dir / MENTHOL
     exps, ints = reduce_folder(folder)
-    fits = fit_relaxation_table(ints, exps, {})
+    fits = fit_relaxation_table(ints, exps, relax({}))
     return fits, topspin_t1(folder)
 
 
@@ -125,7 +127,7 @@ def test_7li_t1rho_lns(shared_dir):
     # the spin lock list is in microseconds: 10 us ... 0.4 s
     assert ints["list_time_s"].max() == pytest.approx(0.4)
     fits = fit_relaxation_table(
-        ints, exps, {"models": {"t1rho": ["decay", "decay_stretched"]}}
+        ints, exps, relax({"models": {"t1rho": ["decay", "decay_stretched"]}})
     )
     f = fits[fits["quantity"] == "integral"].set_index("model")
     for model in ("decay", "decay_stretched"):
@@ -143,7 +145,7 @@ def test_7li_cpmg_t2_sei(shared_dir):
     )
     exps, ints = reduce_folder(folder, regions)
     assert exps["kind"].iloc[0] == "t2"
-    fits = fit_relaxation_table(ints, exps, {"models": {"t2": "auto"}})
+    fits = fit_relaxation_table(ints, exps, relax({"models": {"t2": "auto"}}))
     sel = fits[fits["selected"] & (fits["quantity"] == "integral")].iloc[0]
     # two components (a fast and a slow one) describe the echo train best;
     # its mean time (area under the normalised decay) lies in 0.05-1 ms
@@ -156,11 +158,11 @@ def test_17o_satrec_lamox_stretched_in_ms(shared_dir):
     folder = shared_dir / "bruker/relaxnmr_17O_satrec_LAMOX/1"
     exps, ints = reduce_folder(folder)
     assert exps["kind"].iloc[0] == "t1_sr"
-    auto = fit_relaxation_table(ints, exps, {"models": {"t1_sr": "auto"}})
+    auto = fit_relaxation_table(ints, exps, relax({"models": {"t1_sr": "auto"}}))
     # an undetermined two-component fit is never the selected one
     assert auto.loc[auto["selected"], "fit_ok"].all()
     assert (auto.groupby("quantity")["selected"].sum() == 1).all()
-    fits = fit_relaxation_table(ints, exps, {})
+    fits = fit_relaxation_table(ints, exps, relax({}))
     for _, row in fits.iterrows():
         assert row["model"] == "sr_stretched"
         assert row["fit_ok"], row["flags"]
@@ -173,7 +175,7 @@ def test_1h_odnp_t1ir(shared_dir):
     folder = shared_dir / "bruker/dnplab_1H_odnp_t1ir/304"
     exps, ints = reduce_folder(folder, 10.0)
     assert exps["kind"].iloc[0] == "t1_ir"
-    fits = fit_relaxation_table(ints, exps, {"quantities": ["integral"]})
+    fits = fit_relaxation_table(ints, exps, relax({"quantities": ["integral"]}))
     row = fits.iloc[0]
     assert row["fit_ok"], row["flags"]
     assert 1.5 < row["time_constant_s"] < 3.5

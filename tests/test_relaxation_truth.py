@@ -3,6 +3,7 @@ analysis, error coverage, temperature calibration and the table contract."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -25,6 +26,8 @@ from liprobe.relaxation.temperature import (
     fit_bpp,
     spectral_density,
 )
+
+from conftest import relax
 
 EA, LOG_TAU0, LARMOR, LOG_C = 0.20, -13.0, 194.4, 9.5
 TEMPS = np.linspace(180.0, 420.0, 9)
@@ -86,9 +89,11 @@ def series():
     fits = fit_relaxation_table(
         ints,
         exps,
-        {"models": {"t1_sr": ["sr", "sr_stretched"]}, "quantities": ["integral"]},
+        relax(
+            {"models": {"t1_sr": ["sr", "sr_stretched"]}, "quantities": ["integral"]}
+        ),
     )
-    return exps, ints, t1, fits, arrhenius_table(fits, {})
+    return exps, ints, t1, fits, arrhenius_table(fits, relax({}))
 
 
 def test_every_t1_recovered(series):
@@ -169,7 +174,10 @@ def test_transport_numbers_from_bpp(series):
     a = 0.25e-9
     D = a**2 / (6 * tau_c)
     assert row["D_m2_per_s"] == pytest.approx(D, rel=1e-9)
-    sigma = 1e22 * 1e6 * (1.602176634e-19) ** 2 * D / (1.380649e-23 * T) / 100
+    # Li6PS5Cl (the default material): 24 Li in a cubic cell of a = 9.85 A
+    n_li = 24 / (9.85e-8) ** 3
+    assert n_li == pytest.approx(2.51e22, rel=0.01)
+    sigma = 2.51e22 * 1e6 * (1.602176634e-19) ** 2 * D / (1.380649e-23 * T) / 100
     assert row["sigma_S_per_cm"] == pytest.approx(sigma, rel=1e-9)
     for c in ("jump_rate_per_s", "D_m2_per_s", "sigma_S_per_cm"):
         assert 0 < row[f"{c}_err"] < row[c]
@@ -177,10 +185,11 @@ def test_transport_numbers_from_bpp(series):
 
 def test_transport_options_change_the_numbers(series):
     fits = series[3]
-    base = arrhenius_table(fits, {}).set_index("model").loc["bpp"]
+    base = arrhenius_table(fits, relax({})).set_index("model").loc["bpp"]
     two_d = (
         arrhenius_table(
-            fits, {"dimensionality": 2, "haven_ratio": 0.5, "jump_distance_nm": 0.5}
+            fits,
+            relax({"dimensionality": 2, "haven_ratio": 0.5, "jump_distance_nm": 0.5}),
         )
         .set_index("model")
         .loc["bpp"]
@@ -193,10 +202,10 @@ def test_r1rho_series_recovered():
     exps, ints, t1rho = simulate(
         seed=3, kind="t1rho", spinlock_kHz=20.0, temps=np.linspace(95, 260, 10)
     )
-    fits = fit_relaxation_table(ints, exps, {"quantities": ["integral"]})
+    fits = fit_relaxation_table(ints, exps, relax({"quantities": ["integral"]}))
     sel = fits[fits["selected"]]
     assert np.allclose(sel["time_constant_s"], t1rho, rtol=0.05)
-    arr = arrhenius_table(fits, {}).set_index("model")
+    arr = arrhenius_table(fits, relax({})).set_index("model")
     assert arr.loc["bpp_beta2", "kind"] == "R1rho"
     assert abs(arr.loc["bpp_beta2", "Ea_eV"] - EA) < 0.01
     assert arr.loc["bpp_beta2", "spinlock_kHz"] == 20.0
@@ -206,20 +215,20 @@ def test_spinlock_default_from_config_and_missing_spinlock_flagged():
     exps, ints, _ = simulate(
         seed=4, kind="t1rho", spinlock_kHz=None, temps=np.linspace(95, 260, 6)
     )
-    fits = fit_relaxation_table(ints, exps, {"quantities": ["integral"]})
-    arr = arrhenius_table(fits, {})
+    fits = fit_relaxation_table(ints, exps, relax({"quantities": ["integral"]}))
+    arr = arrhenius_table(fits, relax({}))
     assert not arr["fit_ok"].any()
     assert arr["flags"].str.contains("spinlock").all()
     fits2 = fit_relaxation_table(
-        ints, exps, {"quantities": ["integral"], "spinlock_kHz": 20.0}
+        ints, exps, relax({"quantities": ["integral"], "spinlock_kHz": 20.0})
     )
     assert (fits2["spinlock_kHz"] == 20.0).all()
 
 
 def test_too_few_temperatures_is_a_flagged_row():
     exps, ints, _ = simulate(seed=1, temps=np.array([250.0, 300.0, 350.0]))
-    fits = fit_relaxation_table(ints, exps, {"quantities": ["integral"]})
-    arr = arrhenius_table(fits, {}).set_index("model")
+    fits = fit_relaxation_table(ints, exps, relax({"quantities": ["integral"]}))
+    arr = arrhenius_table(fits, relax({})).set_index("model")
     for m in ("bpp", "bpp_beta2"):
         assert not arr.loc[m, "fit_ok"]
         assert "too_few_temperatures" in arr.loc[m, "flags"]
@@ -233,7 +242,7 @@ def test_temperature_calibration_applied_before_fits():
     ) == pytest.approx(301.0)
     exps, ints, _ = simulate(seed=2, mas_kHz=20.0)
     cal = {"temperature_calibration": {"mas_coefficient_K_per_kHz2": 0.05}}
-    fits = fit_relaxation_table(ints, exps, {"quantities": ["integral"], **cal})
+    fits = fit_relaxation_table(ints, exps, relax({"quantities": ["integral"], **cal}))
     first = fits[fits["experiment"] == "x00"].iloc[0]
     assert first["temperature_set_K"] == 180.0
     assert first["temperature_K"] == pytest.approx(180.0 + 0.05 * 400)
@@ -241,23 +250,27 @@ def test_temperature_calibration_applied_before_fits():
     fits2 = fit_relaxation_table(
         ints,
         exps,
-        {
-            "quantities": ["integral"],
-            "temperature_calibration": {
-                "mas_coefficient_K_per_kHz2": 0.05,
-                "mas_kHz": 10.0,
-            },
-        },
+        relax(
+            {
+                "quantities": ["integral"],
+                "temperature_calibration": {
+                    "mas_coefficient_K_per_kHz2": 0.05,
+                    "mas_kHz": 10.0,
+                },
+            }
+        ),
     )
     assert fits2["temperature_K"].iloc[0] == pytest.approx(180.0 + 5.0)
     assert (fits["mas_source"] == "experiments mas_kHz").all()
     # without a rate anywhere but acqus MASR, MASR is used and said so
     exps3 = exps.drop(columns="mas_kHz").assign(masr_Hz=4000.0)
-    fits3 = fit_relaxation_table(ints, exps3, {"quantities": ["integral"], **cal})
+    fits3 = fit_relaxation_table(
+        ints, exps3, relax({"quantities": ["integral"], **cal})
+    )
     assert fits3["temperature_K"].iloc[0] == pytest.approx(180.0 + 0.05 * 16)
     assert (fits3["mas_source"] == "acqus MASR").all()
     # the shifted temperatures move the fitted activation energy accordingly
-    arr = arrhenius_table(fits, {}).set_index("model")
+    arr = arrhenius_table(fits, relax({})).set_index("model")
     assert arr.loc["bpp_beta2", "fit_ok"]
     assert abs(arr.loc["bpp_beta2", "Ea_eV"] - EA) > 0.005
 
@@ -341,17 +354,23 @@ def test_missing_columns_and_duplicate_ids_raise_input_errors():
 
     exps, ints, _ = simulate(seed=5, temps=np.array([300.0]))
     with pytest.raises(InputError, match="integral"):
-        fit_relaxation_table(ints.drop(columns="integral"), exps, {})
+        fit_relaxation_table(ints.drop(columns="integral"), exps, relax({}))
     with pytest.raises(InputError, match="unique experiment ids"):
-        fit_relaxation_table(ints, pd.concat([exps, exps]), {})
+        fit_relaxation_table(ints, pd.concat([exps, exps]), relax({}))
+    # an unknown model name: the schema names the key at parse time ...
+    with pytest.raises(InputError) as err:
+        relax({"models": {"t1_sr": "nonsense"}})
+    assert err.value.field == "relaxation.models.t1_sr"
+    # ... and the library refuses it too
+    bad = dataclasses.replace(relax(), models={"t1_sr": "nonsense"})
     with pytest.raises(InputError, match="model names"):
-        fit_relaxation_table(ints, exps, {"models": {"t1_sr": "nonsense"}})
+        fit_relaxation_table(ints, exps, bad)
 
 
 def test_fast_engine_gives_the_same_table(series):
     exps, ints, _, fits, _ = series
     opts = {"models": {"t1_sr": ["sr", "sr_stretched"]}, "quantities": ["integral"]}
-    fast = fit_relaxation_table(ints, exps, {**opts, "engine": "fast"})
+    fast = fit_relaxation_table(ints, exps, relax({**opts, "engine": "fast"}))
     assert (fast["model"] == fits["model"]).all()
     ok = fits["fit_ok"] & ~fits["flags"].str.contains("at_bound")
     assert ok.sum() >= len(TEMPS)

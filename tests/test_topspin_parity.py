@@ -14,13 +14,15 @@ import pytest
 from liprobe.io.bruker import read_ct1t2, read_experiment, read_intrng, read_processed
 from liprobe.nmr import integrate_regions, process, topspin_parity
 
+from conftest import nmr_opts
+
 MENTHOL = "bruker/cheminfo_1H_t1ir_menthol/1"
 
 
 @pytest.fixture(scope="module")
 def menthol(shared_dir):
     fid = read_experiment(shared_dir / MENTHOL)
-    spectra = process(fid)
+    spectra = process(fid, nmr_opts())
     return fid, spectra
 
 
@@ -42,7 +44,9 @@ def test_menthol_reproduces_2rr_row_by_row(menthol, shared_dir):
 
 def test_menthol_parity_is_sensitive_to_the_phase(menthol, shared_dir):
     fid, spectra = menthol
-    wrong = process(fid, {"phase": (spectra.phase0_deg + 10.0, spectra.phase1_deg)})
+    wrong = process(
+        fid, nmr_opts({"phase": (spectra.phase0_deg + 10.0, spectra.phase1_deg)})
+    )
     assert topspin_parity(wrong, fid) < 0.999
 
 
@@ -86,7 +90,7 @@ def test_menthol_region_integrals_match_ct1t2(menthol, shared_dir):
 def test_17O_satrec_reproduces_2rr_and_topspin_intensities(shared_dir):
     folder = shared_dir / "bruker/relaxnmr_17O_satrec_LAMOX/1"
     fid = read_experiment(folder)
-    spectra = process(fid)
+    spectra = process(fid, nmr_opts())
     # 2rr is stored in submatrices and holds 32 rows for 15 acquired ones
     ppm_ref, data_ref = read_processed(folder)
     assert data_ref.shape == (32, 16384)
@@ -101,7 +105,7 @@ def test_17O_satrec_reproduces_2rr_and_topspin_intensities(shared_dir):
 def test_7Li_t1rho_heights_follow_topspin(shared_dir):
     folder = shared_dir / "bruker/relaxnmr_7Li_T1rho_LNS/79"
     fid = read_experiment(folder)
-    spectra = process(fid)
+    spectra = process(fid, nmr_opts())
     assert math.isnan(topspin_parity(spectra, fid))  # no 2rr in this folder
     assert spectra.dc_offset  # procs BC_mod = quad
     tab = integrate_regions(spectra, fid, read_intrng(folder))
@@ -114,7 +118,7 @@ def test_7Li_t1rho_heights_follow_topspin(shared_dir):
 
 def test_dnplab_stale_procs_and_auto_phase_keep_inversion_signs(shared_dir):
     fid = read_experiment(shared_dir / "bruker/dnplab_1H_odnp_t1ir/304")
-    spectra = process(fid, {"phase": "auto"})
+    spectra = process(fid, nmr_opts({"phase": "auto"}))
     assert spectra.ppm_axis_source == "acqus"
     assert "ppm_axis_from_acqus" in spectra.flags
     assert math.isnan(topspin_parity(spectra, fid))
@@ -126,7 +130,7 @@ def test_dnplab_stale_procs_and_auto_phase_keep_inversion_signs(shared_dir):
 
 def test_cpmg_line_of_lithium_metal(shared_dir):
     fid = read_experiment(shared_dir / "bruker/relaxnmr_7Li_cpmgT2_SEI/38")
-    spectra = process(fid)
+    spectra = process(fid, nmr_opts())
     assert spectra.points_used == 4096  # procs TDeff = 8192 of TD = 25000
     peak = int(np.argmax(np.abs(spectra.data[0])))
     assert 250 < spectra.ppm[peak] < 280
@@ -134,8 +138,8 @@ def test_cpmg_line_of_lithium_metal(shared_dir):
 
 def test_menthol_auto_phase_is_close_to_topspin(menthol):
     fid, spectra = menthol
-    auto = process(fid, {"phase": "auto"})
+    auto = process(fid, nmr_opts({"phase": "auto"}))
     assert "phase_auto" in auto.flags
     assert topspin_parity(auto, fid) >= 0.99
     # a different spectrum size is compared on TopSpin's axis
-    assert topspin_parity(process(fid, {"si": 16384}), fid) >= 0.999
+    assert topspin_parity(process(fid, nmr_opts({"si": 16384})), fid) >= 0.999

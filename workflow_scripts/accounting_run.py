@@ -6,14 +6,15 @@ from liprobe.accounting import efficiency, integrate_profiles, li_inventory
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_metadata, read_table, write_table
 from liprobe.ndp.concentration import inventory as ndp_inventory
+from liprobe.options import AccountingOptions
 
 with rule_log(snakemake.log[0]) as log:
     p = snakemake.params
-    opts = dict(p.options)
-    config = json.loads(json.dumps({"echem": opts, "run": dict(p.run_sheet)}))
+    opts = AccountingOptions.from_params(p.options, "accounting")
+    config = json.loads(json.dumps({"accounting": p.options, "run": dict(p.run_sheet)}))
     profiles = read_table(snakemake.input.profiles)
     profiles = profiles[profiles["run"] == p.run]
-    window = opts.get("inventory_depth_um")
+    window = opts.inventory_depth_um
     if window:
         # a depth window: integrate the bins inside it (errors in quadrature)
         slices = integrate_profiles(profiles, window[0], window[1])

@@ -3,20 +3,21 @@
 import json
 
 from liprobe.echem import coulombic_efficiency, segment_half_cycles
-from liprobe.io.cycler import DEFAULT_MAX_GAP_S, read_cycler
+from liprobe.io.cycler import read_cycler
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
+from liprobe.options import EchemOptions
 
 with rule_log(snakemake.log[0]) as log:
     p = snakemake.params
-    opts = dict(p.options)
-    config = json.loads(json.dumps({"echem": opts, "run": dict(p.run_sheet)}))
+    opts = EchemOptions.from_params(p.options, "echem")
+    config = json.loads(json.dumps({"echem": p.options, "run": dict(p.run_sheet)}))
     cycler = snakemake.input.cycler
     trace = read_cycler(
         cycler,
         p.timezone,
-        fmt=opts.get("format", "auto"),
-        max_gap_s=opts.get("max_gap_s", DEFAULT_MAX_GAP_S),
+        fmt=opts.format,
+        max_gap_s=opts.max_gap_s,
     )
     log.info(
         "%s: %d points, %s to %s", cycler, len(trace), *trace["t_utc"].iloc[[0, -1]]
@@ -29,11 +30,11 @@ with rule_log(snakemake.log[0]) as log:
     cycles = segment_half_cycles(
         trace,
         p.plating_sign,
-        rest_current_mA=opts.get("rest_current_mA"),
-        rest_fraction=float(opts.get("rest_fraction", 0.02)),
-        min_step_s=float(opts.get("min_step_s", 0.0)),
-        min_points=int(opts.get("min_points", 2)),
-        exclude_techniques=list(opts.get("exclude_techniques", [])),
+        rest_current_mA=opts.rest_current_mA,
+        rest_fraction=opts.rest_fraction,
+        min_step_s=opts.min_step_s,
+        min_points=opts.min_points,
+        exclude_techniques=list(opts.exclude_techniques),
         source=str(cycler),
     )
     cycles.insert(0, "run", p.run)

@@ -6,15 +6,16 @@ import json
 from liprobe.exsy.arrhenius import arrhenius_table
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.options import ExsyOptions
 
 with rule_log(snakemake.log[0]) as log:
-    opts = dict(snakemake.params.options)
+    opts = ExsyOptions.from_params(snakemake.params.options, "exsy")
     fits = read_table(snakemake.input.fits)
     table = arrhenius_table(
         fits,
-        li_density_per_cm3=float(opts["li_density_per_cm3"]),
-        interface_area_fraction=float(opts["interface_area_fraction"]),
-        reference_temperature_K=float(opts["reference_temperature_K"]),
+        li_density_per_cm3=opts.material.li_per_cm3,
+        interface_area_fraction=opts.interface_area_fraction,
+        reference_temperature_K=opts.reference_temperature_K,
     )
     for _, r in table.iterrows():
         log.info(
@@ -32,5 +33,5 @@ with rule_log(snakemake.log[0]) as log:
         table,
         snakemake.output.arrhenius,
         input_hashes=hashes,
-        config=json.loads(json.dumps(opts)),
+        config=opts.params(),
     )

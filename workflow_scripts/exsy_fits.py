@@ -10,10 +10,11 @@ from liprobe.exsy.arrhenius import add_exchange_current
 from liprobe.exsy.series import fit_series
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import concat_tables, read_metadata, read_table, write_table
+from liprobe.options import ExsyOptions
 
 with rule_log(snakemake.log[0]) as log:
-    opts = dict(snakemake.params.options)
-    config = json.loads(json.dumps(opts))
+    config = json.loads(json.dumps(dict(snakemake.params.options)))
+    opts = ExsyOptions.from_params(config, "exsy")
     n = concat_tables(
         list(snakemake.input.volumes), snakemake.output.volumes, config=config
     )
@@ -23,16 +24,14 @@ with rule_log(snakemake.log[0]) as log:
     for series, grp in volumes.groupby("series", sort=True):
         radius = grp["particle_radius_um"].dropna()
         radius = (
-            float(radius.iloc[0])
-            if len(radius)
-            else opts.get("default_particle_radius_um")
+            float(radius.iloc[0]) if len(radius) else opts.default_particle_radius_um
         )
         fits = fit_series(
             grp,
-            models=opts["models"],
-            detailed_balance=bool(opts["detailed_balance"]),
-            equal_R1=bool(opts["equal_R1"]),
-            overlap=bool(opts["overlap_correction"]),
+            models=list(opts.models),
+            detailed_balance=opts.detailed_balance,
+            equal_R1=opts.equal_R1,
+            overlap=opts.overlap_correction,
             particle_radius_um=math.nan if radius is None else float(radius),
         )
         for _, r in fits.iterrows():
@@ -50,8 +49,8 @@ with rule_log(snakemake.log[0]) as log:
     fits = pd.concat(rows, ignore_index=True)
     fits = add_exchange_current(
         fits,
-        li_density_per_cm3=float(opts["li_density_per_cm3"]),
-        interface_area_fraction=float(opts["interface_area_fraction"]),
+        li_density_per_cm3=opts.material.li_per_cm3,
+        interface_area_fraction=opts.interface_area_fraction,
     )
     hashes = json.loads(
         read_metadata(snakemake.output.volumes).get("liprobe.inputs_sha256", "{}")

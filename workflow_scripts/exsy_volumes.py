@@ -12,10 +12,11 @@ from liprobe.exsy.volumes import site_regions
 from liprobe.io.bruker import read_experiment, read_intrng
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
+from liprobe.options import ExsyOptions
 
 with rule_log(snakemake.log[0]) as log:
     p = snakemake.params
-    opts = dict(p.options)
+    opts = ExsyOptions.from_params(p.options, "exsy")
     columns = ["sample", "region", "ppm_min", "ppm_max"]
     regions = pd.DataFrame(list(p.regions), columns=columns)
     source = p.regions_sheet
@@ -38,10 +39,10 @@ with rule_log(snakemake.log[0]) as log:
             experiment=exp["experiment"],
             sample=p.sample,
             series=p.series,
-            phase_mode=opts["phase_mode"],
-            delay_index=int(opts["mixing_delay_index"]),
-            baseline=bool(opts["baseline"]),
-            margin_fraction=float(opts["noise_margin_fraction"]),
+            phase_mode=opts.phase,
+            delay_index=opts.mixing_delay_index,
+            baseline=opts.baseline,
+            margin_fraction=opts.noise_margin_fraction,
         )
         frame["particle_radius_um"] = exp["particle_radius_um"]
         tm = float(frame["mixing_time_s"].iloc[0])
@@ -55,7 +56,7 @@ with rule_log(snakemake.log[0]) as log:
             longest = (tm, spectrum, exp["experiment"])
         frames.append(frame)
     volumes = pd.concat(frames, ignore_index=True)
-    write_table(volumes, snakemake.output.volumes, inputs=raw, config=opts)
+    write_table(volumes, snakemake.output.volumes, inputs=raw, config=opts.params())
     tm, spectrum, experiment = longest
     np.savez_compressed(
         snakemake.output.spectrum,

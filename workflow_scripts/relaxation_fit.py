@@ -4,10 +4,12 @@ import json
 
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.options import RelaxationOptions
 from liprobe.relaxation.table import fit_relaxation_table
 
 with rule_log(snakemake.log[0]) as log:
-    options = json.loads(json.dumps(dict(snakemake.params.options)))
+    params = json.loads(json.dumps(dict(snakemake.params.options)))
+    options = RelaxationOptions.from_params(params, "relaxation")
     integrals = read_table(snakemake.input.integrals)
     experiments = read_table(snakemake.input.experiments)
     hashes = {}
@@ -24,4 +26,4 @@ with rule_log(snakemake.log[0]) as log:
     )
     n_bad = int((~fits["fit_ok"]).sum()) if len(fits) else 0
     log.info("%d fits (%d flagged not ok)", len(fits), n_bad)
-    write_table(fits, snakemake.output.fits, input_hashes=hashes, config=options)
+    write_table(fits, snakemake.output.fits, input_hashes=hashes, config=params)

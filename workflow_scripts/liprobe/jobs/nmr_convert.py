@@ -18,6 +18,7 @@ from liprobe.nmr import (
     process,
     topspin_parity,
 )
+from liprobe.options import NmrOptions
 from liprobe.tidy import spectra_frame
 
 
@@ -29,10 +30,11 @@ def _number(value):
 def run(job: Job) -> None:
     """Read, process and integrate one experiment; write its four tables."""
     p = job.params
+    options = NmrOptions.from_params(p.options, "nmr")
     with rule_log(job.log[0]) as log:
         overrides = dict(
             p.overrides,
-            plausible_temperature_K=p.options.get("plausible_temperature_K"),
+            plausible_temperature_K=options.plausible_temperature_K,
         )
         fid = read_experiment(p.path, procno=p.procno, overrides=overrides)
         log.info("read %s: kind %s, %d rows", p.path, fid.kind, fid.data.shape[0])
@@ -66,12 +68,12 @@ def run(job: Job) -> None:
                 columns=["experiment", "increment", "ppm", "intensity"]
             )
         else:
-            spectra = process(fid, dict(p.options))
+            spectra = process(fid, options)
             integrals = integrate_regions(
                 spectra,
                 fid,
                 regions,
-                noise_ppm=p.options.get("noise_ppm"),
+                noise_ppm=options.noise_ppm,
                 source=region_file,
             )
             integrals.insert(0, "experiment", p.experiment)

@@ -11,7 +11,6 @@ nmrglue and scipy.
 from importlib import import_module
 
 _LAZY = {
-    "DEFAULT_OPTIONS": "liprobe.nmr.processing",
     "Spectra": "liprobe.nmr.processing",
     "process": "liprobe.nmr.processing",
     "experiment_record": "liprobe.nmr.integrate",

@@ -158,7 +158,7 @@ def integrate_regions(
     docstring for definitions.
     """
     if noise_ppm is None:
-        noise_ppm = spectra.options.get("noise_ppm") if spectra.options else None
+        noise_ppm = spectra.options.noise_ppm if spectra.options else None
     masks = region_masks(spectra.ppm, regions, source)
     exclude = np.zeros(spectra.ppm.shape, bool)
     for m in masks.values():

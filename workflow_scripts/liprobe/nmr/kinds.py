@@ -18,6 +18,8 @@ import re
 from collections.abc import Mapping
 
 KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2", "exsy", "1d")
+#: the kinds fitted by the relaxation stage
+RELAXATION_KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2")
 
 # Which list file a kind reads its list times from, in order of preference.
 LIST_OF_KIND: dict[str, tuple[str, ...]] = {

@@ -40,6 +40,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from liprobe.errors import InputError
+from liprobe.options import NmrOptions
 
 if TYPE_CHECKING:
     from liprobe.io.bruker import FidSeries
@@ -68,18 +69,6 @@ def _param(fid: FidSeries, source: str, key: str, default, integer: bool = False
     return int(number) if integer else number
 
 
-DEFAULT_OPTIONS: dict = {
-    "phase": "procs",  # 'procs' | 'auto' | 'auto0' | (phc0_deg, phc1_deg)
-    "lb_Hz": None,  # None: procs LB when WDW is EM, else 0
-    "si": None,  # None: procs SI, else next power of two >= 2 x points
-    "baseline": False,
-    "baseline_order": 3,
-    "dc_offset": None,  # None: on when procs BC_mod asks for it (1 or 2)
-    "first_point": 1.0,  # factor for the t = 0 point (0.5 removes a baseline offset)
-    "noise_ppm": None,  # used by integrate_regions when given here
-}
-
-
 @dataclass
 class Spectra:
     """Real spectra (rows x SI) on a ppm axis, with how they were made.
@@ -100,7 +89,7 @@ class Spectra:
     points_used: int = 0
     dc_offset: bool = False
     baseline: bool = False
-    options: dict = field(default_factory=dict)
+    options: NmrOptions | None = None
 
 
 def _next_pow2(n: int) -> int:
@@ -270,17 +259,16 @@ def _reference_row(fid: FidSeries, spec: np.ndarray) -> int:
     return int(np.argmax(np.abs(spec).sum(axis=1)))
 
 
-def process(fid: FidSeries, options: dict | None = None) -> Spectra:
+def process(fid: FidSeries, options: NmrOptions) -> Spectra:
     """Process every row of a 1D or pseudo-2D experiment into real spectra.
 
-    ``options`` (all optional, defaults in :data:`DEFAULT_OPTIONS`): ``phase``
-    (``'procs'``, ``'auto'``, ``'auto0'`` or a pair of degrees), ``lb_Hz``
-    (None = procs), ``si`` (None = procs), ``baseline`` (bool), ``baseline_order``,
-    ``dc_offset`` (None = as procs ``BC_mod``), ``first_point``, ``noise_ppm``.
-    See the module docstring for the steps and conventions.
+    ``options``: ``phase`` (``'procs'``, ``'auto'``, ``'auto0'`` or a pair of
+    degrees), ``lb_Hz`` (None = procs LB when WDW is EM, else 0), ``si`` (None =
+    procs SI), ``baseline`` and ``baseline_order``, ``dc_offset`` (None = as procs
+    ``BC_mod``), ``first_point`` (factor of the t = 0 point). See the module
+    docstring for the steps and conventions.
     """
-    opts = dict(DEFAULT_OPTIONS)
-    opts.update(options or {})
+    opts = options
     flags: list[str] = []
     procs = fid.procs or {}
     if not fid.procs:
@@ -289,13 +277,13 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
     n_points = data.shape[1]
 
     # 1. DC offset
-    dc = opts["dc_offset"]
+    dc = opts.dc_offset
     if dc is None:
         dc = _param(fid, "procs", "BC_mod", 0, integer=True) in (1, 2)
     if dc:
         tail = max(n_points // 4, 1)
         data = data - data[:, -tail:].mean(axis=1, keepdims=True)
-    first = float(opts["first_point"])
+    first = float(opts.first_point)
     if first != 1.0:
         t0 = int(round(fid.group_delay_points))
         if t0 < n_points:
@@ -310,7 +298,7 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
     used = data.shape[1]
 
     # 3. apodization
-    lb = opts["lb_Hz"]
+    lb = opts.lb_Hz
     if lb is None:
         wdw = _param(fid, "procs", "WDW", 0, integer=True)
         if wdw == 1:
@@ -324,14 +312,14 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
         data = data * exponential_window(used, lb, fid.sw_Hz)
 
     # 4-5. zero fill and FT
-    si = opts["si"]
+    si = opts.si
     if si is None:
         si = _param(fid, "procs", "SI", 0, integer=True) or _next_pow2(2 * used)
     si = int(si)
     if not 1 <= si <= MAX_SI:
         source = fid.path / "pdata" / str(fid.procno) / "procs"
         raise InputError(
-            source if opts["si"] is None else "config",
+            source if opts.si is None else "config",
             "SI",
             f"1 to {MAX_SI} spectrum points",
             si,
@@ -342,7 +330,7 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
     spec = remove_group_delay(spec, fid.group_delay_points)
 
     # 7. phase
-    phase = opts["phase"]
+    phase = opts.phase
     if isinstance(phase, str) and phase == "procs":
         if "PHC0" in procs:
             ph0 = _param(fid, "procs", "PHC0", 0.0)
@@ -369,8 +357,8 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
     real = (spec * phase_ramp(si, ph0, ph1)).real
 
     # 8. baseline
-    if opts["baseline"]:
-        real = baseline_correct(real, int(opts["baseline_order"]))
+    if opts.baseline:
+        real = baseline_correct(real, int(opts.baseline_order))
 
     ppm, source, axis_flags = ppm_axis(fid, si)
     flags += axis_flags
@@ -386,6 +374,6 @@ def process(fid: FidSeries, options: dict | None = None) -> Spectra:
         ppm_axis_source=source,
         points_used=used,
         dc_offset=bool(dc),
-        baseline=bool(opts["baseline"]),
-        options=opts,
+        baseline=bool(opts.baseline),
+        options=options,
     )

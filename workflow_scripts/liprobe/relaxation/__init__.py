@@ -5,11 +5,10 @@
   the vectorised fast path;
 * :mod:`liprobe.relaxation.table`: the ``relaxation_fits`` table;
 * :mod:`liprobe.relaxation.temperature`: BPP / Arrhenius analysis and the
-  ``relaxation_arrhenius`` table;
-* :mod:`liprobe.relaxation.options`: the documented config defaults.
+  ``relaxation_arrhenius`` table.
 
-Names are imported lazily, so reading the defaults (at workflow parse time)
-does not import lmfit.
+Names are imported lazily, so importing the package does not import lmfit.
+Options come from :class:`liprobe.options.RelaxationOptions`.
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "DEFAULTS": "options",
-    "merged_options": "options",
     "DEFAULT_MODELS": "models",
     "MODELS": "models",
     "mean_time": "models",

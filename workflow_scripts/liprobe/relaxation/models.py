@@ -209,8 +209,6 @@ DEFAULT_MODELS: dict[str, list[str]] = {
     "t2": ["decay_stretched"],
 }
 
-RELAXATION_KINDS = tuple(KIND_FAMILY)
-
 
 def models_for_kind(kind: str, choice: str | list[str] | None = None) -> list[str]:
     """Candidate model names for ``kind``.

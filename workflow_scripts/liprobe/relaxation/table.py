@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 
 from liprobe.errors import InputError
+from liprobe.nmr.kinds import RELAXATION_KINDS
+from liprobe.options import RelaxationOptions
 from liprobe.relaxation.fitting import fit_curve
-from liprobe.relaxation.models import MODELS, RELAXATION_KINDS, models_for_kind
-from liprobe.relaxation.options import DEFAULTS, merged_options  # noqa: F401
+from liprobe.relaxation.models import MODELS, models_for_kind
 from liprobe.relaxation.temperature import calibrate_temperature
 
 FIT_COLUMNS = [
@@ -34,7 +35,9 @@ def _require(frame: pd.DataFrame, cols: list[str], name: str) -> None:
         raise InputError(name, "columns", f"columns {cols}", f"missing {missing}")
 
 
-def sample_temperatures(experiments: pd.DataFrame, options: dict) -> pd.DataFrame:
+def sample_temperatures(
+    experiments: pd.DataFrame, options: RelaxationOptions
+) -> pd.DataFrame:
     """Per experiment: set-point and calibrated sample temperature and MAS rate.
 
     The spinning rate comes from the config (``temperature_calibration.mas_kHz``),
@@ -42,11 +45,11 @@ def sample_temperatures(experiments: pd.DataFrame, options: dict) -> pd.DataFram
     calibration has a MAS term, from acqus ``masr_Hz`` (often a stale default:
     the column ``mas_source`` says which was used).
     """
-    cal = options["temperature_calibration"]
-    coeff = float(cal.get("mas_coefficient_K_per_kHz2", 0.0))
+    cal = options.temperature_calibration
+    coeff = float(cal.mas_coefficient_K_per_kHz2)
     n = len(experiments)
-    if cal.get("mas_kHz") is not None:
-        mas, source = np.full(n, float(cal["mas_kHz"])), "config"
+    if cal.mas_kHz is not None:
+        mas, source = np.full(n, float(cal.mas_kHz)), "config"
     elif "mas_kHz" in experiments:
         mas, source = experiments["mas_kHz"].to_numpy(float), "experiments mas_kHz"
     elif coeff != 0.0 and "masr_Hz" in experiments:
@@ -57,9 +60,9 @@ def sample_temperatures(experiments: pd.DataFrame, options: dict) -> pd.DataFram
     T = calibrate_temperature(
         T_set,
         mas,
-        float(cal.get("offset_K", 0.0)),
-        float(cal.get("slope", 1.0)),
-        float(cal.get("mas_coefficient_K_per_kHz2", 0.0)),
+        float(cal.offset_K),
+        float(cal.slope),
+        coeff,
     )
     return pd.DataFrame(
         {
@@ -75,14 +78,14 @@ def sample_temperatures(experiments: pd.DataFrame, options: dict) -> pd.DataFram
 def fit_relaxation_table(
     integrals: pd.DataFrame,
     experiments: pd.DataFrame,
-    options: dict | None = None,
+    options: RelaxationOptions,
     *,
     integrals_name: str = "nmr_integrals",
     experiments_name: str = "nmr_experiments",
 ) -> pd.DataFrame:
     """Fit every relaxation experiment x region x quantity x candidate model.
 
-    Candidates come from ``options["models"][kind]`` (default per kind, or
+    Candidates come from ``options.models[kind]`` (default per kind, or
     ``"auto"`` for every model of the kind's family); with several candidates
     the one with the lowest ``criterion`` (AIC or BIC) among the fits with
     ``fit_ok`` (among the converged ones when none is ok) is ``selected`` and
@@ -90,7 +93,7 @@ def fit_relaxation_table(
     calibrated one (``temperature_set_K`` keeps the set point). Failed fits
     are rows with ``fit_ok`` False and ``flags``.
     """
-    o = merged_options(options)
+    o = options
     _require(
         integrals, ["experiment", "region", "list_time_s", "integral"], integrals_name
     )
@@ -105,8 +108,8 @@ def fit_relaxation_table(
     for c in ("larmor_MHz", "spinlock_kHz", "nucleus"):
         if c not in exps:
             exps[c] = np.nan
-    if o.get("spinlock_kHz") is not None:
-        exps["spinlock_kHz"] = exps["spinlock_kHz"].fillna(float(o["spinlock_kHz"]))
+    if o.spinlock_kHz is not None:
+        exps["spinlock_kHz"] = exps["spinlock_kHz"].fillna(float(o.spinlock_kHz))
     exps = exps.merge(
         sample_temperatures(exps, o).drop(columns="experiment").set_index(exps.index),
         left_index=True,
@@ -120,14 +123,14 @@ def fit_relaxation_table(
         )
     exps = exps[exps["kind"].isin(RELAXATION_KINDS)].set_index("experiment")
     rows = []
-    quantities = [q for q in o["quantities"] if q in integrals.columns]
+    quantities = [q for q in o.quantities if q in integrals.columns]
     for (exp, region), g in integrals.groupby(["experiment", "region"], sort=True):
         if exp not in exps.index:
             continue
         e = exps.loc[exp]
         kind = e["kind"]
         try:
-            names = models_for_kind(kind, o["models"].get(kind))
+            names = models_for_kind(kind, o.models.get(kind))
         except KeyError:
             continue
         unknown = [n for n in names if n not in MODELS]
@@ -151,12 +154,12 @@ def fit_relaxation_table(
                     y,
                     yerr,
                     name,
-                    scale_covar=bool(o["scale_covar"]),
-                    n_bootstrap=int(o["n_bootstrap"]),
-                    engine=str(o["engine"]),
+                    scale_covar=bool(o.scale_covar),
+                    n_bootstrap=int(o.n_bootstrap),
+                    engine=str(o.engine),
                 )
                 fits.append(r)
-            crit = str(o["criterion"]).lower()
+            crit = str(o.criterion).lower()
             # lowest criterion among fits that are ok; among converged ones
             # when none is ok (the selected row then carries its flags)
             scores = [

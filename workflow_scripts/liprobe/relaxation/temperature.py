@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
+from liprobe.options import RelaxationOptions
+
 KB_EV = 8.617333262e-5  # eV/K (CODATA 2018)
 KB_J = 1.380649e-23  # J/K
 Q_E = 1.602176634e-19  # C
@@ -441,27 +443,26 @@ ARRHENIUS_COLUMNS = [
 ]
 
 
-def arrhenius_table(fits: pd.DataFrame, options: dict | None = None) -> pd.DataFrame:
+def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFrame:
     """The ``relaxation_arrhenius`` table from a ``relaxation_fits`` table.
 
     Uses the selected model of each experiment x region x quantity with
     ``fit_ok`` True, groups by series, region, quantity and rate kind (R1 from
     ``t1_sr``/``t1_ir``, R1rho from ``t1rho``; ``t2`` is not analysed) and runs
-    :func:`analyse_series`. Options: ``reference_temperature_K``,
-    ``jump_distance_nm``, ``dimensionality``, ``li_density_per_cm3``,
-    ``haven_ratio``, ``beta_bounds``, ``flank_margin_K``, ``spinlock_kHz``
-    (default when the fits
-    carry none).
+    :func:`analyse_series` with the options' reference temperature, jump
+    distance, dimensionality, the Li number density of ``options.material``, the
+    Haven ratio, beta bounds and flank margin; ``options.spinlock_kHz`` is the
+    default when the fits carry none.
     """
-    o = dict(options or {})
+    o = options
     kw = {
-        "reference_temperature_K": float(o.get("reference_temperature_K", 298.15)),
-        "jump_distance_nm": float(o.get("jump_distance_nm", 0.25)),
-        "dimensionality": int(o.get("dimensionality", 3)),
-        "li_density_per_cm3": float(o.get("li_density_per_cm3", 1.0e22)),
-        "haven_ratio": float(o.get("haven_ratio", 1.0)),
-        "beta_bounds": tuple(o.get("beta_bounds", (1.0, 2.0))),
-        "flank_margin_K": float(o.get("flank_margin_K", 0.0)),
+        "reference_temperature_K": float(o.reference_temperature_K),
+        "jump_distance_nm": float(o.jump_distance_nm),
+        "dimensionality": int(o.dimensionality),
+        "li_density_per_cm3": float(o.material.li_per_cm3),
+        "haven_ratio": float(o.haven_ratio),
+        "beta_bounds": tuple(o.beta_bounds),
+        "flank_margin_K": float(o.flank_margin_K),
     }
     rows = []
     f = fits[fits["kind"].isin(["t1_sr", "t1_ir", "t1rho"])].copy()
@@ -490,8 +491,8 @@ def arrhenius_table(fits: pd.DataFrame, options: dict | None = None) -> pd.DataF
             sl = (
                 good["spinlock_kHz"].dropna().unique() if "spinlock_kHz" in good else []
             )
-            if len(sl) == 0 and o.get("spinlock_kHz") is not None:
-                sl = [float(o["spinlock_kHz"])]
+            if len(sl) == 0 and o.spinlock_kHz is not None:
+                sl = [float(o.spinlock_kHz)]
             if len(sl) != 1:
                 flag = f"spinlock_kHz_not_unique_or_missing({list(sl)})"
             else:

@@ -1,0 +1,289 @@
+"""Typed, frozen options of every stage, built once from the validated config.
+
+The config schema (``config/schemas/config.schema.yaml``) is the only place a
+default lives: the workflow validates the config with ``set_default=True`` at
+parse time, then :func:`build_options` turns each stage's block into one frozen
+dataclass. Building is strict in both directions: a key the dataclass does not
+know and a field the config does not fill are errors (a field without a schema
+default would otherwise silently take a value from somewhere else).
+
+Rules pass ``options.params()`` (plain values, tracked by Snakemake for reruns);
+the step rebuilds the object with ``<Options>.from_params(...)``. Library
+functions take these objects or plain arguments, never a config dict.
+
+Cross-stage keys are resolved here, once: the EXSY stage phases with
+``nmr.phase``; ``relaxation.material`` and ``exsy.material`` name an entry of
+``materials``, which becomes a :class:`Material` field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+from liprobe.errors import InputError
+
+#: old config keys and what replaced them (a clear error instead of "unknown key")
+RENAMED: dict[tuple[str, str], str] = {
+    ("exsy", "phase_mode"): "nmr.phase (one phase choice for 1D, pseudo-2D and EXSY)",
+    ("exsy", "li_density_per_cm3"): (
+        "exsy.material, naming an entry of materials (materials.<name>.li_per_cm3)"
+    ),
+    ("relaxation", "li_density_per_cm3"): (
+        "relaxation.material, naming an entry of materials "
+        "(materials.<name>.li_per_cm3)"
+    ),
+    ("echem", "inventory_depth_um"): "accounting.inventory_depth_um",
+}
+
+
+def check_renamed(config: Mapping, source: str = "config") -> None:
+    """Raise an InputError naming the new key for every renamed key in ``config``."""
+    for (block, key), new in RENAMED.items():
+        section = config.get(block)
+        if isinstance(section, Mapping) and key in section:
+            raise InputError(
+                source, f"{block}.{key}", f"the key {new}", f"the old key {block}.{key}"
+            )
+
+
+def _freeze(value):
+    """Lists become tuples and dicts read-only mappings, so options are hashable."""
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, Mapping):
+        return types.MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    return value
+
+
+def _thaw(value):
+    """The plain-value form of an option (for params, tables and JSON)."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: _thaw(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    return value
+
+
+class _Options:
+    """Strict construction from a mapping and the plain-value round trip."""
+
+    @classmethod
+    def from_params(cls, values: Mapping, where: str = ""):
+        where = where or cls.__name__
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - names)
+        missing = sorted(names - set(values))
+        if unknown or missing:
+            raise InputError(
+                "config",
+                where,
+                f"exactly the keys {sorted(names)}",
+                f"unknown {unknown}, missing {missing}",
+            )
+        hints = typing.get_type_hints(cls)
+        kwargs = {}
+        for name in names:
+            value = values[name]
+            kind = hints[name]
+            if isinstance(kind, type) and issubclass(kind, _Options):
+                value = kind.from_params(value, f"{where}.{name}")
+            kwargs[name] = _freeze(value)
+        return cls(**kwargs)
+
+    def params(self) -> dict:
+        """Plain values (lists and dicts) for a rule's ``params:``."""
+        return _thaw(self)
+
+
+@dataclass(frozen=True)
+class Material(_Options):
+    """Li number density of a material (``materials.<name>``)."""
+
+    name: str
+    li_per_cm3: float
+    li_per_cm3_err: float
+
+
+@dataclass(frozen=True)
+class NmrOptions(_Options):
+    """``nmr:``: processing of 1D and pseudo-2D spectra and their integrals."""
+
+    phase: str | tuple
+    lb_Hz: float | None
+    si: int | None
+    baseline: bool
+    baseline_order: int
+    dc_offset: bool | None
+    first_point: float
+    noise_ppm: tuple | None
+    plausible_temperature_K: tuple
+
+
+@dataclass(frozen=True)
+class TemperatureCalibration(_Options):
+    """Sample temperature = offset_K + slope T_set + coefficient MAS_kHz^2."""
+
+    offset_K: float
+    slope: float
+    mas_coefficient_K_per_kHz2: float
+    mas_kHz: float | None
+
+
+@dataclass(frozen=True)
+class RelaxationOptions(_Options):
+    """``relaxation:``: relaxation fits and the BPP / Arrhenius analysis."""
+
+    models: Mapping
+    criterion: str
+    quantities: tuple
+    scale_covar: bool
+    n_bootstrap: int
+    engine: str
+    spinlock_kHz: float | None
+    temperature_calibration: TemperatureCalibration
+    reference_temperature_K: float
+    jump_distance_nm: float
+    dimensionality: int
+    material: Material
+    haven_ratio: float
+    beta_bounds: tuple
+    flank_margin_K: float
+
+
+@dataclass(frozen=True)
+class ExsyOptions(_Options):
+    """``exsy:`` (and ``nmr.phase``): 2D processing, volumes, exchange fits, i0."""
+
+    phase: str
+    mixing_delay_index: int
+    baseline: bool
+    noise_margin_fraction: float
+    models: tuple
+    detailed_balance: bool
+    equal_R1: bool
+    overlap_correction: bool
+    default_particle_radius_um: float | None
+    material: Material
+    interface_area_fraction: float
+    reference_temperature_K: float
+
+
+@dataclass(frozen=True)
+class EchemOptions(_Options):
+    """``echem:``: cycler reading and half-cycle segmentation."""
+
+    format: str
+    rest_current_mA: float | None
+    rest_fraction: float
+    min_step_s: float
+    min_points: int
+    exclude_techniques: tuple
+    max_gap_s: float | None
+
+
+@dataclass(frozen=True)
+class AccountingOptions(_Options):
+    """``accounting:``: Li inventory and efficiency."""
+
+    inventory_depth_um: tuple | None
+
+
+@dataclass(frozen=True)
+class Options:
+    """Every stage's options; ``ndp`` stays the validated block (plain values)."""
+
+    nmr: NmrOptions
+    relaxation: RelaxationOptions
+    exsy: ExsyOptions
+    echem: EchemOptions
+    accounting: AccountingOptions
+    ndp: Mapping
+
+
+def _material(config: Mapping, block: str) -> dict:
+    name = config[block]["material"]
+    materials = config["materials"]
+    if name not in materials:
+        raise InputError(
+            "config",
+            f"{block}.material",
+            f"one of the materials {sorted(materials)}",
+            repr(name),
+        )
+    return {"name": name, **materials[name]}
+
+
+def build_options(config: Mapping) -> Options:
+    """The options of every stage from a config validated with its defaults set."""
+    check_renamed(config)
+    relaxation = {**config["relaxation"], "material": _material(config, "relaxation")}
+    exsy = {
+        **config["exsy"],
+        "phase": config["nmr"]["phase"],
+        "material": _material(config, "exsy"),
+    }
+    return Options(
+        nmr=NmrOptions.from_params(config["nmr"], "nmr"),
+        relaxation=RelaxationOptions.from_params(relaxation, "relaxation"),
+        exsy=ExsyOptions.from_params(exsy, "exsy"),
+        echem=EchemOptions.from_params(config["echem"], "echem"),
+        accounting=AccountingOptions.from_params(config["accounting"], "accounting"),
+        ndp=_freeze(config["ndp"]),
+    )
+
+
+def schema_path():
+    """The config schema of this checkout (the only place defaults live)."""
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2] / "config/schemas/config.schema.yaml"
+
+
+def validated_config(config: Mapping) -> dict:
+    """A copy of ``config`` validated against the schema, every default filled in.
+
+    The same rules as the workflow's parse-time validation (Snakemake's
+    ``validate(..., set_default=True)``): a property missing from an object
+    takes the schema's ``default``, then the object is checked.
+    """
+    import copy
+
+    import jsonschema
+    import yaml
+
+    schema = yaml.safe_load(schema_path().read_text())
+    base = jsonschema.validators.validator_for(schema)
+    check_properties = base.VALIDATORS["properties"]
+
+    def fill_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub:
+                    instance.setdefault(name, copy.deepcopy(sub["default"]))
+        yield from check_properties(validator, properties, instance, schema)
+
+    filling = jsonschema.validators.extend(base, {"properties": fill_defaults})
+    out = copy.deepcopy(dict(config))
+    out.setdefault("sheets", {})
+    check_renamed(out)
+    errors = sorted(filling(schema).iter_errors(out), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = ".".join(str(p) for p in first.path) or "config"
+        raise InputError("config", where, "a value the schema allows", first.message)
+    return out
+
+
+def defaults(**blocks: Mapping) -> Options:
+    """Options of every stage from the schema defaults, with ``blocks`` applied.
+
+    ``defaults(relaxation={"quantities": ["integral"]}).relaxation`` is what a
+    campaign whose config sets only that key would use.
+    """
+    return build_options(validated_config(blocks))
