@@ -13,7 +13,7 @@ reports, with the 1x run of the same invocation as baseline:
   finish stamps of Snakemake's log (parallel efficiency);
 * what one per-experiment job costs: its mean wall and CPU time, against a bare
   interpreter start and the imports its script makes;
-* the gain of the job server (``liprobe.io.jobserver``: per-experiment jobs run
+* the gain of the job server (``liprobe.jobs.server``: per-experiment jobs run
   in children of one warm process instead of each importing numpy, pandas,
   nmrglue and matplotlib): the NMR stage of one campaign run with
   ``LIPROBE_JOBSERVER=off`` (baseline) and on, in the same invocation, with the

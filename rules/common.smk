@@ -1,4 +1,5 @@
 # Shared set-up: config validation, the sheets, target collection and helpers.
+import os
 import sys
 from pathlib import Path
 
@@ -8,8 +9,9 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow_scripts"))
 
 from liprobe.errors import LiprobeError  # noqa: E402
-from liprobe.io.bruker_kind import peek_kind  # noqa: E402
+from liprobe.nmr.kinds import peek_kind  # noqa: E402
 from liprobe.io.sheets import load_sheets  # noqa: E402
+from liprobe.io.tables import COMMIT_ENV, git_commit  # noqa: E402
 from liprobe.options import build_options, check_renamed  # noqa: E402
 from liprobe.plan.imports import import_closure  # noqa: E402
 
@@ -24,6 +26,9 @@ try:
     OPTIONS = build_options(config)
 except LiprobeError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
+
+# The liprobe commit, read once per run; every job's tables record it.
+os.environ[COMMIT_ENV] = git_commit()
 
 SCHEMA_DIR = Path(workflow.basedir) / "config" / "schemas"
 SCRIPTS_DIR = Path(workflow.basedir) / "workflow_scripts"

@@ -38,6 +38,7 @@ rule nmr_convert:
         overrides=lambda wc: nmr_overrides(wc.experiment),
         regions=lambda wc: nmr_regions(wc.experiment),
         options=OPTIONS.nmr.params(),
+        mixing_delay_index=OPTIONS.exsy.mixing_delay_index,
     script:
         "../workflow_scripts/nmr_convert.py"
 

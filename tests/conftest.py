@@ -120,3 +120,21 @@ def relax(overrides: dict | None = None):
     from liprobe.options import defaults
 
     return defaults(relaxation=_plain(overrides or {})).relaxation
+
+
+def read_experiment(path, procno: int = 1, overrides: dict | None = None, **options):
+    """:func:`liprobe.nmr.acquisition.read_experiment` with the config's defaults.
+
+    ``options`` may set ``plausible_temperature_K`` or ``mixing_delay_index``;
+    otherwise the schema defaults apply, as in a campaign that sets neither.
+    """
+    from liprobe.nmr.acquisition import read_experiment as read
+    from liprobe.options import defaults
+
+    base = defaults()
+    kwargs = {
+        "mixing_delay_index": base.exsy.mixing_delay_index,
+        "plausible_temperature_K": base.nmr.plausible_temperature_K,
+        **options,
+    }
+    return read(path, procno, dict(overrides or {}), **kwargs)

@@ -139,7 +139,7 @@ def set_param(file: Path, key: str, value: str | None) -> None:
 
 
 def _read(folder: Path) -> Thunk:
-    from liprobe.io.bruker import read_experiment
+    from conftest import read_experiment
 
     return lambda: read_experiment(folder)
 
@@ -370,8 +370,9 @@ def _(tmp, shared):
 
 
 def _integrate(folder: Path, regions: pd.DataFrame) -> Thunk:
-    from liprobe.io.bruker import read_experiment
     from liprobe.nmr import integrate_regions, process
+
+    from conftest import read_experiment
 
     def run():
         fid = read_experiment(folder)

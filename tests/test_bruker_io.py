@@ -12,15 +12,16 @@ from hypothesis import strategies as st
 
 from liprobe.errors import InputError
 from liprobe.io.bruker import (
-    check_nucleus,
     group_delay,
     parse_variable_list,
     read_ct1t2,
-    read_experiment,
     read_intrng,
     read_processed,
 )
+from liprobe.nmr.acquisition import check_nucleus
 from liprobe.nmr.kinds import detect_kind, lists_used, loop_duration_s
+
+from conftest import read_experiment
 
 # --------------------------------------------------------------- synthetic
 
@@ -379,8 +380,9 @@ def test_overrides_win_and_implausible_values_are_nan(tmp_path):
     narrow = write_experiment(
         tmp_path / "f", np.ones((1, 64)), acqus={"TE": 90.0, "NUC1": "1H"}
     )
-    assert read_experiment(narrow).temperature_K == 90.0
-    fid = read_experiment(narrow, overrides={"plausible_temperature_K": [100, 600]})
+    wide = read_experiment(narrow, plausible_temperature_K=(50.0, 600.0))
+    assert wide.temperature_K == 90.0
+    fid = read_experiment(narrow, plausible_temperature_K=(100.0, 600.0))
     assert math.isnan(fid.temperature_K) and "acqus_TE_implausible" in fid.flags
     with pytest.raises(InputError) as err:
         read_experiment(folder, overrides={"kind": "t3"})
@@ -406,6 +408,9 @@ EXPECTED = {
     "relaxnmr_17O_satrec_LAMOX/1": ("t1_sr", 15, "vdlist"),
     "relaxnmr_7Li_T1rho_LNS/79": ("t1rho", 26, "vplist"),
     "relaxnmr_7Li_cpmgT2_SEI/38": ("t2", 9, "vclist"),
+    # 1D spectra (published line-shape fits beside them)
+    "lineshape_17O_sixpeaks/4": ("1d", 1, None),
+    "lineshape_17O_singlepeak/10": ("1d", 1, None),
 }
 
 
@@ -424,7 +429,10 @@ def test_every_real_folder_reads(shared_dir, folder):
     fid = read_experiment(shared_dir / "bruker" / folder)
     assert fid.kind == kind and fid.td1 == td1 and fid.list_name == list_name
     assert fid.data.shape[0] == td1 and np.iscomplexobj(fid.data)
-    assert fid.list_time_s.shape == (td1,) and np.all(fid.list_time_s > 0)
+    if list_name is None:
+        assert fid.list_time_s is None
+    else:
+        assert fid.list_time_s.shape == (td1,) and np.all(fid.list_time_s > 0)
     assert not fid.is_2d
     assert all(p.exists() for p in fid.raw_files)
     # the strongest point of a digitally filtered FID sits after the filter delay

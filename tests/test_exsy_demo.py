@@ -9,9 +9,11 @@ import pytest
 from liprobe.exsy.arrhenius import add_exchange_current, arrhenius_table
 from liprobe.exsy.series import experiment_volumes, fit_series
 from liprobe.exsy.volumes import site_regions
-from liprobe.io.bruker import read_experiment
+from liprobe.io.bruker import read_processed
 from liprobe.io.tables import read_metadata, read_table, write_table
 from liprobe.simulate.exsy import demo_exsy_regions, write_demo_exsy
+
+from conftest import read_experiment
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +38,11 @@ def reduced(demo):
             experiment=r["experiment"],
             sample=r["sample"],
             series=r["series"],
+            phase_mode="procs",
+            delay_index=8,
+            baseline=True,
+            margin_fraction=0.5,
+            reference=read_processed(r["path"], 1),
         )
         frames.append(frame)
     volumes = pd.concat(frames, ignore_index=True)

@@ -6,6 +6,7 @@ import pytest
 from liprobe.errors import InputError
 from liprobe.exsy.parity import exsy_topspin_parity, pearson_2d
 from liprobe.exsy.process import process_2d, process_f2
+from liprobe.io.bruker import read_processed
 
 BF = 73.6
 SW2, SW1 = 800.0, 400.0
@@ -93,7 +94,9 @@ def test_axis_from_acquisition_when_procs_stale():
 def test_f2_processing_matches_topspin_2rr_rows(shared_dir):
     """Real TopSpin data: every row of the menthol t1ir 2rr (processed by
     TopSpin 3.2 with EM, digital filter, PHC0/PHC1) against process_f2."""
-    from liprobe.io.bruker import read_experiment, read_processed
+    from liprobe.io.bruker import read_processed
+
+    from conftest import read_experiment
 
     folder = shared_dir / "bruker" / "cheminfo_1H_t1ir_menthol" / "1"
     fid = read_experiment(folder)
@@ -134,7 +137,6 @@ def _write_independent_2rr(folder, data, acqus, acqu2s, procs, proc2s):
 
 
 def test_exsy_topspin_parity_on_simulated_folder(tmp_path):
-    from liprobe.io.bruker import read_experiment
     from liprobe.simulate.bruker import (
         default_acqus,
         default_procs,
@@ -142,6 +144,8 @@ def test_exsy_topspin_parity_on_simulated_folder(tmp_path):
         write_experiment,
     )
     from liprobe.simulate.exsy import simulate_ser
+
+    from conftest import read_experiment
 
     rng = np.random.default_rng(5)
     ser = simulate_ser(
@@ -199,7 +203,7 @@ def test_exsy_topspin_parity_on_simulated_folder(tmp_path):
     spec = process_2d(
         fid.data, fid.acqus, fid.acqu2s, fid.procs, fid.proc2s, fnmode=fid.fnmode
     )
-    res = exsy_topspin_parity(spec, fid, 1)
+    res = exsy_topspin_parity(spec, read_processed(folder, 1))
     assert res["flags"] == ""
     assert res["pearson_r"] > 0.9999, res
     assert res["max_ppm_offset"] < 1e-9
@@ -207,15 +211,22 @@ def test_exsy_topspin_parity_on_simulated_folder(tmp_path):
 
     sites = {"A": [(1.3, 1.8)], "B": [(0.3, 0.8)]}
     frame, _ = experiment_volumes(
-        fid, sites, experiment="e", sample="s", series="s_300K"
+        fid,
+        sites,
+        experiment="e",
+        sample="s",
+        series="s_300K",
+        phase_mode="procs",
+        delay_index=8,
+        baseline=True,
+        margin_fraction=0.5,
+        reference=read_processed(folder, 1),
     )
     assert (frame["topspin_parity_r"] > 0.9999).all()
 
 
 def test_parity_without_2rr_says_so(tmp_path):
-    class Fid:
-        path = tmp_path
-
     spec = process_2d(_signal(4), ACQUS, _acqu2s(64), fnmode=4)
-    res = exsy_topspin_parity(spec, Fid(), 1)
+    assert read_processed(tmp_path, 1) is None
+    res = exsy_topspin_parity(spec, read_processed(tmp_path, 1))
     assert np.isnan(res["pearson_r"]) and res["flags"] == "no_topspin_2rr"

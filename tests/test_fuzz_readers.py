@@ -152,7 +152,7 @@ def _copy_bruker(src: Path, dst: Path) -> Path:
 @FUZZ
 @given(edits=mutations(), target=st.sampled_from(["acqus", "acqu2s", "ser"]))
 def test_fuzz_bruker_experiment(good, work, edits, target):
-    from liprobe.io.bruker import read_experiment
+    from conftest import read_experiment
 
     folder = _copy_bruker(good["bruker"], work / "exp")
     (folder / target).write_bytes(mutate(good[target], edits))

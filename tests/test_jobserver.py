@@ -16,8 +16,8 @@ import pytest
 import yaml
 from snakemake.iocontainers import Namedlist
 
-from liprobe.io import jobserver
-from liprobe.io.jobserver import Job, run_job, submit
+from liprobe.jobs import server as jobserver
+from liprobe.jobs.server import Job, run_job, submit
 
 TESTS = Path(__file__).resolve().parent
 
@@ -239,7 +239,10 @@ def test_warm_and_in_process_conversion_write_the_same_tables(
     row = sheet.iloc[0]
     regions = pd.read_csv(demo_run / "demo" / "regions.tsv", sep="\t")
     regions = regions[regions["sample"] == row["sample"]]
-    options = yaml.safe_load((demo_run / "config.yaml").read_text())["nmr"]
+    from liprobe.options import build_options, validated_config
+
+    config = yaml.safe_load((demo_run / "config.yaml").read_text())
+    options = build_options(validated_config(config))
     monkeypatch.chdir(demo_run)
     params = {
         "experiment": row["experiment"],
@@ -250,7 +253,8 @@ def test_warm_and_in_process_conversion_write_the_same_tables(
         "particle_radius_um": None,
         "overrides": {},
         "regions": regions[["region", "ppm_min", "ppm_max"]].to_dict("records"),
-        "options": options,
+        "options": options.nmr.params(),
+        "mixing_delay_index": options.exsy.mixing_delay_index,
     }
     tables = ("experiment", "integrals", "spectra", "regions")
     results = {}
@@ -281,7 +285,7 @@ def test_a_killed_client_ends_its_child(server, tmp_path):
     job = make_job(tmp_path, name="linger")
     code = (
         "import pickle, sys; from pathlib import Path;"
-        "from liprobe.io.jobserver import submit;"
+        "from liprobe.jobs.server import submit;"
         "job = pickle.loads(Path(sys.argv[1]).read_bytes());"
         "submit('jobserver_targets:linger', job, path=Path(sys.argv[2]))"
     )

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from liprobe.errors import InputError
-from liprobe.io.bruker import FidSeries
 from liprobe.nmr import experiment_record, integrate_regions, process
+from liprobe.nmr.acquisition import FidSeries
 from liprobe.nmr.processing import auto_phase, baseline_correct, fourier_transform
 
 from conftest import nmr_opts

@@ -43,7 +43,10 @@ STAGES = {
     "accounting": AccountingOptions,
 }
 # Fields an options type gets from another block (resolved once, in build_options).
-CROSS_STAGE = {("exsy", "phase"): ("nmr", "phase")}
+CROSS_STAGE = {
+    ("exsy", "phase"): ("nmr", "phase"),
+    ("exsy", "plausible_temperature_K"): ("nmr", "plausible_temperature_K"),
+}
 JSON_TYPES = {
     "string": (str,),
     "number": (float, int),

@@ -30,8 +30,10 @@ def topspin_t1(folder) -> list[float]:
 
 def reduce_folder(folder, regions=None, options=None):
     """nmr_experiments / nmr_integrals-like frames of one folder (liprobe.nmr)."""
-    from liprobe.io.bruker import read_experiment, read_intrng
+    from liprobe.io.bruker import read_intrng
     from liprobe.nmr import integrate_regions, process
+
+    from conftest import read_experiment
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

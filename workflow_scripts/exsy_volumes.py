@@ -9,9 +9,10 @@ import pandas as pd
 
 from liprobe.exsy.series import experiment_volumes
 from liprobe.exsy.volumes import site_regions
-from liprobe.io.bruker import read_experiment, read_intrng
+from liprobe.io.bruker import read_intrng, read_processed
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
+from liprobe.nmr.acquisition import read_experiment
 from liprobe.options import ExsyOptions
 
 with rule_log(snakemake.log[0]) as log:
@@ -31,7 +32,13 @@ with rule_log(snakemake.log[0]) as log:
     frames, raw = [], []
     longest = None
     for exp in p.experiments:
-        fid = read_experiment(exp["path"], exp["procno"], exp["overrides"])
+        fid = read_experiment(
+            exp["path"],
+            exp["procno"],
+            dict(exp["overrides"]),
+            mixing_delay_index=opts.mixing_delay_index,
+            plausible_temperature_K=opts.plausible_temperature_K,
+        )
         raw.extend(str(f) for f in fid.raw_files)
         frame, spectrum = experiment_volumes(
             fid,
@@ -43,6 +50,7 @@ with rule_log(snakemake.log[0]) as log:
             delay_index=opts.mixing_delay_index,
             baseline=opts.baseline,
             margin_fraction=opts.noise_margin_fraction,
+            reference=read_processed(exp["path"], exp["procno"]),
         )
         frame["particle_radius_um"] = exp["particle_radius_um"]
         tm = float(frame["mixing_time_s"].iloc[0])

@@ -12,8 +12,9 @@ the step rebuilds the object with ``<Options>.from_params(...)``. Library
 functions take these objects or plain arguments, never a config dict.
 
 Cross-stage keys are resolved here, once: the EXSY stage phases with
-``nmr.phase``; ``relaxation.material`` and ``exsy.material`` name an entry of
-``materials``, which becomes a :class:`Material` field.
+``nmr.phase`` and judges acqus TE by ``nmr.plausible_temperature_K``;
+``relaxation.material`` and ``exsy.material`` name an entry of ``materials``,
+which becomes a :class:`Material` field.
 """
 
 from __future__ import annotations
@@ -158,9 +159,11 @@ class RelaxationOptions(_Options):
 
 @dataclass(frozen=True)
 class ExsyOptions(_Options):
-    """``exsy:`` (and ``nmr.phase``): 2D processing, volumes, exchange fits, i0."""
+    """``exsy:`` (and ``nmr.phase``, ``nmr.plausible_temperature_K``): 2D
+    processing, volumes, exchange fits, i0."""
 
     phase: str
+    plausible_temperature_K: tuple
     mixing_delay_index: int
     baseline: bool
     noise_margin_fraction: float
@@ -226,6 +229,7 @@ def build_options(config: Mapping) -> Options:
     exsy = {
         **config["exsy"],
         "phase": config["nmr"]["phase"],
+        "plausible_temperature_K": config["nmr"]["plausible_temperature_K"],
         "material": _material(config, "exsy"),
     }
     return Options(

@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from liprobe.exsy.process import Spectrum2D
-from liprobe.io.bruker import read_processed
 
 
 def pearson_2d(a: np.ndarray, b: np.ndarray) -> float:
@@ -19,16 +18,18 @@ def pearson_2d(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def exsy_topspin_parity(spectrum2d: Spectrum2D, fid, procno: int = 1) -> dict:
+def exsy_topspin_parity(
+    spectrum2d: Spectrum2D, reference: tuple[np.ndarray, np.ndarray] | None
+) -> dict:
     """Pearson r between a processed 2D spectrum and TopSpin's ``2rr``.
 
-    ``fid`` is the experiment read by :func:`liprobe.io.bruker.read_experiment`
-    (its ``path`` locates ``pdata/<procno>/2rr``). Returns ``pearson_r`` (NaN when
-    there is no 2rr or the shapes differ), ``n_points``, ``max_ppm_offset``
-    (largest F2 axis difference) and ``flags``.
+    ``reference`` is TopSpin's ``(ppm_f2, 2rr rows)`` as read by
+    :func:`liprobe.io.bruker.read_processed` (None when the folder has none).
+    Returns ``pearson_r`` (NaN when there is no 2rr or the shapes differ),
+    ``n_points``, ``max_ppm_offset`` (largest F2 axis difference) and ``flags``.
     """
     out = {"pearson_r": math.nan, "n_points": 0, "max_ppm_offset": math.nan}
-    ref = read_processed(fid.path, procno)
+    ref = reference
     if ref is None:
         return {**out, "flags": "no_topspin_2rr"}
     ppm, data = ref

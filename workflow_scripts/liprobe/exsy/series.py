@@ -1,6 +1,6 @@
 """EXSY series: experiments of one sample at one temperature, several mixing times.
 
-Glue between the raw-reader output (:class:`liprobe.io.bruker.FidSeries`-like
+Glue between the raw-reader output (:class:`liprobe.nmr.acquisition.FidSeries`-like
 objects), the 2D processing, the box volumes and the exchange fits. Pure
 functions: the caller reads the files.
 """
@@ -47,15 +47,14 @@ VOLUME_COLUMNS = [
 ]
 
 
-def mixing_time(fid, delay_index: int = 8) -> float:
-    """The mixing time (s): ``D[delay_index]`` of acqus (D[8] by default)."""
-    if delay_index == 8 and np.isfinite(getattr(fid, "mixing_time_s", math.nan)):
-        return float(fid.mixing_time_s)
+def mixing_time(fid, delay_index: int) -> float:
+    """The mixing time (s): ``D[delay_index]`` of acqus (the configured delay)."""
     return delay_from_acqus(fid.acqus, delay_index, source=f"{fid.path}/acqus")
 
 
-def process_experiment(fid, *, phase_mode: str = "procs") -> Spectrum2D:
-    """Process one EXSY experiment read by :func:`liprobe.io.bruker.read_experiment`."""
+def process_experiment(fid, *, phase_mode: str) -> Spectrum2D:
+    """Process one EXSY experiment read by
+    :func:`liprobe.nmr.acquisition.read_experiment`."""
     if fid.acqu2s is None or fid.data.shape[0] < 2:
         raise InputError(
             fid.path, "ser/acqu2s", "a 2D acquisition (ser with acqu2s)", "1D data"
@@ -79,26 +78,23 @@ def experiment_volumes(
     experiment: str,
     sample: str,
     series: str,
-    phase_mode: str = "procs",
-    delay_index: int = 8,
-    baseline: bool = True,
-    margin_fraction: float = 0.5,
-    parity: bool = True,
+    phase_mode: str,
+    delay_index: int,
+    baseline: bool,
+    margin_fraction: float,
+    reference: tuple[np.ndarray, np.ndarray] | None,
 ) -> tuple[pd.DataFrame, Spectrum2D]:
     """Four peak volumes (normalised by NS x RG) of one experiment, and its spectrum
     (baseline corrected when ``baseline``).
 
     ``sites`` maps the two region names (site A first) to their ppm intervals.
-    With ``parity`` the Pearson r against TopSpin's ``2rr`` of the same procno
-    (before baseline correction) is reported (NaN without a comparable 2rr).
+    ``reference`` is TopSpin's ``2rr`` of the same procno
+    (:func:`liprobe.io.bruker.read_processed`): the Pearson r against it (before
+    baseline correction) is reported (NaN without a comparable 2rr).
     """
     names = list(sites)
     spectrum = process_experiment(fid, phase_mode=phase_mode)
-    parity_r = math.nan
-    if parity:
-        parity_r = exsy_topspin_parity(spectrum, fid, getattr(fid, "procno", 1))[
-            "pearson_r"
-        ]
+    parity_r = exsy_topspin_parity(spectrum, reference)["pearson_r"]
     vols, errs, vflags = peak_volumes(
         spectrum,
         sites[names[0]],

@@ -9,6 +9,7 @@ the unit suffix of each column name).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -92,8 +93,20 @@ def config_hash(config: Mapping | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: environment variable through which the workflow hands the commit, read once
+#: at parse time, to every job of the run
+COMMIT_ENV = "LIPROBE_GIT_COMMIT"
+
+
+@functools.lru_cache(maxsize=1)
 def git_commit() -> str:
-    """The commit of the liprobe checkout, or '' when it is not a git checkout."""
+    """The commit of the liprobe checkout, or '' when it is not a git checkout.
+
+    Taken from :data:`COMMIT_ENV` when the workflow set it (once per run, at
+    parse time); otherwise asked of git once per process.
+    """
+    if COMMIT_ENV in os.environ:
+        return os.environ[COMMIT_ENV]
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(

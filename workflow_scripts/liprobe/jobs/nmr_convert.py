@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from liprobe.io.bruker import read_experiment, read_intrng
-from liprobe.io.jobserver import Job
+from liprobe.io.bruker import read_intrng, read_processed
+from liprobe.jobs.server import Job
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
 from liprobe.nmr import (
@@ -18,6 +18,7 @@ from liprobe.nmr import (
     process,
     topspin_parity,
 )
+from liprobe.nmr.acquisition import read_experiment
 from liprobe.options import NmrOptions
 from liprobe.tidy import spectra_frame
 
@@ -32,11 +33,14 @@ def run(job: Job) -> None:
     p = job.params
     options = NmrOptions.from_params(p.options, "nmr")
     with rule_log(job.log[0]) as log:
-        overrides = dict(
-            p.overrides,
+        fid = read_experiment(
+            p.path,
+            p.procno,
+            dict(p.overrides),
+            mixing_delay_index=p.mixing_delay_index,
             plausible_temperature_K=options.plausible_temperature_K,
         )
-        fid = read_experiment(p.path, procno=p.procno, overrides=overrides)
+        reference = read_processed(p.path, p.procno)
         log.info("read %s: kind %s, %d rows", p.path, fid.kind, fid.data.shape[0])
         if p.regions:
             regions = pd.DataFrame(list(p.regions))
@@ -59,7 +63,7 @@ def run(job: Job) -> None:
                 fnmode=fid.fnmode,
                 source=str(fid.path),
             )
-            parity = exsy_topspin_parity(spectrum2d, fid, p.procno)["pearson_r"]
+            parity = exsy_topspin_parity(spectrum2d, reference)["pearson_r"]
             record = experiment_record(fid, None)
             integrals = pd.DataFrame(
                 columns=["experiment", "increment", "list_time_s", "region", "integral"]
@@ -78,7 +82,7 @@ def run(job: Job) -> None:
             )
             integrals.insert(0, "experiment", p.experiment)
             record = experiment_record(fid, spectra)
-            parity = topspin_parity(spectra, fid, p.procno)
+            parity = topspin_parity(spectra, reference, fid.td1)
             frame = spectra_frame(spectra, fid)
             frame.insert(0, "experiment", p.experiment)
         record.update(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from liprobe.io.jobserver import Job
+from liprobe.jobs.server import Job
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_table
 from liprobe.plots.nmr import plot_stacked_spectra

@@ -29,7 +29,7 @@ from liprobe.errors import InputError
 from liprobe.nmr.processing import Spectra
 
 if TYPE_CHECKING:
-    from liprobe.io.bruker import FidSeries
+    from liprobe.nmr.acquisition import FidSeries
 
 N_NOISE_WINDOWS = 32
 
@@ -204,20 +204,20 @@ def integrate_regions(
     return pd.concat(frames, ignore_index=True)
 
 
-def topspin_parity(spectra: Spectra, fid: FidSeries, procno: int = 1) -> float:
+def topspin_parity(
+    spectra: Spectra, reference: tuple[np.ndarray, np.ndarray] | None, td1: int
+) -> float:
     """Smallest Pearson r, over acquired rows, between our spectra and TopSpin's.
 
-    TopSpin's ``1r``/``2rr`` of ``pdata/<procno>`` is compared row by row (the
-    first TD1 rows); when the two ppm axes differ, ours is interpolated onto
-    TopSpin's over the common range. NaN when TopSpin's data are absent.
+    ``reference`` is TopSpin's ``(ppm, 1r/2rr rows)``
+    (:func:`liprobe.io.bruker.read_processed`), compared row by row over the
+    first ``td1`` rows; when the two ppm axes differ, ours is interpolated onto
+    TopSpin's over the common range. NaN when there is no reference.
     """
-    from liprobe.io.bruker import read_processed
-
-    ref = read_processed(fid.path, procno)
-    if ref is None:
+    if reference is None:
         return math.nan
-    ppm_ref, data_ref = ref
-    rows = min(spectra.data.shape[0], data_ref.shape[0], fid.td1)
+    ppm_ref, data_ref = reference
+    rows = min(spectra.data.shape[0], data_ref.shape[0], td1)
     same_axis = ppm_ref.shape == spectra.ppm.shape and np.allclose(
         ppm_ref, spectra.ppm, rtol=0, atol=1e-9
     )

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
+
+from liprobe.io.bruker.peek import peek_parameters
 
 KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2", "exsy", "1d")
 #: the kinds fitted by the relaxation stage
@@ -183,3 +186,18 @@ def _body_duration_s(body: str, acqus: Mapping[str, object]) -> float | None:
                 total += float(m.group(3)) * _UNIT_S[m.group(4)]
                 found = True
     return total if found else None
+
+
+def peek_kind(path: str | Path) -> str:
+    """Kind of the experiment in ``path`` from its parameter files alone.
+
+    Used when the workflow is parsed, to decide which stage an ``auto`` row
+    goes to, without reading the binary data and without loading nmrglue (a
+    campaign of hundreds of experiments must parse in seconds). ``unknown``
+    when the parameter files cannot be read; the job reports why.
+    """
+    peeked = peek_parameters(path)
+    if peeked is None:
+        return "unknown"
+    pulprog, td1, pp_text, available = peeked
+    return detect_kind(pulprog, pp_text, td1, available)

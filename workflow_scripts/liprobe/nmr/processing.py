@@ -43,7 +43,7 @@ from liprobe.errors import InputError
 from liprobe.options import NmrOptions
 
 if TYPE_CHECKING:
-    from liprobe.io.bruker import FidSeries
+    from liprobe.nmr.acquisition import FidSeries
 
 #: Largest number of spectrum points accepted from procs SI or the options.
 MAX_SI = 1 << 22

@@ -23,7 +23,7 @@ from pathlib import Path
 PACKAGE = "liprobe"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
@@ -49,7 +49,7 @@ def _module_name(root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lazy_exports(root: Path, package: str) -> dict[str, str]:
     """Names a package's ``__init__`` exports lazily, mapped to full module names."""
     init = _module_file(root, package)

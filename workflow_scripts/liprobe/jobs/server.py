@@ -13,7 +13,7 @@ that has imported the job's module once.
 * The client is the rule script: :func:`run_job` turns the ``snakemake`` object
   into a plain, picklable :class:`Job` and sends it over a Unix socket. The
   client imports nothing heavy.
-* The server (``python -m liprobe.io.jobserver <socket>``) is started by the
+* The server (``python -m liprobe.jobs.server <socket>``) is started by the
   first client that finds none, under a file lock so that concurrent clients
   start one. It imports a job's module in itself before forking (so the next
   job of that rule inherits it), forks one child per job, and exits after
@@ -246,7 +246,7 @@ def _start_and_connect(path: Path) -> socket.socket:
         )
         env.setdefault("MPLBACKEND", "Agg")
         server = subprocess.Popen(
-            [sys.executable, "-m", "liprobe.io.jobserver", str(path)],
+            [sys.executable, "-m", "liprobe.jobs.server", str(path)],
             cwd="/",
             env=env,
             stdin=subprocess.DEVNULL,
@@ -390,7 +390,7 @@ def _exit_with_client(connection: socket.socket) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m liprobe.io.jobserver <socket>", file=sys.stderr)
+        print("usage: python -m liprobe.jobs.server <socket>", file=sys.stderr)
         return 2
     idle = float(os.environ.get("LIPROBE_JOBSERVER_IDLE_S", DEFAULT_IDLE_S))
     serve(Path(args[0]), idle)
@@ -399,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # Run the importable module, not this __main__ copy: what the server pickles
-    # (Outcome) must unpickle in the client as liprobe.io.jobserver.Outcome.
-    from liprobe.io import jobserver
+    # (Outcome) must unpickle in the client as liprobe.jobs.server.Outcome.
+    from liprobe.jobs import server as jobserver
 
     raise SystemExit(jobserver.main())

@@ -1,0 +1,324 @@
+"""What a Bruker experiment is: the acquisition interpreted.
+
+:func:`read_experiment` reads a folder through :mod:`liprobe.io.bruker` and
+interprets it into a :class:`FidSeries`:
+
+* the kind (sheet value, or detected from the pulse program and the lists);
+* the list times: ``vdlist`` (s), ``vplist`` (us) or ``vclist`` loop counts
+  times the duration of the counted loop parsed from the pulse program;
+* the indirect-dimension mode (acqu2s ``FnMODE``; proc2s ``MC2`` for TopSpin 1.x);
+* the mixing time from the configured delay (acqus ``D[mixing_delay_index]``);
+* plausibility: ``TE`` outside the plausible range becomes NaN with a flag,
+  and a ``NUC1`` whose frequency ratio to the magnet's 1H frequency (IUPAC Xi
+  values) disagrees with ``BF1`` becomes an empty nucleus with a flag;
+* sheet overrides (``kind``, ``temperature_K``, ``nucleus``, ``larmor_MHz``),
+  which always win.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from liprobe.errors import InputError
+from liprobe.io.bruker import parse_variable_list, read_folder, text
+from liprobe.nmr.kinds import KINDS, LIST_OF_KIND, detect_kind, loop_duration_s
+
+# IUPAC 2001 frequency ratios Xi (percent of the 1H frequency in the same field),
+# Harris et al., Pure Appl. Chem. 73 (2001) 1795. Enough to test a NUC1 label.
+XI_PERCENT: dict[str, float] = {
+    "1H": 100.0,
+    "2H": 15.350609,
+    "3He": 76.178976,
+    "6Li": 14.716086,
+    "7Li": 38.863797,
+    "9Be": 14.051813,
+    "10B": 10.743658,
+    "11B": 32.083974,
+    "13C": 25.145020,
+    "14N": 7.226317,
+    "15N": 10.136767,
+    "17O": 13.556457,
+    "19F": 94.094011,
+    "23Na": 26.451900,
+    "25Mg": 6.121635,
+    "27Al": 26.056859,
+    "29Si": 19.867187,
+    "31P": 40.480742,
+    "33S": 7.676000,
+    "35Cl": 9.797909,
+    "39K": 4.666373,
+    "43Ca": 6.730029,
+    "45Sc": 24.291747,
+    "51V": 26.302948,
+    "67Zn": 6.256803,
+    "71Ga": 30.496704,
+    "73Ge": 3.488315,
+    "77Se": 19.071513,
+    "79Br": 25.053980,
+    "81Br": 27.006518,
+    "87Rb": 32.720454,
+    "89Y": 4.900198,
+    "91Zr": 9.296298,
+    "93Nb": 24.476170,
+    "119Sn": 37.290632,
+    "127I": 20.007486,
+    "129Xe": 27.810186,
+    "133Cs": 13.116142,
+    "139La": 14.125641,
+    "207Pb": 20.920599,
+}
+# Relative tolerance between BF1 and Xi x (1H frequency): generous enough for
+# chemical-shift ranges and Xi's reference compounds, far below the spacing of
+# the nuclei a label can be confused with.
+NUCLEUS_TOLERANCE = 0.015
+
+
+@dataclass
+class FidSeries:
+    """A Bruker experiment as acquired: raw rows plus the parameters that matter.
+
+    ``data`` holds complex rows (rows x points) as stored, int32 data already
+    multiplied by ``2**NC``, the digital filter not removed
+    (``group_delay_points`` says by how much to shift). ``list_time_s`` has one
+    value per acquired row (delay, spin-lock length or echo time in seconds) for
+    relaxation kinds, else ``None``. Values that could not be trusted are NaN
+    (``nucleus`` an empty string) and explained in ``flags``.
+    """
+
+    path: Path
+    data: np.ndarray
+    acqus: dict
+    acqu2s: dict | None
+    procs: dict | None
+    proc2s: dict | None
+    pulse_program: str
+    list_name: str | None
+    list_time_s: np.ndarray | None
+    kind: str
+    nucleus: str
+    larmor_MHz: float
+    temperature_K: float
+    ns: int
+    rg: float
+    mixing_time_s: float
+    fnmode: int
+    is_2d: bool
+    td1: int
+    flags: list[str] = field(default_factory=list)
+    raw_files: list[Path] = field(default_factory=list)
+    procno: int = 1
+    group_delay_points: float = 0.0
+    masr_Hz: float = math.nan
+    title: str = ""
+    sw_Hz: float = math.nan
+    td: int = 0
+    list_values: np.ndarray | None = None
+    pulse_program_text: str = ""
+
+
+def _proton_frequency(acqus: dict) -> tuple[float | None, str]:
+    """The magnet's 1H frequency (MHz): a channel labelled 1H, else BF2."""
+    for ch in range(1, 9):
+        if text(acqus, f"NUC{ch}") == "1H" and isinstance(
+            acqus.get(f"BF{ch}"), int | float
+        ):
+            return float(acqus[f"BF{ch}"]), f"BF{ch}"
+    bf2 = acqus.get("BF2")
+    if isinstance(bf2, int | float) and bf2 > 0:
+        return float(bf2), "BF2"
+    return None, ""
+
+
+def check_nucleus(acqus: dict) -> tuple[str, list[str]]:
+    """Return NUC1 and flags; an empty nucleus when NUC1 contradicts BF1.
+
+    The field is taken from the 1H frequency of the magnet (:func:`_proton_frequency`);
+    NUC1 must satisfy ``BF1 = Xi(NUC1) x f(1H)`` within :data:`NUCLEUS_TOLERANCE`.
+    """
+    nuc = text(acqus, "NUC1")
+    flags: list[str] = []
+    bf1 = acqus.get("BF1")
+    if nuc in ("", "off"):
+        return "", ["acqus_NUC1_missing"]
+    if nuc not in XI_PERCENT:
+        return nuc, ["acqus_NUC1_not_checked"]
+    ref, _ = _proton_frequency(acqus)
+    if ref is None or not isinstance(bf1, int | float) or bf1 <= 0:
+        return nuc, ["acqus_NUC1_not_checked"]
+    expected = XI_PERCENT[nuc] / 100.0 * ref
+    if abs(float(bf1) - expected) > NUCLEUS_TOLERANCE * expected:
+        flags.append("acqus_NUC1_contradicts_BF1")
+        return "", flags
+    return nuc, flags
+
+
+def _title_spinning_Hz(title: str) -> float | None:
+    """A spinning rate stated in a title line mentioning MAS or spinning, in Hz."""
+    for line in title.splitlines():
+        if not re.search(r"\bmas\b|spin", line, re.I) or re.search(
+            r"spin[ -]?lock", line, re.I
+        ):
+            continue
+        m = re.search(r"(\d+(?:\.\d+)?)\s*(k?)hz", line, re.I)
+        if m:
+            return float(m.group(1)) * (1e3 if m.group(2) else 1.0)
+    return None
+
+
+def _given(overrides: dict, key: str):
+    """A sheet value that is really given (not None, NaN or an empty cell)."""
+    value = overrides.get(key)
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("", "nan", "na"):
+        return None
+    return value
+
+
+def read_experiment(
+    path: str | Path,
+    procno: int,
+    overrides: dict,
+    *,
+    mixing_delay_index: int,
+    plausible_temperature_K: tuple[float, float],
+) -> FidSeries:
+    """Read and interpret one Bruker experiment folder into a :class:`FidSeries`.
+
+    ``overrides`` may hold ``kind`` (``auto`` = detect), ``temperature_K``,
+    ``nucleus`` and ``larmor_MHz`` from the sheet; a value that is not None or
+    NaN replaces the acqus one; other keys are ignored. ``plausible_temperature_K``
+    ([min, max]) is the range outside which acqus ``TE`` becomes a flagged NaN;
+    ``mixing_delay_index`` names the acqus delay that holds the mixing time.
+    Raises :class:`InputError` for missing or malformed files and parameters.
+    """
+    folder = read_folder(path, procno)
+    path = folder.path
+    acqus, acqu2s, proc2s = folder.acqus, folder.acqu2s, folder.proc2s
+    td1 = folder.td1
+    flags = list(folder.flags)
+    raw_files = list(folder.raw_files)
+
+    available = set(folder.lists)
+    kind = str(overrides.get("kind") or "auto").strip().lower()
+    if kind == "auto":
+        kind = detect_kind(
+            folder.pulse_program, folder.pulse_program_text, td1, available
+        )
+    elif kind not in KINDS:
+        raise InputError(
+            "nmr sheet", "kind", "auto or one of " + ", ".join(KINDS), kind
+        )
+
+    fnmode = int(acqu2s.get("FnMODE", 0) or 0) if acqu2s else 0
+    if acqu2s is not None and fnmode == 0 and proc2s and "MC2" in proc2s:
+        fnmode = int(proc2s["MC2"]) + 1
+        flags.append("fnmode_from_proc2s_MC2")
+
+    # variable list
+    list_name = None
+    list_time = None
+    list_values = None
+    if kind in LIST_OF_KIND and LIST_OF_KIND[kind] and td1 > 1:
+        for candidate in LIST_OF_KIND[kind]:
+            if candidate in available:
+                list_name = candidate
+                break
+        if list_name is None:
+            flags.append("variable_list_missing")
+        else:
+            list_file = path / list_name
+            raw_files.append(list_file)
+            list_values = parse_variable_list(list_file, list_name, td1)
+            if list_name == "vclist":
+                loop = loop_duration_s(folder.pulse_program_text, acqus, "c")
+                if loop is None:
+                    flags.append("vclist_loop_duration_unknown")
+                    list_time = np.full(td1, np.nan)
+                else:
+                    list_time = list_values * loop
+            else:
+                list_time = list_values.copy()
+
+    # plausibility and overrides
+    try:
+        t_lo, t_hi = (float(v) for v in plausible_temperature_K)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            "config",
+            "nmr.plausible_temperature_K",
+            "two temperatures [min, max] in K",
+            plausible_temperature_K,
+        ) from exc
+    te = acqus.get("TE")
+    if isinstance(te, int | float) and t_lo < te <= t_hi:
+        temperature = float(te)
+    else:
+        temperature = math.nan
+        flags.append("acqus_TE_implausible")
+    nucleus, nuc_flags = check_nucleus(acqus)
+    flags += nuc_flags
+    sfo1 = acqus.get("SFO1")
+    larmor = float(sfo1) if isinstance(sfo1, int | float) and sfo1 > 0 else math.nan
+    if math.isnan(larmor):
+        flags.append("acqus_SFO1_missing")
+    if _given(overrides, "temperature_K") is not None:
+        temperature = float(_given(overrides, "temperature_K"))
+        flags.append("temperature_K_from_sheet")
+    if _given(overrides, "nucleus") is not None:
+        nucleus = str(_given(overrides, "nucleus")).strip()
+        flags.append("nucleus_from_sheet")
+    if _given(overrides, "larmor_MHz") is not None:
+        larmor = float(_given(overrides, "larmor_MHz"))
+        flags.append("larmor_MHz_from_sheet")
+
+    masr = acqus.get("MASR")
+    masr_Hz = float(masr) if isinstance(masr, int | float) else math.nan
+    stated = _title_spinning_Hz(folder.title)
+    if stated is not None and not (
+        math.isfinite(masr_Hz) and abs(stated - masr_Hz) <= 0.02 * max(stated, 1.0)
+    ):
+        flags.append("acqus_MASR_disagrees_with_title")
+
+    delays = acqus.get("D") or []
+    index = int(mixing_delay_index)
+    mixing = float(delays[index]) if len(delays) > index else math.nan
+
+    return FidSeries(
+        path=path,
+        data=folder.data,
+        acqus=acqus,
+        acqu2s=acqu2s,
+        procs=folder.procs,
+        proc2s=proc2s,
+        pulse_program=folder.pulse_program,
+        list_name=list_name,
+        list_time_s=list_time,
+        kind=kind,
+        nucleus=nucleus,
+        larmor_MHz=larmor,
+        temperature_K=temperature,
+        ns=folder.ns,
+        rg=folder.rg,
+        mixing_time_s=mixing,
+        fnmode=fnmode,
+        is_2d=kind == "exsy",
+        td1=int(td1),
+        flags=flags,
+        raw_files=raw_files,
+        procno=int(procno),
+        group_delay_points=folder.group_delay_points,
+        masr_Hz=masr_Hz,
+        title=folder.title,
+        sw_Hz=folder.sw_Hz,
+        td=folder.td,
+        list_values=list_values,
+        pulse_program_text=folder.pulse_program_text,
+    )
