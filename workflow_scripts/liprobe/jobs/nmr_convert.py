@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from liprobe.io.bruker import read_intrng, read_processed
-from liprobe.jobs.server import Job
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
+from liprobe.jobs.server import Job
 from liprobe.nmr import (
     experiment_record,
     integrate_regions,
