@@ -11,7 +11,8 @@ DEFAULTS: dict = {
     "models": {},  # kind -> model name, list of names or "auto"; {} = per-kind default
     "criterion": "aic",  # aic or bic: picks the selected model among candidates
     "quantities": ["integral", "height"],
-    "scale_covar": True,
+    "scale_covar": False,
+    "poor_fit_p_value": 0.001,
     "n_bootstrap": 0,
     "engine": "lmfit",  # lmfit (reference) or fast
     "spinlock_kHz": None,
@@ -26,6 +27,7 @@ DEFAULTS: dict = {
     "dimensionality": 3,
     "li_density_per_cm3": 1.0e22,
     "haven_ratio": 1.0,
+    "correlation_factor": 1.0,
     "beta_bounds": [1.0, 2.0],
     "flank_margin_K": 0.0,
 }
