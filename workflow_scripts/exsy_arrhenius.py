@@ -15,6 +15,7 @@ with rule_log(snakemake.log[0]) as log:
         li_density_per_cm3=float(opts["li_density_per_cm3"]),
         interface_area_fraction=float(opts["interface_area_fraction"]),
         reference_temperature_K=float(opts["reference_temperature_K"]),
+        poor_fit_p=float(opts["poor_fit_p_value"]),
     )
     for _, r in table.iterrows():
         log.info(
