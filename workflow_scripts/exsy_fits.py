@@ -41,9 +41,7 @@ with rule_log(snakemake.log[0]) as log:
             equal_R1=bool(opts["equal_R1"]),
             overlap=bool(opts["overlap_correction"]),
             particle_radius_um=math.nan if radius is None else float(radius),
-            particle_radius_um_err=float(radius_err.iloc[0])
-            if len(radius_err)
-            else 0.0,
+            particle_radius_um_err=radius_err,
             particle_site=None if site == "infinite_sink" else site,
             poor_fit_p=float(opts["poor_fit_p_value"]),
         )

@@ -23,7 +23,7 @@ from liprobe.exsy.process import (
     delay_from_acqus,
     process_2d,
 )
-from liprobe.exsy.volumes import free_masks, peak_volumes
+from liprobe.exsy.volumes import free_masks, peak_volumes, volume_err_method
 
 MODELS = ("two_site", "diffusion_sphere")
 
@@ -43,6 +43,7 @@ VOLUME_COLUMNS = [
     "region_F2",
     "fnmode",
     "topspin_parity_r",
+    "err_method",
     "flags",
 ]
 
@@ -134,6 +135,7 @@ def experiment_volumes(
             "region_F2": site_of[peak[1]],
             "fnmode": int(spectrum.fnmode),
             "topspin_parity_r": parity_r,
+            "err_method": volume_err_method(peak, vflags, baseline),
             "flags": ";".join(dict.fromkeys(flags)),
         }
         for peak in PEAKS
