@@ -29,6 +29,10 @@ E_CHARGE_C = 1.602176634e-19
 ARRHENIUS_UNCERTAINTY = (
     "covariance of the fit of ln y weighted by y / y_err (absolute weights)"
 )
+REFERENCE_ERR_METHOD = (
+    "delta method on ln y = ln A - Ea / (kB T) with the covariance of ln A and Ea"
+)
+RADIUS_REFERENCE_METHOD = "; particle radius error (2 dr / r) added in quadrature"
 I0_METHOD = (
     "i0 = e n_Li (r / 3) k / f_area: Li in a sphere of radius r per unit of its "
     "surface (V/A = r/3), crossing at rate k, interface = f_area of the surface; "
@@ -295,6 +299,9 @@ def arrhenius_table(
                     ref_err = math.hypot(ref_stat, ref * 2 * radius_err / radius)
             row["value_at_reference"] = ref
             row["value_at_reference_err"] = ref_err
+            row["value_at_reference_err_method"] = REFERENCE_ERR_METHOD + (
+                RADIUS_REFERENCE_METHOD if quantity == "D" else ""
+            )
             row["particle_radius_um"] = radius
             row["particle_radius_um_err"] = radius_err
             if quantity == "D" and np.isfinite(ref) and np.isfinite(radius):
@@ -343,6 +350,7 @@ def arrhenius_table(
         "reference_temperature_K",
         "value_at_reference",
         "value_at_reference_err",
+        "value_at_reference_err_method",
         "particle_radius_um",
         "particle_radius_um_err",
         "i0_A_per_cm2",
