@@ -117,3 +117,42 @@ def test_fits_not_ok_do_not_feed_the_bpp_fit():
     assert row["n_fits_excluded"] == 1 and "1_fits_not_ok_excluded" in row["flags"]
     assert row["n_points"] == T.size - 1
     assert abs(row["Ea_eV"] - EA) < 1e-6
+
+
+def test_a_poor_candidate_is_not_selected_and_not_ok():
+    from liprobe.relaxation.models import saturation_recovery
+    from liprobe.relaxation.table import fit_relaxation_table
+
+    t = np.geomspace(1e-4, 10, 24)
+    rng = np.random.default_rng(8)
+    y = 0.4 * saturation_recovery(t, 1.0, 1.0, 0.01, 1.0) + 0.6 * (
+        saturation_recovery(t, 1.0, 1.0, 1.0, 1.0)
+    )
+    ints = pd.DataFrame(
+        {
+            "experiment": "e1",
+            "region": "r",
+            "list_time_s": t,
+            "integral": y + rng.normal(0, 1e-3, t.size),
+            "integral_err": 1e-3,
+        }
+    )
+    exps = pd.DataFrame(
+        {
+            "experiment": ["e1"],
+            "sample": ["s"],
+            "kind": ["t1_sr"],
+            "temperature_K": [300.0],
+        }
+    )
+    fits = fit_relaxation_table(
+        ints, exps, {"models": {"t1_sr": ["sr", "sr_2"]}, "quantities": ["integral"]}
+    ).set_index("model")
+    assert not fits.loc["sr", "fit_ok"] and "poor_fit" in fits.loc["sr", "flags"]
+    assert not fits.loc["sr", "selected"]
+    assert fits.loc["sr_2", "selected"] and fits.loc["sr_2", "fit_ok"]
+    # alone, the poor model is selected (the only candidate) but stays not ok
+    alone = fit_relaxation_table(
+        ints, exps, {"models": {"t1_sr": "sr"}, "quantities": ["integral"]}
+    )
+    assert alone["selected"].all() and not alone["fit_ok"].any()
