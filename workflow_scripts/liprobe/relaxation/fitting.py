@@ -159,6 +159,7 @@ def apply_error_policy(
     weighted: bool,
     scale_covar: bool,
     poor_fit_p: float,
+    p_value: float | None = None,
 ) -> dict:
     """Chi-square p-value, ``poor_fit`` flag and honest inflation of one result row.
 
@@ -166,13 +167,14 @@ def apply_error_policy(
     with n - k degrees of freedom >= the fit's chi-square); when it is below
     ``poor_fit_p`` every ``*_err`` of the row is multiplied by
     ``max(1, sqrt(redchi))``, the row gets the flag ``poor_fit(p=...)``,
-    ``fit_ok`` False, and ``err_method`` says so. Returns the row (modified).
+    ``fit_ok`` False, and ``err_method`` says so. ``p_value`` may be passed
+    when already computed (vectorised). Returns the row (modified).
     """
     dof = int(row["n_points"]) - int(row["n_params"])
     chisqr = float(row.get("chisqr", math.nan))
     p = math.nan
     if weighted and dof > 0 and math.isfinite(chisqr):
-        p = float(chi2.sf(chisqr, dof))
+        p = float(chi2.sf(chisqr, dof)) if p_value is None else float(p_value)
     row["chi2_p_value"] = p
     method = err_method_text(weighted, scale_covar)
     if weighted and not scale_covar and math.isfinite(p) and p < poor_fit_p:
@@ -701,6 +703,7 @@ def fit_curves_fast(
     errs = np.sqrt(np.clip(np.einsum("mii->mi", cov), 0, None))
     errs[~okc] = np.nan
     method = err_method_text(weighted, scale_covar)
+    p_values = chi2.sf(chi, max(n - k, 1))
     rows: list[dict] = []
     ti = list(spec.free).index(spec.tau)
     bi_ = list(spec.free).index("b") if "b" in spec.free else None
@@ -724,7 +727,11 @@ def fit_curves_fast(
         )
         rows.append(
             apply_error_policy(
-                row, weighted=weighted, scale_covar=scale_covar, poor_fit_p=poor_fit_p
+                row,
+                weighted=weighted,
+                scale_covar=scale_covar,
+                poor_fit_p=poor_fit_p,
+                p_value=p_values[i],
             )
         )
     return {c: np.array([row[c] for row in rows]) for c in rows[0]}
