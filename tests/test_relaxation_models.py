@@ -163,6 +163,9 @@ def test_unweighted_when_errors_missing():
     assert "unweighted" in r["err_method"]
     assert "residual variance" in r["err_method"]
     assert math.isnan(r["chi2_p_value"])
+    assert "errors_from_few_residuals" not in r["flags"]  # 11 dof
+    few = fit_curve(T_LIST[::2], y[::2], None, "ir")
+    assert "errors_from_few_residuals(dof=4)" in few["flags"]
     assert r["time_constant_s"] == pytest.approx(0.5, rel=1e-2)
 
 

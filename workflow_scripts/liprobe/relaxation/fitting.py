@@ -167,7 +167,9 @@ def apply_error_policy(
     with n - k degrees of freedom >= the fit's chi-square); when it is below
     ``poor_fit_p`` every ``*_err`` of the row is multiplied by
     ``max(1, sqrt(redchi))``, the row gets the flag ``poor_fit(p=...)``,
-    ``fit_ok`` False, and ``err_method`` says so. ``p_value`` may be passed
+    ``fit_ok`` False, and ``err_method`` says so. Unweighted fits (errors from
+    the residual variance) with fewer than 10 degrees of freedom are flagged
+    ``errors_from_few_residuals``. ``p_value`` may be passed
     when already computed (vectorised). Returns the row (modified).
     """
     dof = int(row["n_points"]) - int(row["n_params"])
@@ -177,6 +179,10 @@ def apply_error_policy(
         p = float(chi2.sf(chisqr, dof)) if p_value is None else float(p_value)
     row["chi2_p_value"] = p
     method = err_method_text(weighted, scale_covar)
+    if not weighted and 0 < dof < 10 and math.isfinite(chisqr):
+        # the residual variance of a few points is itself uncertain
+        flags = [f for f in str(row["flags"]).split(";") if f]
+        row["flags"] = ";".join([*flags, f"errors_from_few_residuals(dof={dof})"])
     if weighted and not scale_covar and math.isfinite(p) and p < poor_fit_p:
         factor = math.sqrt(max(float(row["redchi"]), 1.0))
         for key in list(row):

@@ -142,7 +142,8 @@ def _honest_errors(res, weighted: bool, poor_fit_p: float) -> tuple[float, list,
         p = float(chi2.sf(res.chisqr, dof))
     if not weighted:
         text = "covariance scaled by the residual variance; unweighted (no errors)"
-        return p, [], text + "; residuals in ln R"
+        few = [f"errors_from_few_residuals(dof={dof})"] if 0 < dof < 10 else []
+        return p, few, text + "; residuals in ln R"
     text = "covariance (absolute weights); weighted by relative rate errors"
     flags = []
     if np.isfinite(p) and p < poor_fit_p:
