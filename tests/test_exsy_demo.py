@@ -133,11 +133,23 @@ def test_demo_recovers_D_and_Ea(demo, reduced):
     assert diff["fit_ok"].all(), diff["flags"].tolist()
     for _, row in diff.iterrows():
         d_true = truth["series"][row["series"]]["D_m2_per_s"]
-        assert row["D_m2_per_s"] == pytest.approx(d_true, rel=0.10)
         assert row["D_m2_per_s_err"] > 0
+        assert abs(row["D_m2_per_s"] - d_true) < 3.5 * row["D_m2_per_s_err"]
+        # the finite partner's share of the Li, from the fitted populations
+        assert abs(row["partner_fraction"] - (1 - truth["pA"])) < (
+            3.5 * row["partner_fraction_err"]
+        )
+        assert row["chi2_p_value"] > 1e-3 and "absolute weights" in row["err_method"]
     ea = arr[arr["quantity"] == "D"].iloc[0]
-    assert ea["Ea_eV"] == pytest.approx(truth["Ea_eV"], abs=0.02)
+    assert abs(ea["Ea_eV"] - truth["Ea_eV"]) < 3 * ea["Ea_eV_err"]
     assert 0 < ea["Ea_eV_err"] < 0.02
+    assert ea["i0_bound"] == "lower_bound"
+    # the two-site model does not describe diffusion-limited exchange: its fits
+    # are poor, marked, and feed no activation energy
+    two = fits[fits["model"] == "two_site"]
+    assert not two["fit_ok"].any()
+    assert two["flags"].str.contains("diffusion_limited").all()
+    assert not arr.set_index("quantity").loc["k_AB", "fit_ok"]
     assert ea["i0_A_per_cm2"] > 0 and ea["particle_radius_um"] == 1.5
     # the two-site model is the wrong model here: AIC says so for every series
     for series, grp in fits.groupby("series"):

@@ -58,11 +58,18 @@ def test_sphere_fraction_limits_and_half_time():
 
 
 def test_sphere_short_time_expansion_joins_series():
-    # the series (x >= 1e-3) and the short-time expansion (x < 1e-3) are two
+    # the series (x >= 1e-6) and the short-time expansion (x < 1e-6) are two
     # different formulas: they must agree where they meet
-    below = sphere_exchanged_fraction(np.array([0.999e-3]), 1.0, 1.0)[0]
-    above = sphere_exchanged_fraction(np.array([1.001e-3]), 1.0, 1.0)[0]
+    below = sphere_exchanged_fraction(np.array([0.999e-6]), 1.0, 1.0)[0]
+    above = sphere_exchanged_fraction(np.array([1.001e-6]), 1.0, 1.0)[0]
     assert above == pytest.approx(below, rel=2e-3)
+    # and at small x the series equals the expansion
+    x = np.array([1e-5, 1e-4, 1e-3])
+    np.testing.assert_allclose(
+        sphere_exchanged_fraction(x, 1.0, 1.0),
+        6 * np.sqrt(x / np.pi) - 3 * x,
+        rtol=1e-6,
+    )
     series_only = 1 - (6 / np.pi**2) * sum(
         np.exp(-(n**2) * np.pi**2 * 2e-3) / n**2 for n in range(1, 5000)
     )

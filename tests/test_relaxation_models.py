@@ -78,8 +78,10 @@ def test_fit_recovers_truth_and_fast_path_equals_lmfit(model, truth):
         assert fast[key] == pytest.approx(ref[key], rel=2e-3, nan_ok=True), key
     assert fast["fit_ok"] == ref["fit_ok"]
     assert ref["n_points"] == T_LIST.size
-    assert "reduced chi-square" in ref["err_method"]
+    assert "absolute weights" in ref["err_method"]
     assert "weighted by integral_err" in ref["err_method"]
+    assert fast["chi2_p_value"] == pytest.approx(ref["chi2_p_value"], rel=1e-2)
+    assert ref["chi2_p_value"] > 0.001 and "poor_fit" not in ref["flags"]
 
 
 def test_batch_fast_path_matches_single_fits():
@@ -109,12 +111,61 @@ def test_absolute_errors_not_scaled():
     assert "absolute weights" in absolute["err_method"]
 
 
+def test_errors_of_a_scatter_free_curve_are_the_propagated_ones():
+    # no scatter at all: the reduced chi-square is ~0, and scaling by it would
+    # report ~0 errors; the propagated error must equal the spread of fits to
+    # noisy copies with the stated noise
+    truth = {"I0": 1.0, "a": 0.98, "T1": 0.3, "b": 0.8}
+    clean = MODELS["sr_stretched"].func(T_LIST, **truth)
+    e = np.full(T_LIST.size, 0.01)
+    for engine in ("lmfit", "fast"):
+        r = fit_curve(T_LIST, clean, e, "sr_stretched", engine=engine)
+        assert r["redchi"] < 1e-6 and r["fit_ok"]
+        rng = np.random.default_rng(17)
+        Y = clean + rng.normal(0, 0.01, (400, T_LIST.size))
+        spread = fit_curves_fast(T_LIST, Y, np.broadcast_to(e, Y.shape), "sr_stretched")
+        ok = spread["fit_ok"]
+        for key in ("time_constant_s", "beta"):
+            sd = np.std(spread[key][ok], ddof=1)
+            assert sd / r[f"{key}_err"] == pytest.approx(1.0, abs=0.15), (engine, key)
+
+
+@pytest.mark.parametrize("engine", ["lmfit", "fast"])
+def test_a_model_that_does_not_describe_the_data_is_a_poor_fit(engine):
+    # two well separated components fitted with one exponential
+    t = np.geomspace(1e-4, 10, 24)
+    rng = np.random.default_rng(8)
+    y = 0.4 * saturation_recovery(t, 1.0, 1.0, 0.01, 1.0) + 0.6 * (
+        saturation_recovery(t, 1.0, 1.0, 1.0, 1.0)
+    )
+    y = y + rng.normal(0, 1e-3, t.size)
+    e = np.full(t.size, 1e-3)
+    poor = fit_curve(t, y, e, "sr", engine=engine)
+    legacy = fit_curve(t, y, e, "sr", engine=engine, poor_fit_p=0.0)
+    assert poor["chi2_p_value"] < 1e-3
+    assert "poor_fit" in poor["flags"] and not poor["fit_ok"]
+    assert "inflated by sqrt(reduced chi-square)" in poor["err_method"]
+    # the value is kept, its errors grow by sqrt(redchi), never shrink
+    assert poor["time_constant_s"] == legacy["time_constant_s"]
+    ratio = poor["time_constant_s_err"] / legacy["time_constant_s_err"]
+    assert ratio == pytest.approx(math.sqrt(poor["redchi"]), rel=1e-9)
+    assert legacy["fit_ok"] and "poor_fit" not in legacy["flags"]
+    # the model that describes the data is not flagged
+    good = fit_curve(t, y, e, "sr_2")
+    assert good["fit_ok"] and good["chi2_p_value"] > 1e-3
+
+
 def test_unweighted_when_errors_missing():
     y = inversion_recovery(T_LIST, 1.0, -2.0, 0.5, 1.0)
     y = y + 0.001 * np.sin(np.arange(14))
     r = fit_curve(T_LIST, y, np.full(14, np.nan), "ir")
     assert r["fit_ok"]
     assert "unweighted" in r["err_method"]
+    assert "residual variance" in r["err_method"]
+    assert math.isnan(r["chi2_p_value"])
+    assert "errors_from_few_residuals" not in r["flags"]  # 11 dof
+    few = fit_curve(T_LIST[::2], y[::2], None, "ir")
+    assert "errors_from_few_residuals(dof=4)" in few["flags"]
     assert r["time_constant_s"] == pytest.approx(0.5, rel=1e-2)
 
 

@@ -105,7 +105,7 @@ def test_spectra_figures_exist(demo_run):
 
 
 def test_relaxation_recovers_truth(demo_run):
-    """Every T1 within 3 % (or 2 sigma) of truth; BPP Ea within 0.01 eV of 0.20."""
+    """Every T1 and the BPP Ea within 3.5 reported sigma of the truth."""
     truth = _truth(demo_run)["slr"]
     fits = pd.read_parquet(demo_run / "results/tables/relaxation_fits.parquet")
     fits = fits[(fits["quantity"] == "integral") & fits["fit_ok"]]
@@ -114,33 +114,37 @@ def test_relaxation_recovers_truth(demo_run):
         assert len(row) >= 1, item["experiment"]
         row = row.iloc[0]
         dev = abs(row["time_constant_s"] - item["T1_s"])
-        assert dev <= max(0.03 * item["T1_s"], 2 * row["time_constant_s_err"]), (
+        assert 0 < row["time_constant_s_err"] < 0.05 * item["T1_s"]
+        assert dev <= 3.5 * row["time_constant_s_err"], (
             item["experiment"],
             row["time_constant_s"],
             item["T1_s"],
+            row["time_constant_s_err"],
         )
     arr = pd.read_parquet(demo_run / "results/tables/relaxation_arrhenius.parquet")
     for model in ("bpp", "bpp_beta2"):
         row = arr[(arr["model"] == model) & (arr["quantity"] == "integral")].iloc[0]
         assert row["fit_ok"]
-        assert row["Ea_eV"] == pytest.approx(truth["satrec"]["Ea_eV"], abs=0.01)
-        assert row["Ea_eV_err"] > 0
+        assert 0 < row["Ea_eV_err"] < 0.01
+        assert abs(row["Ea_eV"] - truth["satrec"]["Ea_eV"]) < 3.5 * row["Ea_eV_err"]
+        assert "absolute weights" in row["err_method"]
 
 
 def test_exsy_recovers_truth(demo_run):
-    """Diffusion-model D within 10 % at every temperature; Ea within 0.02 eV."""
+    """Diffusion-model D at every temperature and Ea within 3.5 reported sigma."""
     truth = _truth(demo_run)["exsy"]
     fits = pd.read_parquet(demo_run / "results/tables/exsy_fits.parquet")
     diff = fits[fits["model"] == "diffusion_sphere"].set_index("series")
     for series, item in truth["series"].items():
         row = diff.loc[series]
         assert row["fit_ok"], series
-        assert row["D_m2_per_s"] == pytest.approx(item["D_m2_per_s"], rel=0.10)
         assert row["D_m2_per_s_err"] > 0
+        dev = abs(row["D_m2_per_s"] - item["D_m2_per_s"])
+        assert dev < 3.5 * row["D_m2_per_s_err"], series
     arr = pd.read_parquet(demo_run / "results/tables/exsy_arrhenius.parquet")
     row = arr[(arr["quantity"] == "D") & (arr["sample"] == truth["sample"])].iloc[0]
-    assert row["Ea_eV"] == pytest.approx(truth["Ea_eV"], abs=0.02)
-    assert row["Ea_eV_err"] > 0
+    assert 0 < row["Ea_eV_err"] < 0.02
+    assert abs(row["Ea_eV"] - truth["Ea_eV"]) < 3.5 * row["Ea_eV_err"]
 
 
 def test_ndp_events_all_accounted(demo_run):

@@ -16,6 +16,7 @@ with rule_log(snakemake.log[0]) as log:
         li_density_per_cm3=opts.material.li_per_cm3,
         interface_area_fraction=opts.interface_area_fraction,
         reference_temperature_K=opts.reference_temperature_K,
+        poor_fit_p=opts.poor_fit_p_value,
     )
     for _, r in table.iterrows():
         log.info(

@@ -26,6 +26,13 @@ with rule_log(snakemake.log[0]) as log:
         radius = (
             float(radius.iloc[0]) if len(radius) else opts.default_particle_radius_um
         )
+        radius_err = (
+            grp["particle_radius_um_err"].dropna()
+            if "particle_radius_um_err" in grp
+            else pd.Series(dtype=float)
+        )
+        radius_err = float(radius_err.iloc[0]) if len(radius_err) else 0.0
+        site = opts.particle_site
         fits = fit_series(
             grp,
             models=list(opts.models),
@@ -33,6 +40,9 @@ with rule_log(snakemake.log[0]) as log:
             equal_R1=opts.equal_R1,
             overlap=opts.overlap_correction,
             particle_radius_um=math.nan if radius is None else float(radius),
+            particle_radius_um_err=radius_err,
+            particle_site=None if site == "infinite_sink" else site,
+            poor_fit_p=opts.poor_fit_p_value,
         )
         for _, r in fits.iterrows():
             log.info(

@@ -53,6 +53,7 @@ with rule_log(snakemake.log[0]) as log:
             reference=read_processed(exp["path"], exp["procno"]),
         )
         frame["particle_radius_um"] = exp["particle_radius_um"]
+        frame["particle_radius_um_err"] = exp["particle_radius_um_err"]
         tm = float(frame["mixing_time_s"].iloc[0])
         log.info(
             "%s: tm = %g s, volumes %s",

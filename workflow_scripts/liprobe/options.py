@@ -144,6 +144,7 @@ class RelaxationOptions(_Options):
     criterion: str
     quantities: tuple
     scale_covar: bool
+    poor_fit_p_value: float
     n_bootstrap: int
     engine: str
     spinlock_kHz: float | None
@@ -153,6 +154,7 @@ class RelaxationOptions(_Options):
     dimensionality: int
     material: Material
     haven_ratio: float
+    correlation_factor: float
     beta_bounds: tuple
     flank_margin_K: float
 
@@ -171,6 +173,8 @@ class ExsyOptions(_Options):
     detailed_balance: bool
     equal_R1: bool
     overlap_correction: bool
+    particle_site: str
+    poor_fit_p_value: float
     default_particle_radius_um: float | None
     material: Material
     interface_area_fraction: float

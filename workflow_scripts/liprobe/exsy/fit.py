@@ -6,12 +6,18 @@ lmfit (Levenberg-Marquardt), weighted by the volume uncertainties:
 * ``two_site``: :func:`liprobe.exsy.models.two_site_volumes` (matrix exponential
   with R1 of both sites; detailed balance k_AB MA0 = k_BA MB0 optional);
 * ``diffusion_sphere``: :func:`liprobe.exsy.models.diffusion_volumes` (Crank's
-  sphere with the user's particle radius), giving D.
+  sphere in a finite, well-stirred partner phase whose share of the Li comes
+  from the fitted populations, with the user's particle radius), giving D.
 
-Uncertainties are 1-sigma from the covariance matrix of the weighted fit, scaled
-by the reduced chi-square (lmfit ``scale_covar=True``); the column
-``uncertainty_method`` says so. A fit that cannot be done (too few points, no
-convergence, no covariance) is a row with ``fit_ok`` False and ``flags`` text.
+Uncertainties are 1-sigma from the covariance matrix of the weighted fit with
+absolute weights (the volume errors are measured; the reduced chi-square is
+not used to rescale them). The chi-square p-value is reported; below
+``poor_fit_p`` the model does not describe the data: the row is flagged
+``poor_fit``, ``fit_ok`` is False (it feeds no Arrhenius fit) and its errors are
+inflated (never shrunk) by ``sqrt(redchi)``. The columns ``err_method`` (and
+``uncertainty_method``, the same text) say which. A fit that cannot be done
+(too few points, no convergence, no covariance) is a row with ``fit_ok`` False
+and ``flags`` text.
 """
 
 from __future__ import annotations
@@ -21,17 +27,26 @@ from collections.abc import Mapping
 
 import lmfit
 import numpy as np
+from scipy.stats import chi2
 
 from liprobe.exsy.models import (
     PEAKS,
     diffusion_volumes,
+    partner_ratio,
+    sphere_half_time_x,
     two_site_volumes,
     with_overlap,
 )
 
-UNCERTAINTY_METHOD = "covariance of weighted least squares, scaled by redchi"
-# D t_half / r^2 at which Crank's sphere fraction reaches 1/2.
+UNCERTAINTY_METHOD = "covariance of weighted least squares (absolute weights)"
+#: chi-square p-value below which a fit does not describe the data
+POOR_FIT_P = 0.001
+# D t_half / r^2 at which Crank's sphere fraction reaches 1/2 (infinite sink).
 SPHERE_X_HALF = 0.0305465
+RADIUS_ERR_METHOD = (
+    "; D = (D/r^2) r^2: particle_radius_um_err propagated in quadrature "
+    "(D_m2_per_s_stat_err without it)"
+)
 
 
 def _stack(volumes: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -77,12 +92,15 @@ def _base_row(model: str, n_points: int) -> dict:
         "overlap_fitted": False,
         "detailed_balance": False,
         "particle_radius_um": math.nan,
+        "particle_radius_um_err": math.nan,
         "n_points": n_points,
         "n_params": 0,
         "chisqr": math.nan,
         "redchi": math.nan,
+        "chi2_p_value": math.nan,
         "aic": math.nan,
         "bic": math.nan,
+        "err_method": UNCERTAINTY_METHOD,
         "uncertainty_method": UNCERTAINTY_METHOD,
         "fit_ok": False,
         "flags": "",
@@ -94,17 +112,40 @@ def _err(result, name: str) -> float:
     return math.nan if stderr is None else float(stderr)
 
 
-def _stats(row: dict, result) -> list[str]:
-    """Fill the fit statistics; return a flag when redchi exceeds 10 (a model
-    that does not describe the data within the volume errors)."""
+def _stats(row: dict, result) -> None:
+    """Fill the fit statistics and the chi-square p-value."""
+    dof = int(result.nfree)
+    p = float(chi2.sf(result.chisqr, dof)) if dof > 0 else math.nan
     row.update(
         n_params=int(result.nvarys),
         chisqr=float(result.chisqr),
         redchi=float(result.redchi),
+        chi2_p_value=p,
         aic=float(result.aic),
         bic=float(result.bic),
     )
-    return ["redchi_above_10"] if result.redchi > 10 else []
+
+
+def _error_policy(row: dict, poor_fit_p: float) -> list[str]:
+    """Inflate every ``*_err`` of a poor fit by ``sqrt(redchi)``; its flag.
+
+    A fit whose chi-square p-value is below ``poor_fit_p`` does not describe
+    the data within their errors: errors grow (never shrink), ``err_method``
+    says so and the returned flag ``poor_fit(p=...)`` makes ``fit_ok`` False.
+    """
+    p = row["chi2_p_value"]
+    if not (math.isfinite(p) and p < poor_fit_p):
+        return []
+    factor = math.sqrt(max(row["redchi"], 1.0))
+    for key in list(row):
+        if key.endswith("_err") and isinstance(row[key], float):
+            row[key] *= factor
+    text = (
+        f"{UNCERTAINTY_METHOD}, inflated by sqrt(reduced chi-square) = "
+        f"{factor:.3g} (poor fit: chi-square p < {poor_fit_p:g})"
+    )
+    row["err_method"] = row["uncertainty_method"] = text
+    return [f"poor_fit(p={p:.2g})"]
 
 
 def _at_bound(result, names) -> list[str]:
@@ -173,7 +214,9 @@ def _best_of(residual, starts, flags: list[str]):
     best = None
     for params in starts:
         try:
-            result = lmfit.minimize(residual, params, method="leastsq")
+            result = lmfit.minimize(
+                residual, params, method="leastsq", scale_covar=False
+            )
         except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
             flags.append(f"minimizer_error:{type(exc).__name__}")
             continue
@@ -190,6 +233,7 @@ def fit_two_site(
     detailed_balance: bool = True,
     equal_R1: bool = False,
     overlap: bool = True,
+    poor_fit_p: float = POOR_FIT_P,
 ) -> dict:
     """Fit the two-site matrix-exponential model to the four peak build-ups.
 
@@ -200,7 +244,8 @@ def fit_two_site(
     Several starting rates spread over 1/tm_max .. 1/tm_min are tried and the
     lowest chi-square kept (the exchange rate is the only non-linear parameter
     whose start matters). Returns one row (dict) with rates, errors, populations
-    pA = MA0 / (MA0 + MB0), statistics, ``fit_ok`` and ``flags``.
+    pA = MA0 / (MA0 + MB0), statistics, ``fit_ok`` and ``flags`` (``poor_fit``
+    below ``poor_fit_p``, see the module docstring).
     """
     tm, vol, err, n_bad = _clean(tm, volumes, errors)
     row = _base_row("two_site", int(tm.size * 4))
@@ -267,7 +312,8 @@ def fit_two_site(
     _overlap_columns(row, best, overlap)
     k = row["k_AB_per_s"] + row["k_BA_per_s"]
     row["exchange_half_time_s"] = math.log(2) / k if k > 0 else math.inf
-    flags += _stats(row, best)
+    _stats(row, best)
+    flags += _error_policy(row, poor_fit_p)
     flags += _at_bound(best, ["k_AB", "k_BA", "R1A", "R1B"])
     if not best.success:
         flags.append("not_converged")
@@ -278,7 +324,8 @@ def fit_two_site(
     if row["exchange_half_time_s"] < t_lo:
         flags.append("exchange_faster_than_shortest_mixing_time")
     row["fit_ok"] = bool(best.success and best.errorbars) and not any(
-        f.endswith("_at_bound") and f.startswith("k_") for f in flags
+        (f.endswith("_at_bound") and f.startswith("k_")) or f.startswith("poor_fit")
+        for f in flags
     )
     row["flags"] = ";".join(flags)
     return row
@@ -290,25 +337,45 @@ def fit_diffusion_sphere(
     errors: Mapping[str, np.ndarray],
     *,
     radius_um: float,
+    radius_err_um: float = 0.0,
     overlap: bool = True,
+    particle_site: str | None = "A",
+    poor_fit_p: float = POOR_FIT_P,
 ) -> dict:
     """Fit Crank's sphere-diffusion exchange model to the four build-ups.
 
-    Parameters: D/r^2 (1/s, fitted; D = (D/r^2) r^2 with the given radius and
-    its error scaled alike, the radius is taken as exact), pA, R1 (one for both
-    sites) and M0, and with ``overlap`` the two box-leakage fractions as in
-    :func:`fit_two_site`. Returns one row with ``D_m2_per_s`` and its error, pA, R1
-    (as R1A = R1B), the exchange half time (D t / r^2 = 0.0305), statistics,
-    ``fit_ok`` and ``flags``.
+    Parameters: D/r^2 (1/s, fitted), pA, R1 (one for both sites) and M0, and
+    with ``overlap`` the two box-leakage fractions as in :func:`fit_two_site`.
+    ``particle_site`` (``"A"`` or ``"B"``) is the site whose Li sits in the
+    spheres; the other is a finite, well-stirred partner phase holding
+    ``partner_fraction`` of the Li (from the fitted pA), which sets Crank's
+    alpha (:func:`liprobe.exsy.models.partner_ratio`); ``None`` takes an
+    infinite sink. D = (D/r^2) r^2 with the given radius; ``radius_err_um``
+    (1 sigma) is propagated into ``D_m2_per_s_err`` in quadrature
+    (``D_m2_per_s_stat_err`` is the fit's part alone, the one that matters
+    for an activation energy when all temperatures share the particles).
+    Returns one row with ``D_m2_per_s`` and its errors, pA, R1 (as R1A = R1B),
+    the exchange half time, statistics, ``fit_ok`` and ``flags``.
     """
     tm, vol, err, n_bad = _clean(tm, volumes, errors)
     row = _base_row("diffusion_sphere", int(tm.size * 4))
     row["detailed_balance"] = True
+    row["particle_site"] = particle_site if particle_site else "infinite_sink"
+    row["partner_fraction"] = math.nan
+    row["partner_fraction_err"] = math.nan
+    row["crank_alpha"] = math.nan
+    row["sink_model"] = (
+        "Crank sphere in a well-stirred partner phase of limited volume "
+        "(alpha = partner / particle Li at equilibrium, from the fitted pA)"
+        if particle_site
+        else "Crank sphere in an infinite, well-stirred sink"
+    )
     flags = [f"{n_bad}_points_dropped_nonfinite"] if n_bad else []
     if not (radius_um is not None and np.isfinite(radius_um) and radius_um > 0):
         row["flags"] = ";".join([*flags, "particle_radius_missing"])
         return row
     radius_m = float(radius_um) * 1e-6
+    r_err = float(radius_err_um) if np.isfinite(radius_err_um) else 0.0
     row["particle_radius_um"] = float(radius_um)
     if np.unique(tm).size < 3 or tm.size * 4 <= 4 + 2 * int(overlap):
         row["flags"] = ";".join([*flags, "too_few_mixing_times"])
@@ -317,7 +384,9 @@ def fit_diffusion_sphere(
 
     def residual(params):
         v = params.valuesdict()
-        model = diffusion_volumes(tm, v["D_r2"], 1.0, v["pA"], v["R1"], v["M0"])
+        model = diffusion_volumes(
+            tm, v["D_r2"], 1.0, v["pA"], v["R1"], v["M0"], particle_site
+        )
         if overlap:
             model = with_overlap(model, v["eps_F1"], v["eps_F2"])
         return (_stack(model) - y) * w
@@ -325,7 +394,7 @@ def fit_diffusion_sphere(
     def start(x0):
         params = lmfit.Parameters()
         params.add("D_r2", value=x0, min=0.0, max=1e4 / t_lo)
-        params.add("pA", value=mA / (mA + mB), min=0.0, max=1.0)
+        params.add("pA", value=mA / (mA + mB), min=1e-6, max=1.0 - 1e-6)
         params.add("R1", value=r1, min=0.0, max=1e3 / t_lo)
         params.add("M0", value=(mA + mB) / scale, min=0.0)
         _add_overlap(params, overlap)
@@ -337,21 +406,39 @@ def fit_diffusion_sphere(
         row["flags"] = ";".join(flags)
         return row
     p = best.params
-    d_err = _err(best, "D_r2")
+    x = float(p["D_r2"].value)
+    pa = float(p["pA"].value)
     row.update(
-        D_m2_per_s=float(p["D_r2"].value) * radius_m**2,
-        D_m2_per_s_err=d_err * radius_m**2,
+        D_over_r2_per_s=x,
+        D_over_r2_per_s_err=_err(best, "D_r2"),
+        D_m2_per_s=x * radius_m**2,
+        D_m2_per_s_err=_err(best, "D_r2") * radius_m**2,
         R1A_per_s=float(p["R1"].value),
         R1A_per_s_err=_err(best, "R1"),
         R1B_per_s=float(p["R1"].value),
         R1B_per_s_err=_err(best, "R1"),
-        pA=float(p["pA"].value),
+        pA=pa,
         pA_err=_err(best, "pA"),
     )
+    if particle_site:
+        alpha = partner_ratio(pa, particle_site)
+        row["partner_fraction"] = alpha / (1.0 + alpha)
+        row["partner_fraction_err"] = row["pA_err"]
+        row["crank_alpha"] = alpha
+    else:
+        alpha = math.inf
     _overlap_columns(row, best, overlap)
-    x = float(p["D_r2"].value)
-    row["exchange_half_time_s"] = SPHERE_X_HALF / x if x > 0 else math.inf
-    flags += _stats(row, best)
+    x_half = sphere_half_time_x(alpha)
+    row["exchange_half_time_x"] = x_half
+    row["exchange_half_time_s"] = x_half / x if x > 0 else math.inf
+    _stats(row, best)
+    flags += _error_policy(row, poor_fit_p)
+    # the radius error is a systematic of the particles, added after the fit
+    row["particle_radius_um_err"] = r_err
+    stat = row["D_m2_per_s_err"]
+    row["D_m2_per_s_stat_err"] = stat
+    row["D_m2_per_s_err"] = math.hypot(stat, 2.0 * x * radius_m * r_err * 1e-6)
+    row["D_m2_per_s_err_method"] = row["err_method"] + RADIUS_ERR_METHOD
     flags += _at_bound(best, ["D_r2", "pA", "R1"])
     if not best.success:
         flags.append("not_converged")
@@ -361,8 +448,8 @@ def fit_diffusion_sphere(
         flags.append("exchange_slower_than_longest_mixing_time")
     if row["exchange_half_time_s"] < t_lo:
         flags.append("exchange_faster_than_shortest_mixing_time")
-    row["fit_ok"] = bool(best.success and best.errorbars) and "D_r2_at_bound" not in (
-        flags
+    row["fit_ok"] = bool(best.success and best.errorbars) and not any(
+        f == "D_r2_at_bound" or f.startswith("poor_fit") for f in flags
     )
     row["flags"] = ";".join(flags)
     return row

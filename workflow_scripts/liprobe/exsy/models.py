@@ -9,9 +9,13 @@ labelled on site X during t1 and detected on site Y after the mixing time.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 PEAKS = ("AA", "AB", "BA", "BB")
+#: D t / r^2 below which the sphere fraction uses its short-time limit
+X_SHORT = 1e-6
 
 
 def two_site_volumes(
@@ -78,27 +82,102 @@ def normalised_cross_ratio(tm: np.ndarray, k_AB: float, k_BA: float) -> np.ndarr
     return k_AB * (1.0 - e) / (k_BA + k_AB * e)
 
 
+def crank_roots(alpha: float, n_terms: int = 200) -> np.ndarray:
+    """The first ``n_terms`` non-zero roots of ``tan q = 3 q / (3 + alpha q^2)``.
+
+    Root n lies in (n pi, (n + 1/2) pi): there ``g(q) = (3 + alpha q^2) sin q -
+    3 q cos q`` changes sign; it is found by bisection (vectorised over n). For
+    ``alpha = inf`` (infinite sink) the roots are n pi. Results are cached per
+    (alpha, n_terms): a fit asks for the same alpha many times.
+    """
+    out = _crank_roots(float(alpha), int(n_terms))
+    return out.copy()
+
+
+@lru_cache(maxsize=256)
+def _crank_roots(alpha: float, n_terms: int) -> np.ndarray:
+    n = np.arange(1, n_terms + 1, dtype=float)
+    if not np.isfinite(alpha):
+        return n * np.pi
+    lo, hi = n * np.pi, (n + 0.5) * np.pi
+
+    def g(q):
+        return (3.0 + alpha * q * q) * np.sin(q) - 3.0 * q * np.cos(q)
+
+    g_lo = g(lo)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        g_mid = g(mid)
+        same = np.sign(g_mid) == np.sign(g_lo)
+        lo = np.where(same, mid, lo)
+        g_lo = np.where(same, g_mid, g_lo)
+        hi = np.where(same, hi, mid)
+    return 0.5 * (lo + hi)
+
+
 def sphere_exchanged_fraction(
-    t: np.ndarray, D: float, radius_m: float, n_terms: int = 200
+    t: np.ndarray,
+    D: float,
+    radius_m: float,
+    n_terms: int = 200,
+    alpha: float = np.inf,
 ) -> np.ndarray:
-    """Fraction exchanged by diffusion into (or out of) a sphere of radius r.
+    """Fraction of the final exchange reached by diffusion out of (or into) spheres.
 
-    Crank, The Mathematics of Diffusion, 2nd ed. (1975), eq. 6.20:
+    Crank, The Mathematics of Diffusion, 2nd ed. (1975), sect. 6.3.4, a sphere
+    of radius r in a well-stirred partner phase of limited volume:
 
-        F(t) = 1 - (6 / pi^2) sum_{n>=1} (1 / n^2) exp(-D n^2 pi^2 t / r^2)
+        F(t) = 1 - sum_n 6 alpha (alpha + 1) exp(-D q_n^2 t / r^2)
+                         / (9 + 9 alpha + q_n^2 alpha^2)
 
+    with q_n the non-zero roots of tan q_n = 3 q_n / (3 + alpha q_n^2)
+    (:func:`crank_roots`) and alpha the ratio of the Li amount in the partner
+    phase to that in the spheres at equilibrium (the sphere keeps 1/(1 + alpha)
+    of a label it started with). For alpha -> inf (infinite sink) q_n -> n pi
+    and F = 1 - (6 / pi^2) sum (1 / n^2) exp(-D n^2 pi^2 t / r^2) (Crank
+    eq. 6.20).
     ``D`` in m^2/s, ``radius_m`` in m, ``t`` in s. The series is summed to
-    ``n_terms``; for D t / r^2 < 1e-3 the short-time limit
-    F = 6 sqrt(D t / (pi r^2)) - 3 D t / r^2 (Crank eq. 6.21, leading terms),
-    which the truncated series cannot resolve, is used instead.
+    ``n_terms`` or as many terms as the smallest D t / r^2 needs (exp(-q^2 x)
+    below e^-40); below D t / r^2 = 1e-6 the short-time limit, in which the
+    early flux does not see the partner's finite size,
+    F = (1 + 1/alpha) (6 sqrt(D t / (pi r^2)) - 3 D t / r^2) (Crank eq. 6.21,
+    leading terms, over the final exchanged fraction) is used instead.
     """
     t = np.asarray(t, dtype=float)
     x = np.clip(D * t / radius_m**2, 0.0, None)
-    n = np.arange(1, n_terms + 1, dtype=float)
-    series = np.exp(-np.multiply.outer(x, n**2) * np.pi**2) / n**2
-    full = 1.0 - (6.0 / np.pi**2) * series.sum(axis=-1)
-    short = 6.0 * np.sqrt(x / np.pi) - 3.0 * x
-    return np.where(x < 1e-3, short, full)
+    positive = x[x >= X_SHORT]
+    if positive.size:
+        n_terms = max(n_terms, int(np.sqrt(40.0 / positive.min()) / np.pi) + 2)
+    q = crank_roots(alpha, n_terms)
+    if np.isfinite(alpha):
+        coef = 6.0 * alpha * (alpha + 1.0) / (9.0 + 9.0 * alpha + q**2 * alpha**2)
+        final = alpha / (1.0 + alpha)
+    else:
+        coef = 6.0 / q**2
+        final = 1.0
+    series = np.exp(-np.multiply.outer(x, q**2)) * coef
+    full = 1.0 - series.sum(axis=-1)
+    short = (6.0 * np.sqrt(x / np.pi) - 3.0 * x) / final
+    return np.where(x < X_SHORT, short, full)
+
+
+def partner_ratio(pA: float, particle_site: str = "A") -> float:
+    """Crank's alpha from the equilibrium populations: Li in the partner phase
+    over Li in the particles (``pB / pA`` when site A is the particle)."""
+    pB = 1.0 - pA
+    num, den = (pB, pA) if particle_site == "A" else (pA, pB)
+    return float(num / den) if den > 0 else np.inf
+
+
+def sphere_half_time_x(alpha: float) -> float:
+    """``D t_half / r^2`` at which :func:`sphere_exchanged_fraction` is 1/2
+    (0.0305 for the infinite sink), by bisection on a log scale."""
+    lo, hi = 1e-6, 10.0
+    for _ in range(80):
+        mid = np.sqrt(lo * hi)
+        f = float(sphere_exchanged_fraction(np.array(mid), 1.0, 1.0, alpha=alpha))
+        lo, hi = (mid, hi) if f < 0.5 else (lo, mid)
+    return float(np.sqrt(lo * hi))
 
 
 def diffusion_volumes(
@@ -108,6 +187,7 @@ def diffusion_volumes(
     pA: float,
     R1: float,
     M0: float,
+    particle_site: str | None = "A",
 ) -> dict[str, np.ndarray]:
     """EXSY peak volumes when exchange is limited by diffusion through spheres.
 
@@ -122,11 +202,15 @@ def diffusion_volumes(
     so the normalised cross-peak fraction (I_AB + I_BA) / (sum) / (2 pA pB)
     equals F, the diffusion-limited exchange analysis of the seed review
     (Liu, Ganapathy & Wagemaker, Acc. Chem. Res. 55 (2022) 333) with Crank's
-    sphere solution.
+    sphere solution. ``particle_site`` names the site whose Li sits in the
+    spheres (``"A"`` or ``"B"``); the other site is the finite, well-stirred
+    partner phase and alpha = :func:`partner_ratio`. ``None`` takes the partner
+    as an infinite sink (alpha = inf).
     """
     tm = np.asarray(tm, dtype=float)
     pB = 1.0 - pA
-    F = sphere_exchanged_fraction(tm, D, radius_m)
+    alpha = np.inf if particle_site is None else partner_ratio(pA, particle_site)
+    F = sphere_exchanged_fraction(tm, D, radius_m, alpha=alpha)
     decay = M0 * np.exp(-R1 * tm)
     return {
         "AA": pA * (1.0 - pB * F) * decay,

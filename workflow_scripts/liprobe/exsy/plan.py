@@ -71,6 +71,7 @@ def exsy_plan(
         rows = []
         for e in members:
             radius = _cell(nmr, e, "particle_radius_um")
+            radius_err = _cell(nmr, e, "particle_radius_um_err")
             rows.append(
                 {
                     "experiment": str(e),
@@ -78,6 +79,9 @@ def exsy_plan(
                     "procno": int(_cell(nmr, e, "procno", 1)),
                     "overrides": {**overrides_of(e), "kind": "exsy"},
                     "particle_radius_um": None if radius is None else float(radius),
+                    "particle_radius_um_err": (
+                        None if radius_err is None else float(radius_err)
+                    ),
                 }
             )
         experiments[name] = rows

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from liprobe.errors import InputError
-from liprobe.exsy.fit import fit_diffusion_sphere, fit_two_site
+from liprobe.exsy.fit import POOR_FIT_P, fit_diffusion_sphere, fit_two_site
 from liprobe.exsy.models import PEAKS
 from liprobe.exsy.parity import exsy_topspin_parity
 from liprobe.exsy.process import (
@@ -23,7 +23,7 @@ from liprobe.exsy.process import (
     delay_from_acqus,
     process_2d,
 )
-from liprobe.exsy.volumes import free_masks, peak_volumes
+from liprobe.exsy.volumes import free_masks, peak_volumes, volume_err_method
 
 MODELS = ("two_site", "diffusion_sphere")
 
@@ -43,6 +43,7 @@ VOLUME_COLUMNS = [
     "region_F2",
     "fnmode",
     "topspin_parity_r",
+    "err_method",
     "flags",
 ]
 
@@ -130,6 +131,7 @@ def experiment_volumes(
             "region_F2": site_of[peak[1]],
             "fnmode": int(spectrum.fnmode),
             "topspin_parity_r": parity_r,
+            "err_method": volume_err_method(peak, vflags, baseline),
             "flags": ";".join(dict.fromkeys(flags)),
         }
         for peak in PEAKS
@@ -161,11 +163,18 @@ def fit_series(
     equal_R1: bool = False,
     overlap: bool = True,
     particle_radius_um: float | None = None,
+    particle_radius_um_err: float | None = None,
+    particle_site: str | None = "A",
+    poor_fit_p: float = POOR_FIT_P,
 ) -> pd.DataFrame:
     """Exchange fits of one series (rows of one series of ``exsy_volumes``).
 
     One row per model with the series, sample and mean temperature in front.
-    A series whose temperatures differ by more than 1 K gets a flag.
+    A series whose temperatures differ by more than 1 K gets a flag. When the
+    two-site model is a poor fit and the diffusion model describes the data,
+    the two-site row is flagged ``diffusion_limited`` (its rates are not
+    interfacial exchange rates). ``particle_site`` and ``poor_fit_p``: see
+    :func:`liprobe.exsy.fit.fit_diffusion_sphere`.
     """
     series = str(volumes["series"].iloc[0])
     sample = str(volumes["sample"].iloc[0])
@@ -187,11 +196,20 @@ def fit_series(
                 detailed_balance=detailed_balance,
                 equal_R1=equal_R1,
                 overlap=overlap,
+                poor_fit_p=poor_fit_p,
             )
         elif model == "diffusion_sphere":
             radius = math.nan if particle_radius_um is None else particle_radius_um
+            radius_err = particle_radius_um_err
             row = fit_diffusion_sphere(
-                tm, vol, err, radius_um=float(radius), overlap=overlap
+                tm,
+                vol,
+                err,
+                radius_um=float(radius),
+                radius_err_um=0.0 if radius_err is None else float(radius_err),
+                overlap=overlap,
+                particle_site=particle_site,
+                poor_fit_p=poor_fit_p,
             )
         else:
             raise InputError(
@@ -208,5 +226,16 @@ def fit_series(
                 "n_mixing_times": int(np.unique(tm).size),
                 **row,
             }
+        )
+    by_model = {r["model"]: r for r in rows}
+    two, diff = by_model.get("two_site"), by_model.get("diffusion_sphere")
+    if (
+        two is not None
+        and diff is not None
+        and "poor_fit" in two["flags"]
+        and diff["fit_ok"]
+    ):
+        two["flags"] = ";".join(
+            f for f in [two["flags"], "diffusion_limited(two_site_rejected)"] if f
         )
     return pd.DataFrame(rows)

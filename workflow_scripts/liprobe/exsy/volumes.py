@@ -30,6 +30,24 @@ from liprobe.exsy.process import Spectrum2D, baseline_correct
 
 Intervals = Sequence[tuple[float, float]]
 
+#: ``err_method`` of a volume: the empirical box noise, or its fallback
+BOX_NOISE_METHOD = (
+    "std of sums over same-size boxes on signal-free parts of the same spectrum "
+    "(includes the zero-fill and apodization correlation)"
+)
+POINT_NOISE_METHOD = (
+    "point noise x sqrt(points) x zero-filling factor (fewer than five free boxes)"
+)
+BASELINE_METHOD = "; baseline-offset noise added in quadrature"
+
+
+def volume_err_method(peak: str, flags: Sequence[str], baseline: bool) -> str:
+    """How the error of one peak volume was obtained (see the module docstring)."""
+    base = (
+        POINT_NOISE_METHOD if f"noise_from_points_{peak}" in flags else BOX_NOISE_METHOD
+    )
+    return base + (BASELINE_METHOD if baseline else "")
+
 
 def site_regions(regions: pd.DataFrame, sample: str, source: str = "regions sheet"):
     """The two site regions of ``sample`` as ``{name: [(ppm_min, ppm_max), ...]}``.

@@ -2,11 +2,22 @@
 
 Integral of a region: the sum of the real spectrum over the points inside any of
 its ppm intervals times the point spacing in ppm (rectangle rule; units:
-spectrum intensity x ppm). Its 1-sigma uncertainty assumes independent noise
-of standard deviation ``sigma`` per point, measured in a signal-free window of
-the same row: ``integral_err = sigma x sqrt(n) x spacing`` (``n`` points in
-the region). Zero filling and apodization correlate neighbouring points, so this
-is a lower bound when ``SI`` exceeds the acquired points.
+spectrum intensity x ppm).
+
+Uncertainty (column ``err_method``): processing is linear in the FID, so an
+integral (or a height) is ``Re(sum_n a_n s_n)`` with weights ``a_n`` set by the
+DC-offset correction, the first-point factor, the apodization window, zero
+filling, the Fourier transform, the digital-filter and phase ramps and the
+region's points. For complex white noise of variance ``sigma^2`` per component
+in every FID point, ``var = sigma^2 sum_n |a_n|^2`` exactly, whatever the zero
+filling and line broadening (they correlate neighbouring spectrum points; a
+sum over ``n`` points is then not ``sqrt(n)`` times the point noise). ``sigma``
+is measured on the raw spectrum of the same row (no apodization, no zero fill,
+the same phases), whose points are independent: the detrended variance of
+signal-free windows, the median over windows (robust to a window holding an
+unlisted line) divided by the median of its chi-square distribution. The
+optional polynomial baseline correction is not propagated (``err_method``
+says so when it is on).
 
 ``integral_norm = integral / (NS x RG)`` (per scan and unit receiver gain) makes
 experiments of one series comparable; its error is scaled alike.
@@ -14,24 +25,32 @@ experiments of one series comparable; its error is scaled alike.
 Peak height: the spectrum value at one fixed point per region, the point of
 largest absolute value inside the region on the row with the largest absolute
 integral (as TopSpin's relaxation module does for its ``intensity`` fit);
-``height_err = sigma``.
+``height_err`` by the same propagation for that single point.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
 from liprobe.errors import InputError
-from liprobe.nmr.processing import Spectra
+from liprobe.nmr.processing import Spectra, exponential_window, process
 
 if TYPE_CHECKING:
     from liprobe.nmr.acquisition import FidSeries
 
 N_NOISE_WINDOWS = 32
+
+ERR_METHOD = (
+    "white FID noise, variance from signal-free windows of the raw spectrum (no "
+    "apodization, no zero fill), propagated exactly through DC offset, "
+    "apodization, zero filling, FT and phase"
+)
 
 INTEGRAL_COLUMNS = [
     "increment",
@@ -87,58 +106,165 @@ def region_masks(
     return masks
 
 
-def noise_window(
-    spectra: Spectra, exclude: np.ndarray, noise_ppm: tuple | None = None
-) -> np.ndarray:
-    """Mask of the signal-free points used for the noise estimate.
+def noise_windows(
+    ppm: np.ndarray, exclude: np.ndarray, noise_ppm: tuple | None = None
+) -> list[np.ndarray]:
+    """Point indices of the signal-free windows used for the noise estimate.
 
-    With ``noise_ppm = (a, b)`` the points between ``a`` and ``b`` ppm. Otherwise
-    the spectrum is cut into 32 equal windows; windows touching a region or the
-    outer 1/32 at either edge are skipped, and the one whose median (over rows)
-    standard deviation after removing a straight line is smallest is used.
+    With ``noise_ppm = (a, b)`` the one window of the points between ``a`` and
+    ``b`` ppm (at least 8). Otherwise the spectrum is cut into 32 equal windows
+    and every window that touches no region (``exclude``) and is not one of the
+    two outermost (digital-filter roll-off) is used; when none is left, the
+    points outside the regions form one window.
     """
-    ppm = spectra.ppm
     if noise_ppm is not None:
         lo, hi = sorted(float(v) for v in noise_ppm)
-        mask = (ppm >= lo) & (ppm <= hi)
-        if mask.sum() < 8:
+        idx = np.flatnonzero((ppm >= lo) & (ppm <= hi))
+        if idx.size < 8:
             raise InputError(
                 "config",
                 "noise_ppm",
-                "a signal-free ppm interval of at least 8 spectrum points",
+                "a signal-free ppm interval of at least 8 points of the spectrum "
+                "without zero filling",
                 noise_ppm,
             )
-        return mask
+        return [idx]
     si = ppm.size
     edges = np.linspace(0, si, N_NOISE_WINDOWS + 1).astype(int)
-    best, best_std = None, math.inf
-    x = None
+    out = []
     for w in range(1, N_NOISE_WINDOWS - 1):
         lo, hi = edges[w], edges[w + 1]
-        if hi - lo < 8 or exclude[lo:hi].any():
-            continue
-        seg = spectra.data[:, lo:hi]
-        x = np.arange(hi - lo)
+        if hi - lo >= 8 and not exclude[lo:hi].any():
+            out.append(np.arange(lo, hi))
+    if not out:
+        free = np.flatnonzero(~exclude)
+        if free.size < 8:
+            raise InputError(
+                "regions",
+                "ppm_min/ppm_max",
+                "at least 8 spectrum points outside every region for the noise",
+                f"{free.size} points",
+            )
+        out = [free]
+    return out
+
+
+def noise_variance(data: np.ndarray, windows: list[np.ndarray]) -> np.ndarray:
+    """Per-row variance of independent spectrum points from signal-free windows.
+
+    In each window a straight line is removed (residual sum of squares over
+    ``m - 2`` degrees of freedom); the median over windows is divided by the
+    median of chi-square(m - 2) / (m - 2), which makes it an unbiased estimate
+    for pure noise while a window with an unlisted line cannot drag it up.
+    """
+    data = np.atleast_2d(data)
+    variances, dofs = [], []
+    for idx in windows:
+        seg = data[:, idx]
+        x = np.arange(idx.size) - (idx.size - 1) / 2
         coef = np.polyfit(x, seg.T, 1)
         resid = seg - (coef[0][:, None] * x + coef[1][:, None])
-        s = float(np.median(resid.std(axis=1)))
-        if s < best_std:
-            best, best_std = (lo, hi), s
-    mask = np.zeros(si, bool)
-    if best is None:
-        # every window touches a region: fall back to the points outside them
-        mask[~exclude] = True
-        return mask
-    mask[best[0] : best[1]] = True
-    return mask
+        dof = idx.size - 2
+        variances.append(np.sum(resid**2, axis=1) / dof)
+        dofs.append(dof)
+    if len(variances) == 1:
+        return variances[0]
+    dof = int(np.median(dofs))
+    return np.median(np.stack(variances), axis=0) / (chi2.median(dof) / dof)
 
 
-def _row_noise(data: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    seg = data[:, mask]
-    x = np.arange(seg.shape[1])
-    coef = np.polyfit(x, seg.T, 1)
-    resid = seg - (coef[0][:, None] * x + coef[1][:, None])
-    return resid.std(axis=1, ddof=1)
+def noise_gain(
+    mask: np.ndarray,
+    *,
+    n_raw: int,
+    n_used: int,
+    lb_Hz: float,
+    sw_Hz: float,
+    group_delay_points: float,
+    phase1_deg: float,
+    dc_offset: bool,
+    first_point: float,
+) -> float:
+    """``sum_n |a_n|^2``: variance of the sum of the real spectrum over ``mask``
+    per unit variance of each component of white FID noise.
+
+    Follows :func:`liprobe.nmr.processing.process` step by step, backwards:
+    the spectrum point ``k`` (after the swap of halves) is
+    ``sum_n s_n exp(2 pi i n (k - SI//2) / SI)`` times the group-delay and
+    phase ramps; ``a_n`` collects it over the masked points and is multiplied
+    by the window, the first-point factor and the DC-offset correction (the
+    mean of the last quarter subtracted from every point). The zero-order
+    phase is a common factor and drops out.
+    """
+    si = mask.size
+    k = np.arange(si)
+    ramp = np.exp(
+        -2j * math.pi * group_delay_points * k / si
+        - 1j * np.deg2rad(phase1_deg) * k / si
+    )
+    c = np.fft.ifft(mask * ramp) * si  # c_n = sum_k u_k exp(+2 pi i n k / SI)
+    n = np.arange(min(n_used, si))
+    a = c[: n.size] * np.exp(-2j * math.pi * n * (si // 2) / si)
+    if lb_Hz != 0.0:
+        a = a * exponential_window(n_used, lb_Hz, sw_Hz)[: n.size]
+    t0 = int(round(group_delay_points))
+    if first_point != 1.0 and t0 < min(n.size, n_raw):
+        a[t0] *= first_point
+    full = np.zeros(n_raw, dtype=complex)
+    full[: n.size] = a
+    if dc_offset:
+        tail = max(n_raw // 4, 1)
+        full[-tail:] -= a.sum() / tail
+    return float(np.sum(np.abs(full) ** 2))
+
+
+def _gain(mask: np.ndarray, spectra: Spectra, fid: FidSeries, lb_Hz: float) -> float:
+    return noise_gain(
+        mask.astype(float),
+        n_raw=np.atleast_2d(fid.data).shape[1],
+        n_used=spectra.points_used,
+        lb_Hz=lb_Hz,
+        sw_Hz=fid.sw_Hz,
+        group_delay_points=spectra.group_delay_points,
+        phase1_deg=spectra.phase1_deg,
+        dc_offset=spectra.dc_offset,
+        first_point=float(spectra.options.first_point),
+    )
+
+
+def fid_noise(
+    spectra: Spectra,
+    fid: FidSeries,
+    regions: pd.DataFrame,
+    noise_ppm: tuple | None = None,
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Per-row variance of each component of the FID noise, from the raw spectrum.
+
+    The raw spectrum is the same FID processed with the same phases but no
+    apodization and no zero filling, so its points are independent; its
+    signal-free windows (:func:`noise_windows`, regions excluded) give the
+    point variance (:func:`noise_variance`), divided by the gain of one point
+    (:func:`noise_gain`). Returns the variances, the windows and the raw ppm axis.
+    """
+    raw = process(
+        fid,
+        dataclasses.replace(
+            spectra.options,
+            lb_Hz=0.0,
+            si=spectra.points_used,
+            phase=(spectra.phase0_deg, spectra.phase1_deg),
+            baseline=False,
+        ),
+    )
+    exclude = np.zeros(raw.ppm.shape, bool)
+    for row in regions.itertuples(index=False):
+        lo, hi = sorted((float(row.ppm_min), float(row.ppm_max)))
+        exclude |= (raw.ppm >= lo) & (raw.ppm <= hi)
+    windows = noise_windows(raw.ppm, exclude, noise_ppm)
+    point = np.zeros(raw.ppm.size)
+    point[windows[0][windows[0].size // 2]] = 1.0
+    gain = _gain(point, raw, fid, 0.0)
+    return noise_variance(raw.data, windows) / gain, windows, raw.ppm
 
 
 def integrate_regions(
@@ -153,18 +279,15 @@ def integrate_regions(
     Returns one row per increment x region with columns ``increment`` (0-based
     row of the ser file), ``list_time_s``, ``region``, ``integral``,
     ``integral_err``, ``integral_norm``, ``integral_norm_err``, ``height``,
-    ``height_err``, plus ``peak_ppm`` (the height point), ``n_points`` and
-    ``noise_ppm_min``/``noise_ppm_max`` (the noise window). See the module
-    docstring for definitions.
+    ``height_err``, plus ``peak_ppm`` (the height point), ``n_points``,
+    ``noise_ppm_min``/``noise_ppm_max`` (the span of the noise windows),
+    ``n_noise_windows`` and ``err_method``. See the module docstring for
+    definitions.
     """
     if noise_ppm is None:
         noise_ppm = spectra.options.noise_ppm if spectra.options else None
     masks = region_masks(spectra.ppm, regions, source)
-    exclude = np.zeros(spectra.ppm.shape, bool)
-    for m in masks.values():
-        exclude |= m
-    nmask = noise_window(spectra, exclude, noise_ppm)
-    sigma = _row_noise(spectra.data, nmask)
+    var, windows, raw_ppm = fid_noise(spectra, fid, regions, noise_ppm)
     spacing = abs(float(spectra.ppm[1] - spectra.ppm[0]))
     rows = spectra.data.shape[0]
     times = fid.list_time_s
@@ -173,15 +296,21 @@ def integrate_regions(
     norm = float(fid.ns) * float(fid.rg)
     if not (math.isfinite(norm) and norm > 0):
         norm = math.nan
-    nppm = spectra.ppm[nmask]
+    nppm = raw_ppm[np.concatenate(windows)]
+    method = ERR_METHOD + (
+        "; the polynomial baseline fit is not propagated" if spectra.baseline else ""
+    )
     frames = []
     for name, mask in masks.items():
         n = int(mask.sum())
         integral = spectra.data[:, mask].sum(axis=1) * spacing
-        err = sigma * math.sqrt(n) * spacing
+        err = np.sqrt(var * _gain(mask, spectra, fid, spectra.lb_Hz)) * spacing
         ref = int(np.argmax(np.abs(integral)))
         idx_in = np.flatnonzero(mask)
         peak = int(idx_in[np.argmax(np.abs(spectra.data[ref, mask]))])
+        point = np.zeros(mask.size)
+        point[peak] = 1.0
+        height_err = np.sqrt(var * _gain(point, spectra, fid, spectra.lb_Hz))
         frames.append(
             pd.DataFrame(
                 {
@@ -193,11 +322,13 @@ def integrate_regions(
                     "integral_norm": integral / norm,
                     "integral_norm_err": err / norm,
                     "height": spectra.data[:, peak],
-                    "height_err": sigma,
+                    "height_err": height_err,
                     "peak_ppm": float(spectra.ppm[peak]),
                     "n_points": n,
                     "noise_ppm_min": float(nppm.min()),
                     "noise_ppm_max": float(nppm.max()),
+                    "n_noise_windows": len(windows),
+                    "err_method": method,
                 }
             )
         )

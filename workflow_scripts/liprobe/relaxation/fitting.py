@@ -4,9 +4,21 @@ Both paths minimise the weighted sum of squares ``sum(((y - f(t)) / sigma)^2)``
 with ``sigma`` the integral uncertainty (unweighted when it is missing), start
 from the same variable-projection guess (a grid over the time constant with the
 linear amplitudes solved exactly) and report 1-sigma errors from the
-covariance matrix ``(J^T W J)^-1``, multiplied by the reduced chi-square when
-``scale_covar`` is True (the column ``err_method`` says which). Optional
-bootstrap errors resample residuals (``n_bootstrap`` refits).
+covariance matrix ``(J^T W J)^-1`` (the column ``err_method`` says how):
+
+* weighted fits use absolute weights: the integral errors are measured, so the
+  covariance is not rescaled by the reduced chi-square (with a few degrees of
+  freedom that ratio is itself noise and shrinks errors as often as it grows
+  them). The chi-square p-value is reported (``chi2_p_value``); below
+  ``poor_fit_p`` the model does not describe the data: the row is flagged
+  ``poor_fit``, ``fit_ok`` is False and every error is inflated (never shrunk)
+  by ``sqrt(redchi)``;
+* unweighted fits (no integral errors) can only take the noise from the
+  residuals: the covariance is scaled by the residual variance;
+* ``scale_covar=True`` restores the old scaling by the reduced chi-square
+  (both ways), for comparison only.
+
+Optional bootstrap errors resample residuals (``n_bootstrap`` refits).
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ import math
 
 import lmfit
 import numpy as np
+from scipy.stats import chi2
 
 from liprobe.relaxation.models import MODELS, ModelSpec, mean_time
 
@@ -123,14 +136,67 @@ def _weights(y: np.ndarray, yerr) -> tuple[np.ndarray | None, bool]:
     return 1.0 / e, True
 
 
-def err_method_text(weighted: bool, scale_covar: bool, n_bootstrap: int = 0) -> str:
+#: chi-square p-value below which a fit counts as poor (the model does not
+#: describe the data within their errors)
+POOR_FIT_P = 0.001
+
+
+BOOTSTRAP_TEXT = "; bootstrap (residual resampling, n={n}) in *_boot_err"
+
+
+def err_method_text(weighted: bool, scale_covar: bool) -> str:
     """Human-readable statement of how the 1-sigma errors were obtained."""
-    base = "covariance"
-    base += " scaled by reduced chi-square" if scale_covar else " (absolute weights)"
-    base += "; weighted by integral_err" if weighted else "; unweighted"
-    if n_bootstrap:
-        base += f"; bootstrap (residual resampling, n={n_bootstrap}) in *_boot_err"
-    return base
+    if not weighted:
+        return "covariance scaled by the residual variance; unweighted (no errors)"
+    if scale_covar:
+        return "covariance scaled by reduced chi-square; weighted by integral_err"
+    return "covariance (absolute weights); weighted by integral_err"
+
+
+def apply_error_policy(
+    row: dict,
+    *,
+    weighted: bool,
+    scale_covar: bool,
+    poor_fit_p: float,
+    p_value: float | None = None,
+) -> dict:
+    """Chi-square p-value, ``poor_fit`` flag and honest inflation of one result row.
+
+    For weighted fits with absolute weights: ``chi2_p_value`` = P(chi-square
+    with n - k degrees of freedom >= the fit's chi-square); when it is below
+    ``poor_fit_p`` every ``*_err`` of the row is multiplied by
+    ``max(1, sqrt(redchi))``, the row gets the flag ``poor_fit(p=...)``,
+    ``fit_ok`` False, and ``err_method`` says so. Unweighted fits (errors from
+    the residual variance) with fewer than 10 degrees of freedom are flagged
+    ``errors_from_few_residuals``. ``p_value`` may be passed
+    when already computed (vectorised). Returns the row (modified).
+    """
+    dof = int(row["n_points"]) - int(row["n_params"])
+    chisqr = float(row.get("chisqr", math.nan))
+    p = math.nan
+    if weighted and dof > 0 and math.isfinite(chisqr):
+        p = float(chi2.sf(chisqr, dof)) if p_value is None else float(p_value)
+    row["chi2_p_value"] = p
+    method = err_method_text(weighted, scale_covar)
+    if not weighted and 0 < dof < 10 and math.isfinite(chisqr):
+        # the residual variance of a few points is itself uncertain
+        flags = [f for f in str(row["flags"]).split(";") if f]
+        row["flags"] = ";".join([*flags, f"errors_from_few_residuals(dof={dof})"])
+    if weighted and not scale_covar and math.isfinite(p) and p < poor_fit_p:
+        factor = math.sqrt(max(float(row["redchi"]), 1.0))
+        for key in list(row):
+            if key.endswith("_err") and isinstance(row[key], float | np.floating):
+                row[key] = float(row[key]) * factor
+        flags = [f for f in str(row["flags"]).split(";") if f]
+        row["flags"] = ";".join([*flags, f"poor_fit(p={p:.2g})"])
+        row["fit_ok"] = False
+        method += (
+            f"; inflated by sqrt(reduced chi-square) = {factor:.3g} "
+            f"(poor fit: chi-square p < {poor_fit_p:g})"
+        )
+    row["err_method"] = method
+    return row
 
 
 def _empty_result(spec: ModelSpec, n: int, flags: list[str], method: str) -> dict:
@@ -149,6 +215,7 @@ def _empty_result(spec: ModelSpec, n: int, flags: list[str], method: str) -> dic
         "mean_time_s_err": np.nan,
         "chisqr": np.nan,
         "redchi": np.nan,
+        "chi2_p_value": np.nan,
         "aic": np.nan,
         "bic": np.nan,
         "success": False,
@@ -287,7 +354,8 @@ def fit_curve(
     yerr=None,
     model: str = "ir",
     *,
-    scale_covar: bool = True,
+    scale_covar: bool = False,
+    poor_fit_p: float = POOR_FIT_P,
     n_bootstrap: int = 0,
     seed: int = 0,
     engine: str = "lmfit",
@@ -297,9 +365,11 @@ def fit_curve(
     Returns a flat dict: ``time_constant_s`` (+ ``_err``), ``beta`` (+ ``_err``),
     ``mean_time_s`` (+ ``_err``, for stretched models), every parameter as
     ``p_<name>`` / ``p_<name>_err``, ``chisqr``, ``redchi``, ``aic``, ``bic``
-    (``n ln(chi2/n) + 2k`` and ``+ k ln n``), ``n_points``, ``fit_ok``,
-    ``flags`` (``too_few_points``, ``no_convergence``, ``at_bound:<p>``,
-    ``time_constant_beyond_list``, ``no_uncertainties``) and ``err_method``.
+    (``n ln(chi2/n) + 2k`` and ``+ k ln n``), ``chi2_p_value``, ``n_points``,
+    ``fit_ok``, ``flags`` (``too_few_points``, ``no_convergence``,
+    ``at_bound:<p>``, ``time_constant_beyond_list``, ``no_uncertainties``,
+    ``poor_fit``) and ``err_method`` (see the module docstring for the error
+    policy and ``poor_fit_p``).
     Non-finite points are dropped first. ``engine`` is ``"lmfit"`` (reference)
     or ``"fast"`` (the vectorised solver of :func:`fit_curves_fast`; models it
     does not cover, the two-component ones, use lmfit).
@@ -315,7 +385,7 @@ def fit_curve(
         e = None
     t, y = t[keep], y[keep]
     w, weighted = _weights(y, e)
-    method = err_method_text(weighted, scale_covar, n_bootstrap)
+    method = err_method_text(weighted, scale_covar)
     k = len(spec.free)
     if len(t) < k + 1:
         return _empty_result(
@@ -328,13 +398,17 @@ def fit_curve(
             None if e is None else e[None, :],
             model,
             scale_covar=scale_covar,
+            poor_fit_p=poor_fit_p,
         )
         row = {c: res[c][0] for c in res}
-        row["err_method"] = method
     else:
-        row = _fit_lmfit(spec, t, y, w, method, scale_covar)
+        row = _fit_lmfit(spec, t, y, w, method, scale_covar or not weighted)
+        apply_error_policy(
+            row, weighted=weighted, scale_covar=scale_covar, poor_fit_p=poor_fit_p
+        )
     if n_bootstrap and row["fit_ok"]:
         row.update(_bootstrap(spec, t, y, e, row, n_bootstrap, seed))
+        row["err_method"] += BOOTSTRAP_TEXT.format(n=n_bootstrap)
     return row
 
 
@@ -533,7 +607,8 @@ def fit_curves_fast(
     Yerr=None,
     model: str = "ir",
     *,
-    scale_covar: bool = True,
+    scale_covar: bool = False,
+    poor_fit_p: float = POOR_FIT_P,
     max_iter: int = 200,
 ) -> dict[str, np.ndarray]:
     """Fit many curves sharing one list time axis at once (vectorised LM).
@@ -541,7 +616,8 @@ def fit_curves_fast(
     ``t`` has shape (n,), ``Y`` and ``Yerr`` (m, n). Same objective, start,
     bounds, flags and error formula as :func:`fit_curve` with lmfit, so the two
     agree to solver tolerance away from bounds; the Jacobian is analytic.
-    Bounds are enforced by projection of each step. Supports the one-component
+    Bounds are enforced by projection of each step, and the error policy is
+    that of :func:`apply_error_policy`. Supports the one-component
     models (``sr*``, ``ir*``, ``decay*``). Returns a dict of column arrays.
     """
     spec = MODELS[model]
@@ -628,12 +704,13 @@ def fit_curves_fast(
     if okc.any():
         cov[okc] = np.linalg.inv(A[okc])
     redchi = chi / max(n - k, 1)
-    if scale_covar:
+    if scale_covar or not weighted:
         cov = cov * redchi[:, None, None]
     errs = np.sqrt(np.clip(np.einsum("mii->mi", cov), 0, None))
     errs[~okc] = np.nan
     method = err_method_text(weighted, scale_covar)
-    rows = []
+    p_values = chi2.sf(chi, max(n - k, 1))
+    rows: list[dict] = []
     ti = list(spec.free).index(spec.tau)
     bi_ = list(spec.free).index("b") if "b" in spec.free else None
     for i in range(m):
@@ -642,18 +719,25 @@ def fit_curves_fast(
         cov_tb = cov[i, ti, bi_] if bi_ is not None else np.nan
         stats = _info_criteria(chi[i], n, k)
         bounds = {p: (lo[i, names.index(p)], hi[i, names.index(p)]) for p in spec.free}
+        row = _finish(
+            spec,
+            t,
+            values,
+            errors,
+            cov_tb,
+            stats,
+            bounds,
+            method,
+            bool(converged[i]),
+            "converged" if converged[i] else "maximum iterations reached",
+        )
         rows.append(
-            _finish(
-                spec,
-                t,
-                values,
-                errors,
-                cov_tb,
-                stats,
-                bounds,
-                method,
-                bool(converged[i]),
-                "converged" if converged[i] else "maximum iterations reached",
+            apply_error_policy(
+                row,
+                weighted=weighted,
+                scale_covar=scale_covar,
+                poor_fit_p=poor_fit_p,
+                p_value=p_values[i],
             )
         )
     return {c: np.array([row[c] for row in rows]) for c in rows[0]}

@@ -155,6 +155,7 @@ def fit_relaxation_table(
                     yerr,
                     name,
                     scale_covar=bool(o.scale_covar),
+                    poor_fit_p=float(o.poor_fit_p_value),
                     n_bootstrap=int(o.n_bootstrap),
                     engine=str(o.engine),
                 )

@@ -14,12 +14,27 @@ Models (plain functions of the parameters, temperature ``T`` in K first):
   ``w1 = 2 pi spin-lock frequency``;
 * flanks: ``R = A exp(+Ea/(kB T))`` (high-temperature side) and
   ``R = A exp(-Ea_app/(kB T))`` (low-temperature side, ``Ea_app = (beta-1) Ea``);
-* ``D = a^2 / (2 d tau_c)`` (Einstein-Smoluchowski, ``d`` the dimensionality,
-  ``a`` the jump distance); Nernst-Einstein ``sigma = N q^2 D / (kB T H_R)``.
+* jump rate ``1 / tau_c``: the BPP correlation time read as the mean residence
+  time between jumps (an assumption: tau_c is the correlation time of the
+  fluctuating interaction, equal to the residence time only when every jump
+  decorrelates it);
+* ``D = f a^2 / (2 d tau_c)`` (Einstein-Smoluchowski, ``d`` the dimensionality,
+  ``a`` the jump distance, ``f`` the tracer correlation factor, 1 for
+  uncorrelated jumps); Nernst-Einstein ``sigma = N q^2 D / (kB T H_R)`` with the
+  Haven ratio ``H_R = D_tracer / D_sigma``. Every assumption is a column beside
+  the numbers (``jump_rate_definition``, ``jump_distance_nm``,
+  ``dimensionality``, ``correlation_factor``, ``haven_ratio``,
+  ``li_density_per_cm3``).
 
 All fits minimise ``sum(((ln R_model - ln R) / (sigma_R / R))^2)`` (relative
-errors of the rates from the relaxation fits); 1-sigma errors come from the
-covariance scaled by the reduced chi-square (column ``err_method``).
+errors of the rates from the relaxation fits). The rate errors are measured, so
+1-sigma errors come from the covariance with absolute weights: with 2-7 degrees
+of freedom the reduced chi-square is itself noise and scaling by it would shrink
+errors as often as grow them. When the chi-square p-value is below
+``poor_fit_p`` the points scatter more than their errors allow: the errors are
+inflated (never shrunk) by ``sqrt(redchi)`` and the row is flagged
+``scatter_exceeds_errors`` (column ``err_method`` says which). Without rate
+errors the covariance is scaled by the residual variance.
 """
 
 from __future__ import annotations
@@ -30,8 +45,10 @@ import lmfit
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
+from scipy.stats import chi2
 
 from liprobe.options import RelaxationOptions
+from liprobe.relaxation.fitting import POOR_FIT_P
 
 KB_EV = 8.617333262e-5  # eV/K (CODATA 2018)
 KB_J = 1.380649e-23  # J/K
@@ -108,17 +125,40 @@ def _fit_log(func, T, R, Rerr, params, extra):
         model = func(T, **vals, **extra)
         return (np.log(np.clip(model, 1e-300, None)) - np.log(R)) * w
 
-    mini = lmfit.Minimizer(resid, params, scale_covar=True)
+    mini = lmfit.Minimizer(resid, params, scale_covar=not weighted)
     res = mini.minimize(method="leastsq")
     return res, weighted
 
 
-def _err_text(weighted: bool) -> str:
-    return (
-        "covariance scaled by reduced chi-square; "
-        + ("weighted by relative rate errors" if weighted else "unweighted")
-        + "; residuals in ln R"
-    )
+def _honest_errors(res, weighted: bool, poor_fit_p: float) -> tuple[float, list, str]:
+    """Chi-square p-value, flags and ``err_method`` of a fit over temperature.
+
+    With absolute weights and a p-value below ``poor_fit_p`` the covariance and
+    every parameter error of ``res`` are inflated in place by ``sqrt(redchi)``.
+    """
+    dof = int(res.nfree)
+    p = math.nan
+    if weighted and dof > 0 and np.isfinite(res.chisqr):
+        p = float(chi2.sf(res.chisqr, dof))
+    if not weighted:
+        text = "covariance scaled by the residual variance; unweighted (no errors)"
+        few = [f"errors_from_few_residuals(dof={dof})"] if 0 < dof < 10 else []
+        return p, few, text + "; residuals in ln R"
+    text = "covariance (absolute weights); weighted by relative rate errors"
+    flags = []
+    if np.isfinite(p) and p < poor_fit_p:
+        factor = math.sqrt(max(float(res.redchi), 1.0))
+        if res.covar is not None:
+            res.covar = res.covar * factor**2
+        for name in res.var_names:
+            if res.params[name].stderr is not None:
+                res.params[name].stderr *= factor
+        flags.append(f"scatter_exceeds_errors(p={p:.2g})")
+        text += (
+            f"; inflated by sqrt(reduced chi-square) = {factor:.3g} "
+            f"(chi-square p < {poor_fit_p:g})"
+        )
+    return p, flags, text + "; residuals in ln R"
 
 
 def _bpp_start(func, T, R, w, beta, extra):
@@ -176,12 +216,17 @@ def transport_at(
     dimensionality,
     li_density_per_cm3,
     haven_ratio,
+    correlation_factor=1.0,
 ):
-    """Jump rate (1/s), D (m^2/s) and sigma (S/cm) at ``T_K`` from BPP parameters."""
+    """Jump rate (1/s), D (m^2/s) and sigma (S/cm) at ``T_K`` from BPP parameters.
+
+    Jump rate ``1 / tau_c``; ``D = f a^2 / (2 d tau_c)``; ``sigma = N q^2 D /
+    (kB T H_R)`` (see the module docstring for the assumptions).
+    """
     tau = correlation_time(T_K, Ea_eV, log10_tau0_s)
     rate = 1.0 / tau
     a = jump_distance_nm * 1e-9
-    D = a**2 / (2 * dimensionality * tau)
+    D = correlation_factor * a**2 / (2 * dimensionality * tau)
     N = li_density_per_cm3 * 1e6
     sigma = N * Q_E**2 * D / (KB_J * T_K) / haven_ratio / 100.0
     return rate, D, sigma
@@ -197,6 +242,7 @@ def fit_bpp(
     *,
     beta: float | None = None,
     beta_bounds=(1.0, 2.0),
+    poor_fit_p: float = POOR_FIT_P,
 ) -> dict:
     """Fit the BPP model to rates ``R`` (1/s) at temperatures ``T`` (K).
 
@@ -227,12 +273,13 @@ def fit_bpp(
     else:
         p.add("beta", value=beta, vary=False)
     res, weighted = _fit_log(func, T, R, R_err, p, extra)
+    p_value, inflated, err_method = _honest_errors(res, weighted, poor_fit_p)
     vals = {k: res.params[k].value for k in res.params}
     errs = {
         k: (res.params[k].stderr if res.params[k].stderr is not None else np.nan)
         for k in res.params
     }
-    flags = []
+    flags = list(inflated)
     ok = bool(res.success)
     if not res.success:
         flags.append("no_convergence")
@@ -274,9 +321,10 @@ def fit_bpp(
         rate_max_temperature_K_err=Tmax_err,
         chisqr=float(res.chisqr),
         redchi=float(res.redchi),
+        chi2_p_value=p_value,
         aic=float(res.aic),
         bic=float(res.bic),
-        err_method=_err_text(weighted),
+        err_method=err_method,
         _result=res,
         _func=func,
         _extra=extra,
@@ -284,7 +332,7 @@ def fit_bpp(
     return out
 
 
-def fit_flank(T, R, R_err, side: str) -> dict:
+def fit_flank(T, R, R_err, side: str, poor_fit_p: float = POOR_FIT_P) -> dict:
     """Arrhenius fit of one flank (``side`` ``high_T`` or ``low_T``).
 
     Reports ``Ea_eV`` as the magnitude of the slope of ln R against 1/(kB T):
@@ -306,8 +354,10 @@ def fit_flank(T, R, R_err, side: str) -> dict:
     res, weighted = _fit_log(
         arrhenius_rate, T, R, np.asarray(R_err, float), p, {"sign": sign}
     )
+    p_value, flags, err_method = _honest_errors(res, weighted, poor_fit_p)
     e = res.params["Ea_eV"].stderr
-    flags = [] if res.success else ["no_convergence"]
+    if not res.success:
+        flags.append("no_convergence")
     ok = bool(res.success) and e is not None
     if e is None:
         flags.append("no_uncertainties")
@@ -323,9 +373,10 @@ def fit_flank(T, R, R_err, side: str) -> dict:
         log10_A_err=res.params["log10_A"].stderr or np.nan,
         chisqr=float(res.chisqr),
         redchi=float(res.redchi),
+        chi2_p_value=p_value,
         aic=float(res.aic),
         bic=float(res.bic),
-        err_method=_err_text(weighted),
+        err_method=err_method,
         T_min_K=float(T.min()),
         T_max_K=float(T.max()),
     )
@@ -345,8 +396,10 @@ def analyse_series(
     dimensionality: int = 3,
     li_density_per_cm3: float = 1.0e22,
     haven_ratio: float = 1.0,
+    correlation_factor: float = 1.0,
     beta_bounds=(1.0, 2.0),
     flank_margin_K: float = 0.0,
+    poor_fit_p: float = POOR_FIT_P,
 ) -> list[dict]:
     """BPP (free beta and beta = 2) and both Arrhenius flanks for one rate series.
 
@@ -355,7 +408,9 @@ def analyse_series(
     failed); points within ``flank_margin_K`` of the split are left out of both
     flanks (near the maximum neither limit holds). Transport quantities (jump
     rate, D, sigma) with delta-method errors come from the BPP rows at
-    ``reference_temperature_K``.
+    ``reference_temperature_K``, with their assumptions in columns beside them.
+    Errors with absolute weights, inflated only when the points scatter beyond
+    their errors (``poor_fit_p``; see the module docstring).
     """
     T = np.asarray(T, float)
     R = np.asarray(R, float)
@@ -374,6 +429,7 @@ def analyse_series(
             spinlock_kHz,
             beta=beta,
             beta_bounds=beta_bounds,
+            poor_fit_p=poor_fit_p,
         )
         res = r.pop("_result", None)
         r.pop("_func", None)
@@ -392,6 +448,7 @@ def analyse_series(
                     dimensionality,
                     li_density_per_cm3,
                     haven_ratio,
+                    correlation_factor,
                 )[i]
 
             vals = {k: res.params[k].value for k in res.params}
@@ -400,6 +457,14 @@ def analyse_series(
             ):
                 r[col] = tr(vals, i)
                 r[col + "_err"] = _propagate(lambda v, i=i: tr(v, i), res, None)
+            r.update(
+                jump_rate_definition=JUMP_RATE_DEFINITION,
+                jump_distance_nm=float(jump_distance_nm),
+                dimensionality=int(dimensionality),
+                correlation_factor=float(correlation_factor),
+                haven_ratio=float(haven_ratio),
+                li_density_per_cm3=float(li_density_per_cm3),
+            )
         rows.append(r)
     if split is None:
         split = float(T[np.argmax(R)]) if len(T) else np.nan
@@ -408,7 +473,7 @@ def analyse_series(
             sel = T > split + flank_margin_K
         else:
             sel = T < split - flank_margin_K
-        r = fit_flank(T[sel], R[sel], R_err[sel], side)
+        r = fit_flank(T[sel], R[sel], R_err[sel], side, poor_fit_p)
         r["model"] = f"arrhenius_{side}"
         r["split_temperature_K"] = split
         rows.append(r)
@@ -417,6 +482,11 @@ def analyse_series(
         r["n_temperatures"] = len(T)
     return rows
 
+
+JUMP_RATE_DEFINITION = (
+    "1/tau_c: the BPP correlation time taken as the mean residence time between "
+    "jumps; D = f a^2 / (2 d tau_c); sigma = N q^2 D / (kB T H_R)"
+)
 
 ARRHENIUS_COLUMNS = [
     "series",
@@ -451,8 +521,10 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
     ``t1_sr``/``t1_ir``, R1rho from ``t1rho``; ``t2`` is not analysed) and runs
     :func:`analyse_series` with the options' reference temperature, jump
     distance, dimensionality, the Li number density of ``options.material``, the
-    Haven ratio, beta bounds and flank margin; ``options.spinlock_kHz`` is the
-    default when the fits carry none.
+    Haven ratio, correlation factor, beta bounds, flank margin and poor-fit
+    p-value; ``options.spinlock_kHz`` is the default when the fits carry none.
+    Rows with ``fit_ok`` False (poor fits among them) are left out and counted
+    in ``n_fits_excluded`` and ``flags``.
     """
     o = options
     kw = {
@@ -463,6 +535,8 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
         "haven_ratio": float(o.haven_ratio),
         "beta_bounds": tuple(o.beta_bounds),
         "flank_margin_K": float(o.flank_margin_K),
+        "correlation_factor": float(o.correlation_factor),
+        "poor_fit_p": float(o.poor_fit_p_value),
     }
     rows = []
     f = fits[fits["kind"].isin(["t1_sr", "t1_ir", "t1rho"])].copy()
@@ -484,6 +558,10 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
             & np.isfinite(g["temperature_K"])
             & np.isfinite(g["time_constant_s"])
         ]
+        base["n_fits_excluded"] = len(g) - len(good)
+        excluded = (
+            f"{len(g) - len(good)}_fits_not_ok_excluded" if len(g) > len(good) else ""
+        )
         larmor = good["larmor_MHz"].dropna().unique() if "larmor_MHz" in good else []
         flag = ""
         spin = None
@@ -500,6 +578,7 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
         if len(larmor) != 1:
             flag = f"larmor_MHz_not_unique_or_missing({list(larmor)})"
         if flag:
+            flag = ";".join(f for f in (flag, excluded) if f)
             for m in ("bpp", "bpp_beta2", "arrhenius_high_T", "arrhenius_low_T"):
                 rows.append(
                     {
@@ -526,6 +605,8 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
             **kw,
         )
         for r in res:
+            if excluded:
+                r["flags"] = ";".join(f for f in (r.get("flags", ""), excluded) if f)
             rows.append(
                 {
                     **base,
