@@ -270,10 +270,10 @@ def test_warm_and_in_process_conversion_write_the_same_tables(
         )
         out.mkdir()
         if mode == "warm":
-            outcome = submit("liprobe.jobs.nmr_convert:run", job, path=server)
+            outcome = submit("liprobe.steps.nmr_convert:run", job, path=server)
             assert outcome.status == 0, outcome.message
         else:
-            jobserver.run_local("liprobe.jobs.nmr_convert:run", job)
+            jobserver.run_local("liprobe.steps.nmr_convert:run", job)
         results[mode] = {t: read_table(out / f"{t}.parquet") for t in tables}
     for t in tables:
         pd.testing.assert_frame_equal(results["warm"][t], results["local"][t])

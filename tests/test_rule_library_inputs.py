@@ -161,8 +161,8 @@ def test_closure_follows_nested_lazy_and_served_imports():
         Path(p).relative_to(LIB).as_posix()
         for p in _closure(SCRIPTS / "nmr_convert.py")
     }
-    # run through the job server by a "liprobe.jobs.nmr_convert:run" string
-    assert "jobs/nmr_convert.py" in closure
+    # run through the job server by a "liprobe.steps.nmr_convert:run" string
+    assert "steps/nmr_convert.py" in closure
     # imported by the job module, not by the script
     assert "tidy.py" in closure
     # lazy exports of liprobe.nmr (process, integrate_regions, ...)
@@ -170,6 +170,6 @@ def test_closure_follows_nested_lazy_and_served_imports():
     # imported inside a function of the job module (EXSY records)
     assert "exsy/parity.py" in closure
     # package __init__ files on the way
-    assert {"__init__.py", "nmr/__init__.py", "jobs/__init__.py"} <= closure
+    assert {"__init__.py", "nmr/__init__.py", "steps/__init__.py"} <= closure
     # and nothing the job does not import
     assert not any(p.startswith(("plots/", "ndp/", "relaxation/")) for p in closure)

@@ -1,9 +1,9 @@
 """Rule nmr_convert: one Bruker folder -> experiment record, integrals, spectra.
 
-The work is :func:`liprobe.jobs.nmr_convert.run`, run through the job server
+The work is :func:`liprobe.steps.nmr_convert.run`, run through the job server
 (:mod:`liprobe.jobs.server`) so that each experiment does not pay the imports.
 """
 
-from liprobe.jobs.server import run_job
+from liprobe.steps.job import run_step
 
-run_job("liprobe.jobs.nmr_convert:run", snakemake)
+run_step("liprobe.steps.nmr_convert:run", snakemake, serve=True)

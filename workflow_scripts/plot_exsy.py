@@ -1,20 +1,8 @@
-"""Rule plot_exsy: cross-peak build-up and Arrhenius figures of one sample."""
+"""Rule plot_exsy: cross-peak build-up and Arrhenius figures of one sample.
 
-from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_table
-from liprobe.plots.exsy import plot_arrhenius, plot_buildup
+The work is :func:`liprobe.steps.plot_exsy.run`.
+"""
 
-with rule_log(snakemake.log[0]) as log:
-    sample = snakemake.params.sample
-    volumes = read_table(snakemake.input.volumes)
-    fits = read_table(snakemake.input.fits)
-    arrhenius = read_table(snakemake.input.arrhenius)
-    volumes = volumes[volumes["sample"] == sample]
-    fits = fits[fits["sample"] == sample]
-    arrhenius = arrhenius[arrhenius["sample"] == sample]
-    out = snakemake.output
-    plot_buildup(volumes, fits, title=sample, paths=[out.buildup_png, out.buildup_pdf])
-    plot_arrhenius(
-        fits, arrhenius, title=sample, paths=[out.arrhenius_png, out.arrhenius_pdf]
-    )
-    log.info("figures of %s written", sample)
+from liprobe.steps.job import run_step
+
+run_step("liprobe.steps.plot_exsy:run", snakemake)

@@ -1,38 +1,8 @@
 """Rule plot_exsy_contour: 2D contour of a series at its longest mixing time.
 
-Reads the tidy tables of the spectrum (f1_ppm, f2_ppm, intensity) and of the
-site intervals written by rule paper_exsy_spectrum.
+The work is :func:`liprobe.steps.plot_exsy_contour.run`.
 """
 
-import numpy as np
+from liprobe.steps.job import run_step
 
-from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_table
-from liprobe.plots.exsy import plot_contour
-
-with rule_log(snakemake.log[0]) as log:
-    spectrum = read_table(snakemake.input.spectrum)
-    site_rows = read_table(snakemake.input.sites)
-    ppm_f1 = np.unique(spectrum["f1_ppm"].to_numpy())[::-1]
-    ppm_f2 = np.unique(spectrum["f2_ppm"].to_numpy())[::-1]
-    grid = spectrum.pivot_table(
-        index="f1_ppm", columns="f2_ppm", values="intensity", sort=True
-    )
-    data = grid.loc[ppm_f1, ppm_f2].to_numpy()
-    sites = {}
-    for name in dict.fromkeys(site_rows["site"]):
-        rows = site_rows[site_rows["site"] == name]
-        sites[str(name)] = [
-            (float(a), float(b))
-            for a, b in zip(rows["ppm_min"], rows["ppm_max"], strict=True)
-        ]
-    mixing_time_s = float(spectrum["mixing_time_s"].iloc[0])
-    plot_contour(
-        data,
-        ppm_f1,
-        ppm_f2,
-        sites,
-        title=f"{snakemake.params.series}, mixing time {mixing_time_s:g} s",
-        paths=[snakemake.output.png, snakemake.output.pdf],
-    )
-    log.info("contour %s", snakemake.output.png)
+run_step("liprobe.steps.plot_exsy_contour:run", snakemake)

@@ -1,9 +1,9 @@
 """Rule plot_nmr_spectra: stacked processed spectra with the regions shaded.
 
-The work is :func:`liprobe.jobs.plot_nmr_spectra.run`, run through the job
-server (:mod:`liprobe.jobs.server`).
+The work is :func:`liprobe.steps.plot_nmr_spectra.run`, run through the job server
+(:mod:`liprobe.jobs.server`) so that each experiment does not pay the imports.
 """
 
-from liprobe.jobs.server import run_job
+from liprobe.steps.job import run_step
 
-run_job("liprobe.jobs.plot_nmr_spectra:run", snakemake)
+run_step("liprobe.steps.plot_nmr_spectra:run", snakemake, serve=True)

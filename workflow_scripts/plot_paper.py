@@ -1,45 +1,8 @@
-"""Rule paper: the paper figure set from the tables (PNG, PDF and SVG)."""
+"""Rule paper: the paper figure set from the tables (PNG, PDF and SVG).
 
-from pathlib import Path
+The work is :func:`liprobe.steps.plot_paper.run`.
+"""
 
-import pandas as pd
+from liprobe.steps.job import run_step
 
-from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_table
-from liprobe.plots import paper
-
-with rule_log(snakemake.log[0]) as log:
-    inp = snakemake.input
-    out = Path(snakemake.output[0]).parent  # results/paper
-    cells = dict(snakemake.params.cells)
-    figures = list(snakemake.params.figures)
-    if "fig1_slr_arrhenius" in figures:
-        fig = paper.fig_slr_arrhenius(
-            read_table(inp.relaxation_fits), read_table(inp.relaxation_arrhenius)
-        )
-        paper.save_paper_figure(fig, out / "fig1_slr_arrhenius")
-    if "fig2_exsy" in figures:
-        fits = read_table(inp.exsy_fits)
-        spectra = pd.concat([read_table(p) for p in inp.exsy_spectra])
-        sites = pd.concat([read_table(p) for p in inp.exsy_sites])
-        series, title = paper.exsy_spectrum_choice(fits, spectra)
-        fig = paper.fig_exsy(
-            read_table(inp.exsy_volumes),
-            fits,
-            read_table(inp.exsy_arrhenius),
-            spectra[spectra["series"] == series],
-            sites[sites["series"] == series],
-            spectrum_title=title,
-        )
-        paper.save_paper_figure(fig, out / "fig2_exsy")
-    if "fig3_ndp_profiles" in figures:
-        cycles = read_table(inp.cycles) if "cycles" in inp.keys() else None
-        fig = paper.fig_ndp_profiles(read_table(inp.profiles), cycles, cells)
-        paper.save_paper_figure(fig, out / "fig3_ndp_profiles")
-    if "fig4_inventory" in figures:
-        fig = paper.fig_inventory(read_table(inp.inventory), cells)
-        paper.save_paper_figure(fig, out / "fig4_inventory")
-    if "fig5_efficiency" in figures:
-        fig = paper.fig_efficiency(read_table(inp.efficiency), cells)
-        paper.save_paper_figure(fig, out / "fig5_efficiency")
-    log.info("paper figures written: %s", ", ".join(figures))
+run_step("liprobe.steps.plot_paper:run", snakemake)

@@ -1,26 +1,8 @@
-"""Rule report_caption: a figure caption for the report, from the tables."""
+"""Rule report_caption: a figure caption for the report, from the tables.
 
-from pathlib import Path
+The work is :func:`liprobe.steps.report_caption.run`.
+"""
 
-from liprobe import report
-from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_table
+from liprobe.steps.job import run_step
 
-BUILDERS = {
-    "nmr_spectra": lambda t: report.caption_nmr_spectra(t["experiments"]),
-    "relaxation": lambda t: report.caption_relaxation(t["fits"], t["arrhenius"]),
-    "exsy_contour": lambda t: report.caption_exsy_contour(t["fits"]),
-    "exsy": lambda t: report.caption_exsy(t["fits"], t["arrhenius"]),
-    "ndp": lambda t: report.caption_ndp(t["profiles"], t.get("inventory")),
-    "efficiency": lambda t: report.caption_efficiency(t["efficiency"]),
-}
-
-with rule_log(snakemake.log[0]) as log:
-    tables = {
-        name: read_table(path)
-        for name, path in snakemake.input.items()
-        if name != "lib"
-    }
-    text = BUILDERS[snakemake.params.caption](tables)
-    Path(snakemake.output.rst).write_text(text, encoding="utf-8")
-    log.info("caption %s: %d characters", snakemake.params.caption, len(text))
+run_step("liprobe.steps.report_caption:run", snakemake)

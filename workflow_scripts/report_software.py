@@ -1,18 +1,8 @@
-"""Rule report_software: software versions of every rule environment."""
+"""Rule report_software: software versions of every rule environment.
 
-from pathlib import Path
+The work is :func:`liprobe.steps.report_software.run`.
+"""
 
-import yaml
+from liprobe.steps.job import run_step
 
-from liprobe.io.runlog import rule_log
-from liprobe.report import frame_to_html, software_versions
-
-with rule_log(snakemake.log[0]) as log:
-    envs = {
-        Path(p).name: yaml.safe_load(Path(p).read_text()) for p in snakemake.input.envs
-    }
-    table = software_versions(envs)
-    Path(snakemake.output.html).write_text(
-        frame_to_html(table, "Software versions of the rule environments")
-    )
-    log.info("%d packages in %d environments", len(table), len(envs))
+run_step("liprobe.steps.report_software:run", snakemake)

@@ -45,7 +45,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import importlib
 import os
 import pickle
 import signal
@@ -60,45 +59,13 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from liprobe.steps.job import Job, resolve
+
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 OFF_VALUES = {"0", "off", "no", "false"}
 DEFAULT_IDLE_S = 60.0
 START_TIMEOUT_S = 60.0
 _HEADER = struct.Struct("!Q")
-
-
-class Fields(dict):
-    """A dict whose keys are also attributes (``job.input.spectra``)."""
-
-    def __getattr__(self, name: str):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-@dataclass
-class Job:
-    """What a job function needs of a Snakemake job, as plain picklable data."""
-
-    input: Fields
-    output: Fields
-    params: Fields
-    log: list[str]
-
-    @classmethod
-    def from_snakemake(cls, smk) -> Job:
-        """Copy the named inputs, outputs and params, and the logs."""
-
-        def named(items) -> Fields:
-            return Fields((name, value) for name, value in items.items())
-
-        return cls(
-            input=named(smk.input),
-            output=named(smk.output),
-            params=named(smk.params),
-            log=[str(path) for path in smk.log],
-        )
 
 
 @dataclass
@@ -152,14 +119,6 @@ def run_job(target: str, smk) -> None:
 def run_local(target: str, job: Job) -> None:
     """Run the job function in this process."""
     resolve(target)(job)
-
-
-def resolve(target: str):
-    """The function named by ``"package.module:function"``."""
-    module_name, _, function = target.partition(":")
-    if not module_name or not function:
-        raise ValueError(f"job target {target!r}: expected 'package.module:function'")
-    return getattr(importlib.import_module(module_name), function)
 
 
 class ServerUnavailable(RuntimeError):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_table
-from liprobe.jobs.server import Job
 from liprobe.plots.nmr import plot_stacked_spectra
 from liprobe.plots.save import save_figure
+from liprobe.steps.job import Job
 
 
 def run(job: Job) -> None:

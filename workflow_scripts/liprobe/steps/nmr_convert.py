@@ -11,7 +11,6 @@ import pandas as pd
 from liprobe.io.bruker import read_intrng, read_processed
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
-from liprobe.jobs.server import Job
 from liprobe.nmr import (
     experiment_record,
     integrate_regions,
@@ -20,6 +19,7 @@ from liprobe.nmr import (
 )
 from liprobe.nmr.acquisition import read_experiment
 from liprobe.options import NmrOptions
+from liprobe.steps.job import Job
 from liprobe.tidy import spectra_frame
 
 

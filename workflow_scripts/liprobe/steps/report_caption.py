@@ -1,0 +1,30 @@
+"""Rule report_caption: a figure caption for the report, from the tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from liprobe import report
+from liprobe.io.runlog import rule_log
+from liprobe.io.tables import read_table
+from liprobe.steps.job import Job
+
+BUILDERS = {
+    "nmr_spectra": lambda t: report.caption_nmr_spectra(t["experiments"]),
+    "relaxation": lambda t: report.caption_relaxation(t["fits"], t["arrhenius"]),
+    "exsy_contour": lambda t: report.caption_exsy_contour(t["fits"]),
+    "exsy": lambda t: report.caption_exsy(t["fits"], t["arrhenius"]),
+    "ndp": lambda t: report.caption_ndp(t["profiles"], t.get("inventory")),
+    "efficiency": lambda t: report.caption_efficiency(t["efficiency"]),
+}
+
+
+def run(job: Job) -> None:
+    """a figure caption for the report, from the tables."""
+    with rule_log(job.log[0]) as log:
+        tables = {
+            name: read_table(path) for name, path in job.input.items() if name != "lib"
+        }
+        text = BUILDERS[job.params.caption](tables)
+        Path(job.output.rst).write_text(text, encoding="utf-8")
+        log.info("caption %s: %d characters", job.params.caption, len(text))
