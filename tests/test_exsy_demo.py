@@ -111,7 +111,7 @@ def test_volumes_table_contract(reduced, tmp_path):
     back = read_table(path)
     pd.testing.assert_frame_equal(back, volumes)
     units = json.loads(read_metadata(path)["liprobe.units"])
-    assert units["mixing_time_s"] == "s" and units["volume"] == ""
+    assert units["mixing_time_s"] == "s" and units["volume"] == "arb"
 
 
 def test_normalisation_by_ns_and_rg(reduced):

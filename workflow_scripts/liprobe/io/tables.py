@@ -3,8 +3,8 @@
 Every table liprobe writes carries, in its Parquet key-value metadata:
 ``liprobe.schema_version``, ``liprobe.version``, ``liprobe.git_commit`` (when
 known), ``liprobe.config_hash``, ``liprobe.inputs_sha256`` (JSON map of raw input
-path to sha256) and ``liprobe.units`` (JSON map of column to unit, derived from
-the unit suffix of each column name).
+path to sha256) and ``liprobe.units`` (JSON map of column to its declared unit,
+:mod:`liprobe.io.units`).
 """
 
 from __future__ import annotations
@@ -23,51 +23,14 @@ import pyarrow.parquet as pq
 
 from liprobe import __version__
 from liprobe.errors import InputError
+from liprobe.io.units import unit_map
 
 SCHEMA_VERSION = "1"
 
-# Column-name suffix -> unit. Longest suffix wins. Names ending in _err take the
-# unit of the quantity they qualify.
-UNIT_SUFFIXES: dict[str, str] = {
-    "_s": "s",
-    "_ms": "ms",
-    "_us": "us",
-    "_K": "K",
-    "_MHz": "MHz",
-    "_Hz": "Hz",
-    "_kHz": "kHz",
-    "_ppm": "ppm",
-    "_eV": "eV",
-    "_keV": "keV",
-    "_um": "um",
-    "_nm": "nm",
-    "_cm2": "cm^2",
-    "_per_s": "1/s",
-    "_per_cm2": "1/cm^2",
-    "_per_cm3": "1/cm^3",
-    "_m2_per_s": "m^2/s",
-    "_S_per_cm": "S/cm",
-    "_mA": "mA",
-    "_V": "V",
-    "_mAh": "mAh",
-    "_mAh_per_cm2": "mAh/cm^2",
-    "_mA_per_cm2": "mA/cm^2",
-    "_A_per_cm2": "A/cm^2",
-    "_utc": "UTC",
-    "_g_per_cm3": "g/cm^3",
-    "_keV_per_um": "keV/um",
-    "_deg": "deg",
-}
-
 
 def unit_of(column: str) -> str:
-    """Unit of a column from its name suffix ('' for dimensionless)."""
-    name = column[:-4] if column.endswith("_err") else column
-    best = ""
-    for suffix in UNIT_SUFFIXES:
-        if name.endswith(suffix) and len(suffix) > len(best):
-            best = suffix
-    return UNIT_SUFFIXES.get(best, "")
+    """Declared unit of a column (:mod:`liprobe.io.units`; '?' if undeclared)."""
+    return unit_map([column])[column]
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -146,7 +109,7 @@ def write_table(
         "liprobe.git_commit": git_commit(),
         "liprobe.config_hash": config_hash(config),
         "liprobe.inputs_sha256": json.dumps(hashes, sort_keys=True),
-        "liprobe.units": json.dumps({c: unit_of(str(c)) for c in frame.columns}),
+        "liprobe.units": json.dumps(unit_map(frame.columns)),
     }
     meta.update(extra or {})
     table = pa.Table.from_pandas(frame, preserve_index=False)
