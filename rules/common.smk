@@ -13,6 +13,7 @@ from liprobe.nmr.kinds import peek_kind  # noqa: E402
 from liprobe.io.sheets import load_sheets  # noqa: E402
 from liprobe.io.tables import COMMIT_ENV, git_commit  # noqa: E402
 from liprobe.options import build_options, check_renamed  # noqa: E402
+from liprobe.plan.campaign import exsy_plan, relaxation_series  # noqa: E402
 from liprobe.plan.imports import import_closure  # noqa: E402
 
 # Renamed keys first (their message names the new key), then the schema: the
@@ -134,6 +135,19 @@ def check_regions():
 
 
 check_regions()
+
+
+# The campaign's plan: the relaxation and EXSY series (one series rule for all
+# stages, liprobe.plan.campaign), from the kinds found above.
+RELAXATION_SERIES = relaxation_series(NMR, NMR_KIND)
+_KIND_OF_PATH = {str(NMR.at[e, "path"]): NMR_KIND[e] for e in NMR.index}
+EXSY = exsy_plan(
+    NMR,
+    REGIONS,
+    detect_kind=_KIND_OF_PATH.__getitem__,
+    overrides_of=nmr_overrides,
+)
+EXSY_SERIES = list(EXSY["series"])
 
 
 def report_tables(targets):

@@ -1,18 +1,7 @@
 # EXSY stage: 2D exchange series -> peak volumes -> exchange fits -> Arrhenius, i0.
 import re
 
-from liprobe.exsy.plan import exsy_plan
-
 EXSY_OPTIONS = OPTIONS.exsy.params()
-
-# kind 'auto' rows: the reader detects the kind from the pulse program
-EXSY = exsy_plan(
-    NMR,
-    REGIONS,
-    detect_kind=peek_kind,
-    overrides_of=nmr_overrides,
-)
-EXSY_SERIES = list(EXSY["series"])
 
 if EXSY_SERIES:
     TARGETS.extend(
@@ -48,7 +37,9 @@ rule exsy_volumes:
         lib=lib("exsy_volumes.py"),
     output:
         volumes="results/exsy/{exsy_series}/volumes.parquet",
-        spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.npz",
+        experiments="results/exsy/{exsy_series}/experiments.parquet",
+        spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.parquet",
+        sites="results/exsy/{exsy_series}/sites.parquet",
     log:
         "logs/exsy/exsy_volumes/{exsy_series}.log",
     benchmark:

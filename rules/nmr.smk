@@ -46,10 +46,13 @@ rule nmr_convert:
 rule nmr_tables:
     input:
         experiments=expand(
-            "results/nmr/{experiment}/experiment.parquet", experiment=NMR.index
+            "results/nmr/{experiment}/experiment.parquet", experiment=NMR_1D
+        )
+        + expand(
+            "results/exsy/{exsy_series}/experiments.parquet", exsy_series=EXSY_SERIES
         ),
         integrals=expand(
-            "results/nmr/{experiment}/integrals.parquet", experiment=NMR.index
+            "results/nmr/{experiment}/integrals.parquet", experiment=NMR_1D
         ),
         lib=lib("nmr_tables.py"),
     output:

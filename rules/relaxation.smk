@@ -1,18 +1,6 @@
 # Relaxation stage: region integrals -> T1 / T1rho / T2 fits -> BPP / Arrhenius.
 
-from liprobe.nmr.kinds import RELAXATION_KINDS  # noqa: E402
-
 RELAXATION_OPTIONS = OPTIONS.relaxation.params()
-
-# Series of the relaxation experiments (kind from the sheet, or detected from
-# the parameter files); the series defaults to the sample.
-RELAXATION_SERIES = list(
-    dict.fromkeys(
-        str(sheet_value(NMR, e, "series", "")).strip() or str(NMR.at[e, "sample"])
-        for e in NMR.index
-        if NMR_KIND[e] in RELAXATION_KINDS
-    )
-)
 
 if len(NMR) > 0 and RELAXATION_SERIES:
     TARGETS.extend(

@@ -208,24 +208,6 @@ if CYCLER_RUNS:
     )
 
 
-rule paper_exsy_spectrum:
-    input:
-        spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.npz",
-        lib=lib("report_exsy_spectrum.py"),
-    output:
-        spectrum="results/exsy/{exsy_series}/spectrum_longest_mixing.parquet",
-        sites="results/exsy/{exsy_series}/sites.parquet",
-    log:
-        "logs/report/paper_exsy_spectrum/{exsy_series}.log",
-    conda:
-        "../envs/report.yaml"
-    params:
-        series="{exsy_series}",
-        pad_fraction=0.6,
-    script:
-        "../workflow_scripts/report_exsy_spectrum.py"
-
-
 rule paper:
     input:
         **PAPER_INPUTS,

@@ -175,6 +175,7 @@ class ExsyOptions(_Options):
     overlap_correction: bool
     particle_site: str
     poor_fit_p_value: float
+    spectrum_pad_fraction: float
     default_particle_radius_um: float | None
     material: Material
     interface_area_fraction: float

@@ -216,46 +216,6 @@ def fig_slr_arrhenius(fits: pd.DataFrame, arrhenius: pd.DataFrame):
 # ---------------------------------------------------------------------------
 
 
-def spectrum_frame(
-    data: np.ndarray,
-    ppm_f1: np.ndarray,
-    ppm_f2: np.ndarray,
-    sites: dict[str, list[tuple[float, float]]],
-    pad_fraction: float = 0.6,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A 2D spectrum cropped around its sites as tidy tables.
-
-    Returns ``(spectrum, sites)``: ``spectrum`` has one row per point
-    (``f1_ppm``, ``f2_ppm``, ``intensity``) inside the site span widened by
-    ``pad_fraction`` of it on each side; ``sites`` one row per interval
-    (``site``, ``ppm_min``, ``ppm_max``), the first site being A.
-    """
-    data = np.asarray(data, float)
-    ppm_f1 = np.asarray(ppm_f1, float)
-    ppm_f2 = np.asarray(ppm_f2, float)
-    if data.shape != (ppm_f1.size, ppm_f2.size):
-        raise ValueError(
-            f"spectrum shape {data.shape} does not match the ppm axes "
-            f"({ppm_f1.size}, {ppm_f2.size})"
-        )
-    lo = min(a for iv in sites.values() for a, _ in iv)
-    hi = max(b for iv in sites.values() for _, b in iv)
-    pad = pad_fraction * (hi - lo)
-    s1 = (ppm_f1 >= lo - pad) & (ppm_f1 <= hi + pad)
-    s2 = (ppm_f2 >= lo - pad) & (ppm_f2 <= hi + pad)
-    sub = data[np.ix_(s1, s2)]
-    f1, f2 = np.meshgrid(ppm_f1[s1], ppm_f2[s2], indexing="ij")
-    spectrum = pd.DataFrame(
-        {"f1_ppm": f1.ravel(), "f2_ppm": f2.ravel(), "intensity": sub.ravel()}
-    )
-    site_rows = [
-        {"site": name, "ppm_min": float(a), "ppm_max": float(b)}
-        for name, intervals in sites.items()
-        for a, b in intervals
-    ]
-    return spectrum, pd.DataFrame(site_rows)
-
-
 def exsy_spectrum_choice(
     fits: pd.DataFrame, spectra: pd.DataFrame, sample: str | None = None
 ) -> tuple[str, str]:

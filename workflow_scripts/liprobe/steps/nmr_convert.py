@@ -1,13 +1,15 @@
-"""Rule nmr_convert: one Bruker folder -> experiment record, integrals, spectra.
+"""Rule nmr_convert: one 1D or pseudo-2D Bruker folder -> experiment record,
+integrals, spectra.
 
-A true 2D (EXSY) experiment gets its record here (with the parity of our 2D
-spectrum against TopSpin's 2rr); its volumes come from the EXSY stage.
+True 2D (EXSY) folders are read and processed once, by the EXSY stage, which
+writes their experiment records too.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from liprobe.errors import InputError
 from liprobe.io.bruker import read_intrng, read_processed
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
@@ -51,40 +53,21 @@ def run(job: Job) -> None:
             region_source = "topspin_intrng"
             region_file = f"{p.path}/pdata/{p.procno}/intrng"
         if fid.kind == "exsy":
-            from liprobe.exsy.parity import exsy_topspin_parity
-            from liprobe.exsy.process import process_2d
-
-            spectrum2d = process_2d(
-                fid.data,
-                fid.acqus,
-                fid.acqu2s,
-                fid.procs,
-                fid.proc2s,
-                fnmode=fid.fnmode,
-                source=str(fid.path),
+            raise InputError(
+                p.path,
+                "kind",
+                "a 1D or pseudo-2D experiment (true 2D folders go to the EXSY stage)",
+                "a 2D EXSY acquisition (set its kind in the nmr sheet)",
             )
-            parity = exsy_topspin_parity(spectrum2d, reference)["pearson_r"]
-            record = experiment_record(fid, None)
-            integrals = pd.DataFrame(
-                columns=["experiment", "increment", "list_time_s", "region", "integral"]
-            )
-            frame = pd.DataFrame(
-                columns=["experiment", "increment", "ppm", "intensity"]
-            )
-        else:
-            spectra = process(fid, options)
-            integrals = integrate_regions(
-                spectra,
-                fid,
-                regions,
-                noise_ppm=options.noise_ppm,
-                source=region_file,
-            )
-            integrals.insert(0, "experiment", p.experiment)
-            record = experiment_record(fid, spectra)
-            parity = topspin_parity(spectra, reference, fid.td1)
-            frame = spectra_frame(spectra, fid)
-            frame.insert(0, "experiment", p.experiment)
+        spectra = process(fid, options)
+        integrals = integrate_regions(
+            spectra, fid, regions, noise_ppm=options.noise_ppm, source=region_file
+        )
+        integrals.insert(0, "experiment", p.experiment)
+        record = experiment_record(fid, spectra)
+        parity = topspin_parity(spectra, reference, fid.td1)
+        frame = spectra_frame(spectra, fid)
+        frame.insert(0, "experiment", p.experiment)
         record.update(
             experiment=p.experiment,
             sample=p.sample,

@@ -1,7 +1,7 @@
 """Rule plot_exsy_contour: 2D contour of a series at its longest mixing time.
 
 Reads the tidy tables of the spectrum (f1_ppm, f2_ppm, intensity) and of the
-site intervals written by rule paper_exsy_spectrum."""
+site intervals written by rule exsy_volumes."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from liprobe.exsy.plan import exsy_plan, series_name, series_of_sample
+from liprobe.plan.campaign import exsy_plan, series_name, series_of_sample
 
 
 def _nmr():

@@ -1,7 +1,12 @@
-"""Which experiments form which EXSY series: decided from the sheets at parse time.
+"""The campaign's plan, decided from the sheets at parse time: which experiments
+form which relaxation series and which EXSY series.
 
-Pure function of the sheet frames; the caller passes how to detect the kind of
-an ``auto`` row (reading the folder) and the per-row overrides.
+One series rule for all stages (:func:`series_name`): the sheet's ``series``
+when given; otherwise the sample for relaxation kinds, and the sample plus its
+sheet temperature for EXSY (one series per sample and temperature, the
+contract's defaults). Pure functions of the sheet frames; the caller passes
+the kind of each experiment (from the sheet or detected at parse time) and the
+per-row overrides.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from liprobe.errors import LiprobeError
+from liprobe.nmr.kinds import RELAXATION_KINDS
 
 
 def _cell(frame: pd.DataFrame, key, column: str, default=None):
@@ -25,17 +31,32 @@ def _cell(frame: pd.DataFrame, key, column: str, default=None):
     return value
 
 
-def series_name(nmr: pd.DataFrame, experiment: str) -> str:
-    """The sheet's ``series``, else ``<sample>_<T>K`` with the sheet temperature,
-    else the sample (one series per sample and temperature, CONTRACT default)."""
+def series_name(nmr: pd.DataFrame, experiment: str, kind: str = "exsy") -> str:
+    """The series of an experiment: the sheet's ``series``; else, for EXSY,
+    ``<sample>_<T>K`` with the sheet temperature (else the sample); for every
+    other kind the sample (CONTRACT defaults)."""
     series = _cell(nmr, experiment, "series")
     if series is not None:
-        return str(series)
+        return str(series).strip()
     sample = str(nmr.loc[experiment, "sample"])
+    if kind != "exsy":
+        return sample
     temperature = _cell(nmr, experiment, "temperature_K")
     if temperature is None:
         return sample
     return f"{sample}_{float(temperature):g}K"
+
+
+def relaxation_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
+    """The relaxation series of a campaign, in sheet order (``kinds``: experiment
+    -> kind, from the sheet or detected)."""
+    return list(
+        dict.fromkeys(
+            series_name(nmr, e, kinds[e])
+            for e in nmr.index
+            if kinds[e] in RELAXATION_KINDS
+        )
+    )
 
 
 def exsy_plan(
