@@ -362,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     cost = import_cost(
-        snakefile.parent / "workflow_scripts" / "liprobe" / "jobs" / "nmr_convert.py"
+        snakefile.parent / "workflow_scripts" / "liprobe" / "steps" / "nmr_convert.py"
     )
     base = results[0]
 
