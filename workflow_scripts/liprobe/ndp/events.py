@@ -34,8 +34,9 @@ Live time per slice:
   lost, like a lost trigger, so the live time is multiplied further by
   (n_rec - n_rejected) / n_rec, n_rejected counting the slice's rejected
   records. Counts per live second then estimate the true rate: the rejected
-  fraction no longer biases the inventory low. A fixed non-paralysable dead time per recorded event
-  (``dead_time_per_event_s``, default 0) can be subtracted in addition.
+  fraction no longer biases the inventory low. A fixed non-paralysable dead
+  time per recorded event (``dead_time_per_event_s``, default 0) can be
+  subtracted in addition.
   Events flagged 0x1 (dead time occurred before this event) carry no duration
   and only count as recorded.
 """
