@@ -236,3 +236,75 @@ def test_edge_calibration_recovers_a_thick_layer_scale():
     assert cal["offset_keV"] + gain * 3000 == pytest.approx(offset + gain * 3000, abs=5)
     off, g = linear_from_points([[100, 120.0], [3000, 2100.0]])
     assert (off, g) == pytest.approx((120.0 - 100 * 1980 / 2900, 1980 / 2900))
+
+
+def _edge_depth(depth, rho):
+    """Depth where the profile falls to half its plateau (linear interpolation)."""
+    half = 0.5 * np.median(rho[depth < 1.0])
+    k = int(np.flatnonzero((rho < half) & (depth > 0.5))[0])
+    return depth[k - 1] + (rho[k - 1] - half) / (rho[k - 1] - rho[k]) * (
+        depth[k] - depth[k - 1]
+    )
+
+
+def test_a_stopping_power_error_moves_the_thickness_by_its_size(monkeypatch):
+    """Stopping 5 % too high in the reduction: a layer below the bound reads
+    5 % thinner (depth = energy loss / stopping), so such errors are visible."""
+    import liprobe.ndp.response as response
+    from liprobe.ndp.stopping import StoppingTable
+
+    rng = np.random.default_rng(8)
+    gain, offset, n_ch, thick = 0.7, 12.0, 4096, 3.0
+    e = _mc_layer(thick, 120_000, rng)
+    ch = np.floor((e[e > 0] - offset) / gain).astype(int)
+    hist = np.bincount(ch[(ch >= 0) & (ch < n_ch)], minlength=n_ch)[None, :]
+    slices = pd.DataFrame(
+        {
+            "slice": [0],
+            "t_start_utc": [pd.Timestamp("2024-01-01", tz="UTC")],
+            "t_end_utc": [pd.Timestamp("2024-01-01 01:00", tz="UTC")],
+            "live_s": [3600.0],
+        }
+    )
+    cfg = {
+        "calibration": {
+            "method": "configured",
+            "offset_keV": offset,
+            "gain_keV_per_channel": gain,
+        },
+        "interference_windows_keV": [],
+        "depth_max_um": 6.0,
+        "depth_step_um": 0.05,
+    }
+    # the layer holds half the Li its material could: off the bound
+    k = 120_000 / (3600.0 * 0.5 * thick * 1e-4 * 4.63e22)
+
+    def edge():
+        res = reduce_run(
+            hist, slices, STACK, cfg, li6_fraction=1.0, area_cm2=1.0, sensitivity=k
+        )
+        p = res["profiles"]
+        assert not p["at_bound"].any()
+        return _edge_depth(p["depth_um"].to_numpy(), p["li_density_rel"].to_numpy())
+
+    nominal = edge()
+    real = response.stopping_table
+
+    def high(*args, **kwargs):
+        t = real(*args, **kwargs)
+        if t.material != "Li":
+            return t
+        return StoppingTable(
+            t.particle,
+            t.material,
+            t.density_g_cm3,
+            t.energy_keV,
+            1.05 * t.stopping_keV_per_um,
+            t.source + "+5%",
+        )
+
+    monkeypatch.setattr(response, "stopping_table", high)
+    shifted = edge()
+    print(f"edge {nominal:.3f} um nominal, {shifted:.3f} um with S x 1.05")
+    assert nominal == pytest.approx(thick, abs=0.1)
+    assert shifted / nominal == pytest.approx(1 / 1.05, abs=0.01)
