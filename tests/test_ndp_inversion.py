@@ -308,3 +308,19 @@ def test_a_stopping_power_error_moves_the_thickness_by_its_size(monkeypatch):
     print(f"edge {nominal:.3f} um nominal, {shifted:.3f} um with S x 1.05")
     assert nominal == pytest.approx(thick, abs=0.1)
     assert shifted / nominal == pytest.approx(1 / 1.05, abs=0.01)
+
+
+def test_upper_bound_is_the_materials_own_li():
+    from liprobe.ndp.concentration import LI_METAL_PER_CM3, li_per_cm3_max
+
+    dense = li_per_cm3_max(Layer("Li", "Li", 0.534, 10.0))
+    assert dense == pytest.approx(LI_METAL_PER_CM3, rel=0.002)
+    # a porous layer given at 80 % density holds 80 % of Li metal's Li per cm3
+    assert li_per_cm3_max(Layer("Li", "Li", 0.4272, 10.0)) == pytest.approx(
+        0.8 * dense, rel=1e-9
+    )
+    # LiC6 (2.2 g/cm3): one Li per 79 g/mol
+    lic6 = li_per_cm3_max(Layer("LiC6", "LiC6", 2.2, 10.0))
+    assert lic6 == pytest.approx(2.2 * 6.02214076e23 / (6.94 + 6 * 12.011), rel=0.002)
+    # a Li-free host is bounded by Li metal
+    assert li_per_cm3_max(Layer("PEO", "C2H4O", 1.2, 10.0)) == LI_METAL_PER_CM3
