@@ -368,7 +368,10 @@ def reduce_run(
     for k, (_, res) in by_slice.items():
         n_cm2 = res.x * per_bin
         cov_n = res.cov * np.outer(per_bin, per_bin)
-        n_tot[k] = (float(n_cm2.sum()), float(np.sqrt(max(cov_n.sum(), 0.0))))
+        err_n = float(np.sqrt(max(cov_n.sum(), 0.0)))
+        if err_n == 0.0:  # no free bin: the counts' own error (invert_run)
+            err_n = res.sum_err * float(per_bin.mean())
+        n_tot[k] = (float(n_cm2.sum()), err_n)
     # density is a result only with an independent deposit thickness: the
     # deposit's mean density from its areal content in the last slice
     density = None

@@ -111,6 +111,8 @@ class InversionResult:
     #: weights), the figures the strength was chosen on
     run_chi2: float = float("nan")
     run_effective_dof: float = float("nan")
+    #: 1-sigma error of sum(x) (see :func:`_finish`)
+    sum_err: float = float("nan")
 
     @property
     def resolution_bins(self) -> np.ndarray:
@@ -313,9 +315,19 @@ def _finish(
         kernel[free] = J @ d.M
     err = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     at_bound = hi & (upper > 0)
-    return InversionResult(
+    sum_err = float(np.sqrt(max(cov.sum(), 0.0)))
+    if sum_err == 0.0:
+        # no free bin (e.g. no net counts: x = 0): the linearisation says
+        # nothing; one standard deviation of the fitted counts at the best
+        # efficiency per unit x is the error of sum(x)
+        c_max = float(d.M.sum(axis=0).max())
+        var_s = float(np.sum(1.0 / w**2))
+        sum_err = np.sqrt(var_s) / c_max if c_max > 0 else np.nan
+    res = InversionResult(
         x, err, cov, float(lam), chi2, nu, nu - tr, kernel, at_bound, flags, method
     )
+    res.sum_err = sum_err
+    return res
 
 
 def _meets(chi2: float, dof: float) -> bool:
