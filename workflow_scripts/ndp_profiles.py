@@ -53,10 +53,12 @@ with rule_log(snakemake.log[0]) as log:
         log.info(
             "sensitivity from the reference: %.4g +- %.2g", sensitivity, sensitivity_err
         )
-    # run_sheet gives None for an empty cell
-    thick = row.get("deposit_thickness_um")
+    # run_sheet gives None for an empty cell; a thickness without an error is
+    # taken as exact
+    thick = row["deposit_thickness_um"]
     thick = None if thick is None else float(thick)
-    thick_err = float(row.get("deposit_thickness_um_err") or 0.0)
+    thick_err = row["deposit_thickness_um_err"]
+    thick_err = 0.0 if thick_err is None else float(thick_err)
     if thick is not None:
         log.info("deposit thickness given: %.3g +- %.2g um", thick, thick_err)
     res = reduce_run(

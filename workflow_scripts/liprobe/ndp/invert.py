@@ -55,10 +55,12 @@ resolution, so the heat map is free of slice-to-slice stripes.
 Uncertainties: linearised covariance of the bounded regularised estimator.
 Bins on a bound stay there under small changes of the data (the active set is
 locally constant), so the estimator's derivative J = dx/dy is zero for them;
+the variance of the counts is the model's Poisson variance mu_i + v_bg,i
+(the floor of the weights is not a claim about it);
 for the free bins F it follows from the KKT system
 [[H_F, c_F], [c_F', 0]] [x_F; nu] = [M_F' W^2 y - ...; sum y] with
 H_F = M_F' W^2 M_F + lam^2 L_F' L_F and c the column sums of M (without
-conservation, J = H_F^-1 M_F' W^2). Cov = J diag(v) J', zero rows and columns
+conservation, J = H_F^-1 M_F' W^2). Cov = J diag(mu + v_bg) J', zero rows and columns
 for bins on a bound (propagated Poisson errors; the unconstrained covariance
 would overstate the error of a deposit whose bins sit on the bound, where the
 bound itself carries information). The regularisation bias is not included:
@@ -311,7 +313,10 @@ def _finish(
     kernel = np.zeros((n, n))
     if free.any():
         J = _jacobian(d, w, lam, L, free, conserve)
-        cov[np.ix_(free, free)] = (J / w[None, :] ** 2) @ J.T
+        # the counts' Poisson variance expected from the model (the floor of
+        # the fit weights is no variance claim)
+        var_y = np.maximum(d.M @ x + d.background, 0.0) + d.background_var
+        cov[np.ix_(free, free)] = (J * var_y[None, :]) @ J.T
         kernel[free] = J @ d.M
     err = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     at_bound = hi & (upper > 0)
