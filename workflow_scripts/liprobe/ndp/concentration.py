@@ -253,7 +253,8 @@ def reduce_run(
     independent thickness of the deposit at the end of the run (module doc).
     Returns ``profiles`` and ``baseline`` frames (ndp_depth_profiles columns
     plus diagnostics), ``inversion`` (per slice: regularisation, strength,
-    effective_dof, chi2, expected_chi2, n_bins_at_bound, flags),
+    effective_dof, chi2, expected_chi2, n_bins_at_bound, run_chi2,
+    run_effective_dof, flags),
     ``calibration`` (dict), ``energy_reasons`` (accepted / interference /
     outside window counts) and ``spectra`` (per slice energy-bin counts and
     model).
@@ -418,6 +419,8 @@ def reduce_run(
                     "effective_dof": np.nan,
                     "chi2": np.nan,
                     "n_bins_at_bound": 0,
+                    "run_chi2": np.nan,
+                    "run_effective_dof": np.nan,
                     "flags": "no_live_time",
                 }
             )
@@ -488,6 +491,10 @@ def reduce_run(
                 "chi2": res.chi2,
                 "expected_chi2": res.dof,
                 "n_bins_at_bound": int(res.at_bound.sum()),
+                # what the strength was chosen on: the run's summed chi2 and
+                # effective degrees of freedom at that strength
+                "run_chi2": res.run_chi2,
+                "run_effective_dof": res.run_effective_dof,
                 "flags": flags,
             }
         )

@@ -456,7 +456,6 @@ def invert_run(
 def invert(
     M: np.ndarray,
     y: np.ndarray,
-    sigma: np.ndarray | None = None,
     *,
     upper=np.inf,
     background: np.ndarray | None = None,
@@ -468,18 +467,15 @@ def invert(
 ) -> InversionResult:
     """One slice on its own (a run of one slice; see :func:`invert_run`).
 
-    ``sigma`` is accepted for the variance of the background estimate when
-    ``background_var`` is not given: v_bg = max(sigma^2 - y, 0).
+    ``y``: background-subtracted counts; ``background``: the subtracted
+    expected background counts and ``background_var`` the variance of that
+    estimate (both zero when not given).
     """
     y = np.asarray(y, float)
-    bg = np.zeros_like(y) if background is None else np.asarray(background, float)
-    if background_var is None:
-        background_var = (
-            np.zeros_like(y)
-            if sigma is None
-            else np.clip(np.asarray(sigma, float) ** 2 - np.maximum(y, 1.0), 0, None)
-        )
-    d = SliceData(np.asarray(M, float), y, bg, np.asarray(background_var, float))
+    zero = np.zeros_like(y)
+    bg = zero if background is None else np.asarray(background, float)
+    bv = zero if background_var is None else np.asarray(background_var, float)
+    d = SliceData(np.asarray(M, float), y, bg, bv)
     return invert_run(
         [d], upper, order=order, criterion=criterion, lambdas=lambdas, conserve=conserve
     )[0]
