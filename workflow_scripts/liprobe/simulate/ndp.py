@@ -18,8 +18,10 @@ event; the lost event is not written) and a few corrupted (backward) time tags.
 Each cell also gets a 10 h beam-shuttered background file (flat only) and a 1 h
 10B reference-standard file (:func:`write_reference_b10`).
 Known simplifications: pores of the plated Li are empty (no electrolyte in
-them), the electrolyte holds no Li, pile-up losses are not live-time corrected
-(~1 % bias).
+them), the electrolyte holds no Li; a pile-up record stands for one lost
+particle of the sample (the reduction's live time counts it as such). The
+transport shares the reduction's CATIMA tables and Bohr straggling, so the
+demo cannot reveal stopping-power errors of the reduction.
 """
 
 from __future__ import annotations
