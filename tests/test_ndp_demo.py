@@ -193,6 +193,7 @@ def test_profiles_are_bounded_and_say_what_is_assumed(demo):
     assert inv["strength"].dropna().nunique() == 1
     assert inv["regularisation"].dropna().iloc[0] in ("discrepancy", "gcv_fallback")
     assert (live["depth_resolution_um"].dropna() > 0).all()
+    assert (live["err_method"] == "poisson_linearised_bounded").all()
 
 
 def test_dead_li_density_from_a_given_thickness(demo):

@@ -66,6 +66,11 @@ from liprobe.ndp.response import (
 from liprobe.ndp.stopping import AVOGADRO, _molar_mass, parse_formula
 
 LI_METAL_PER_CM3 = 4.63e22
+#: How the profiles' errors are obtained: Poisson variance of the model counts
+#: propagated through the bounded, count-conserving estimator with its active
+#: set held (regularisation bias not included; see the averaging kernel);
+#: slice totals add the sensitivity's relative error.
+ERR_METHOD = "poisson_linearised_bounded"
 SIGMA_LI6_B = 940.0
 LI_PER_MAH = 2.247e19
 
@@ -474,6 +479,8 @@ def reduce_run(
                     "slice_li_per_cm2_err": tot_err_all,
                     "slice_li_per_cm2_err_counting": tot_err,
                     "sensitivity_rel_err": k_rel,
+                    # how the errors are obtained (invert.py module doc)
+                    "err_method": ERR_METHOD,
                     "lambda": res.lam,
                     "regularisation": res.method,
                     "effective_dof": res.effective_dof,
