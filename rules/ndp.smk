@@ -12,6 +12,7 @@ if NDP_RUNS:
             "results/tables/ndp_depth_profiles.parquet",
             "results/tables/ndp_event_accounting.parquet",
             "results/tables/ndp_inventory.parquet",
+            "results/tables/ndp_inversion.parquet",
         ]
         + expand("results/figures/ndp/{run}_heatmap.png", run=NDP_RUNS)
         + expand("results/figures/ndp/{run}_profiles.png", run=NDP_RUNS)
@@ -65,6 +66,7 @@ rule ndp_profiles:
         fit_spectra="results/ndp/{run}/fit_spectra.parquet",
         calibration="results/ndp/{run}/calibration.parquet",
         accounting="results/ndp/{run}/accounting.parquet",
+        inversion="results/ndp/{run}/inversion.parquet",
     log:
         "logs/ndp/ndp_profiles/{run}.log",
     benchmark:
@@ -88,6 +90,7 @@ rule ndp_tables:
         baseline=expand("results/ndp/{run}/profiles_baseline.parquet", run=NDP_RUNS),
         calibration=expand("results/ndp/{run}/calibration.parquet", run=NDP_RUNS),
         accounting=expand("results/ndp/{run}/accounting.parquet", run=NDP_RUNS),
+        inversion=expand("results/ndp/{run}/inversion.parquet", run=NDP_RUNS),
         lib=lib("ndp_tables.py"),
     output:
         profiles="results/tables/ndp_depth_profiles.parquet",
@@ -95,6 +98,7 @@ rule ndp_tables:
         calibration="results/tables/ndp_calibration.parquet",
         accounting="results/tables/ndp_event_accounting.parquet",
         inventory="results/tables/ndp_inventory.parquet",
+        inversion="results/tables/ndp_inversion.parquet",
     log:
         "logs/ndp/ndp_tables/all.log",
     conda:

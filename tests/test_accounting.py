@@ -244,3 +244,40 @@ def test_integrate_profiles_box():
 def test_integrate_profiles_missing_columns():
     with pytest.raises(InputError, match="columns"):
         integrate_profiles(pd.DataFrame({"run": ["a"]}))
+
+
+def test_sensitivity_error_reaches_amounts_not_the_efficiency():
+    """A common error of the sensitivity K: every slice scaled by one factor.
+
+    Over many draws of that factor (1 % sd) on top of the counting noise, the
+    end-of-plating amounts' z-scores have sd ~1 only with K's error included,
+    and the Li efficiency (a ratio of amounts) is untouched by it.
+    """
+    cell = DemoCell(name="bare_Cu", n_cycles=2)
+    trace = demo_trace(cell)
+    cycles = segment_half_cycles(trace)
+    truth_end = true_inventory(cell, cycles[cycles["step"] == "plate"]["t_end_utc"])
+    rng = np.random.default_rng(5)
+    z_amount, z_eta = [], []
+    for seed in range(40):
+        slices = noisy_slices(cell, cycles, trace, seed=seed, slice_s=1200.0)
+        f = 1.0 + 0.01 * rng.normal()
+        slices["li_per_cm2_err_counting"] = slices["li_per_cm2_err"] * f
+        slices["li_per_cm2"] *= f
+        slices["sensitivity_rel_err"] = 0.01
+        slices["li_per_cm2_err"] = np.hypot(
+            slices["li_per_cm2_err_counting"], 0.01 * slices["li_per_cm2"]
+        )
+        inv = li_inventory(slices, trace, area_cm2=cell.area_cm2)
+        eff = efficiency(inv, cycles, area_cm2=cell.area_cm2)
+        z_amount.extend(
+            (eff["n_end_plating_per_cm2"] - truth_end["li_total_per_cm2"].to_numpy())
+            / eff["n_end_plating_per_cm2_err"]
+        )
+        z_eta.extend(
+            (eff["li_efficiency"] - cell.li_efficiency) / eff["li_efficiency_err"]
+        )
+    z_amount, z_eta = np.asarray(z_amount), np.asarray(z_eta)
+    assert 0.7 < z_amount.std() < 1.3
+    assert 0.6 < z_eta.std() < 1.5
+    assert abs(z_eta.mean()) < 0.5

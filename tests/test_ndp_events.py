@@ -83,7 +83,9 @@ def test_reasons_and_live_time_from_flags():
     # slice 0: 3 recorded, none lost; slice 1: 3 recorded, 1 + 1024 lost
     assert list(lt["n_recorded"]) == [3, 3]
     assert list(lt["n_lost"]) == [0, 1025]
-    assert lt["live_s"].iloc[0] == pytest.approx(10.0)
+    # slice 0: one of its 3 records is a pile-up rejection (a particle lost)
+    assert list(lt["n_rejected"]) == [1, 0]
+    assert lt["live_s"].iloc[0] == pytest.approx(10.0 * 2 / 3)
     # the acquisition ends with the last valid event (25 s), so slice 1 is full
     assert lt["live_s"].iloc[1] == pytest.approx(10.0 * 3 / 1028)
 
@@ -142,7 +144,11 @@ def test_accumulate_files_accounts_for_every_event(tmp_path):
         (flags != 0).sum()
     )
     assert res["hist"].shape == (5, 4096)
-    assert res["slices"]["live_s"].sum() == pytest.approx(3000.0)
+    # the pile-up rejections (2 %) are taken out of the live time
+    sl = res["slices"]
+    keep = (sl["n_recorded"] - sl["n_rejected"]) / sl["n_recorded"]
+    assert sl["live_s"].to_numpy() == pytest.approx(600.0 * keep.to_numpy())
+    assert sl["n_rejected"].sum() == int(((flags != 0) & (t < 3000)).sum())
 
 
 def test_compiled_path_matches_the_numpy_path():

@@ -53,6 +53,14 @@ with rule_log(snakemake.log[0]) as log:
         log.info(
             "sensitivity from the reference: %.4g +- %.2g", sensitivity, sensitivity_err
         )
+    # run_sheet gives None for an empty cell; a thickness without an error is
+    # taken as exact
+    thick = row["deposit_thickness_um"]
+    thick = None if thick is None else float(thick)
+    thick_err = row["deposit_thickness_um_err"]
+    thick_err = 0.0 if thick_err is None else float(thick_err)
+    if thick is not None:
+        log.info("deposit thickness given: %.3g +- %.2g um", thick, thick_err)
     res = reduce_run(
         hist,
         slices,
@@ -62,7 +70,21 @@ with rule_log(snakemake.log[0]) as log:
         area_cm2=float(row["area_cm2"]),
         background=background,
         sensitivity=sensitivity,
+        sensitivity_err=None if sensitivity is None else sensitivity_err,
+        deposit_thickness_um=thick,
+        deposit_thickness_um_err=thick_err,
     )
+    inv = res["inversion"]
+    inv.insert(0, "run", run)
+    if len(inv):
+        r0 = inv.dropna(subset=["strength"]).head(1)
+        for _, r in r0.iterrows():
+            log.info(
+                "regularisation: %s, strength %.4g, %d bins on the bound",
+                r["regularisation"],
+                r["strength"],
+                int(inv["n_bins_at_bound"].sum()),
+            )
     cal = res["calibration"]
     log.info("calibration: %s", cal)
     log.info("energy reasons: %s", res["energy_reasons"])
@@ -123,3 +145,4 @@ with rule_log(snakemake.log[0]) as log:
     write_table(spec, snakemake.output.fit_spectra, **kw)
     write_table(calib, snakemake.output.calibration, **kw)
     write_table(accounting, snakemake.output.accounting, **kw)
+    write_table(inv, snakemake.output.inversion, **kw)

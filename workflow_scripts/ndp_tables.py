@@ -17,6 +17,7 @@ with rule_log(snakemake.log[0]) as log:
         "baseline": snakemake.output.baseline,
         "calibration": snakemake.output.calibration,
         "accounting": snakemake.output.accounting,
+        "inversion": snakemake.output.inversion,
     }
     frames = {}
     for key, out in outputs.items():

@@ -25,6 +25,13 @@ Uncertainties of ``eta`` and of the inactive Li follow by first-order
 propagation with these covariances (plating and stripping fits independent).
 A step holding a single slice uses that slice's value and error (flagged); a
 step holding none gives NaN (flagged).
+
+Errors of the fits are the slices' counting errors
+(``li_per_cm2_err_counting``), independent between slices. The sensitivity
+K's relative error (``sensitivity_rel_err``, from the 10B reference) is common
+to all slices of a run: it is added to every absolute amount (N at step
+starts and ends, inactive Li) as |N| x rel. err., and cancels in the Li
+efficiency, a ratio of amounts measured with the same K.
 """
 
 from __future__ import annotations
@@ -50,6 +57,8 @@ INVENTORY_COLUMNS = [
     "li_mAh_per_cm2_err",
     "charge_mAh_per_cm2",
     "flags",
+    "li_per_cm2_err_counting",
+    "sensitivity_rel_err",
 ]
 
 EFFICIENCY_COLUMNS = [
@@ -107,13 +116,19 @@ def integrate_profiles(
 ) -> pd.DataFrame:
     """Depth-integrated Li per cm2 of every (run, slice) of NDP depth profiles.
 
-    ``li_per_cm2 = sum_i c_i w_i`` over the depth bins inside
+    ``li_per_cm2 = sum_i N_i`` over the depth bins inside
     ``[depth_min_um, depth_max_um]`` (the probed window; all bins when None),
-    with ``w_i`` the bin width (bin edges half-way between the ``depth_um``
-    centres) in cm, and ``li_per_cm2_err = sqrt(sum_i (err_i w_i)^2)`` (bins'
-    Poisson errors independent).
+    with ``N_i`` the bins' Li per cm2 (column ``li_per_cm2`` of the profiles,
+    the measured quantity; else ``c_i w_i`` with ``w_i`` the bin width, edges
+    half-way between the ``depth_um`` centres, in cm), and
+    ``li_per_cm2_err = sqrt(sum_i err_i^2)`` (bins' errors taken as
+    independent, which ignores their correlation), combined with the
+    sensitivity's relative error when the profiles carry it
+    (``sensitivity_rel_err``; the counting part alone is
+    ``li_per_cm2_err_counting``).
 
-    Returns ``run, slice, t_start_utc, t_end_utc, li_per_cm2, li_per_cm2_err``.
+    Returns ``run, slice, t_start_utc, t_end_utc, li_per_cm2, li_per_cm2_err,
+    li_per_cm2_err_counting, sensitivity_rel_err``.
     """
     need = {"run", "slice", "t_start_utc", "t_end_utc", "depth_um", "li_per_cm3"}
     missing = sorted(need - set(profiles.columns))
@@ -128,21 +143,35 @@ def integrate_profiles(
         sel = sel[sel["depth_um"] <= depth_max_um]
     rows = []
     for (run, slc), g in sel.groupby(["run", "slice"], sort=True):
-        w_cm = _bin_widths_um(g["depth_um"].to_numpy(float)) * 1e-4
-        c = g["li_per_cm3"].to_numpy(float)
-        e = (
-            g["li_per_cm3_err"].to_numpy(float)
-            if "li_per_cm3_err" in g.columns
-            else np.zeros_like(c)
+        if "li_per_cm2" in g.columns:
+            n = g["li_per_cm2"].to_numpy(float)
+            e = g["li_per_cm2_err"].to_numpy(float)
+        else:
+            w_cm = _bin_widths_um(g["depth_um"].to_numpy(float)) * 1e-4
+            n = g["li_per_cm3"].to_numpy(float) * w_cm
+            e = (
+                g["li_per_cm3_err"].to_numpy(float) * w_cm
+                if "li_per_cm3_err" in g.columns
+                else np.zeros_like(n)
+            )
+        k_rel = (
+            float(g["sensitivity_rel_err"].iloc[0])
+            if "sensitivity_rel_err" in g.columns
+            else np.nan
         )
+        total = float(np.nansum(n))
+        err_c = float(np.sqrt(np.nansum(e**2)))
+        err = float(np.hypot(err_c, total * k_rel)) if np.isfinite(k_rel) else err_c
         rows.append(
             (
                 run,
                 slc,
                 g["t_start_utc"].iloc[0],
                 g["t_end_utc"].iloc[0],
-                float(np.nansum(c * w_cm)),
-                float(np.sqrt(np.nansum((e * w_cm) ** 2))),
+                total,
+                err,
+                err_c,
+                k_rel,
             )
         )
     out = pd.DataFrame(
@@ -154,6 +183,8 @@ def integrate_profiles(
             "t_end_utc",
             "li_per_cm2",
             "li_per_cm2_err",
+            "li_per_cm2_err_counting",
+            "sensitivity_rel_err",
         ],
     )
     for col in ("t_start_utc", "t_end_utc"):
@@ -260,6 +291,16 @@ def li_inventory(
             "li_per_cm2_err": s["li_per_cm2_err"].to_numpy(float),
             "li_mAh_per_cm2": s["li_per_cm2"].to_numpy(float) / LI_PER_MAH,
             "li_mAh_per_cm2_err": s["li_per_cm2_err"].to_numpy(float) / LI_PER_MAH,
+            "li_per_cm2_err_counting": (
+                s["li_per_cm2_err_counting"]
+                if "li_per_cm2_err_counting" in s
+                else s["li_per_cm2_err"]
+            ).to_numpy(float),
+            "sensitivity_rel_err": (
+                s["sensitivity_rel_err"].to_numpy(float)
+                if "sensitivity_rel_err" in s
+                else np.full(len(s), np.nan)
+            ),
             "charge_mAh_per_cm2": charge / area_cm2,
             "flags": flags,
         }
@@ -283,7 +324,10 @@ class _StepFit:
         self.flag = ""
         x = (g["t_mid_utc"] - t0).dt.total_seconds().to_numpy(float)
         y = g["li_per_cm2"].to_numpy(float)
-        e = g["li_per_cm2_err"].to_numpy(float)
+        # counting errors: independent between slices (the sensitivity's
+        # common error is added to absolute amounts after the fit)
+        col = "li_per_cm2_err_counting"
+        e = g[col if col in g.columns else "li_per_cm2_err"].to_numpy(float)
         if self.n == 0:
             self.flag = "no NDP slice inside the step"
             self.p = np.array([np.nan, np.nan])
@@ -353,6 +397,16 @@ def efficiency(
         run = str(cyc["run"].iloc[0]) if "run" in cyc.columns and len(cyc) else ""
     ce = coulombic_efficiency(cyc.drop(columns=["run"], errors="ignore"))
     ce = ce.set_index("cycle")
+    # the sensitivity's relative error: common to every slice of the run, so
+    # it scales absolute amounts and cancels in the Li efficiency
+    k_rel = 0.0
+    if "sensitivity_rel_err" in inv.columns:
+        finite = inv["sensitivity_rel_err"].dropna()
+        k_rel = float(finite.iloc[0]) if len(finite) else 0.0
+
+    def with_k(value, err):
+        return float(np.hypot(err, abs(value) * k_rel))
+
     rows = []
     first_plate = None  # (fit, time) of the run's first plating step
     for cycle, g in cyc.groupby("cycle", sort=True):
@@ -383,9 +437,9 @@ def efficiency(
                 n_ep, e_ep = pfit.value(tp1)
                 row.update(
                     n_start_plating_per_cm2=n_sp,
-                    n_start_plating_per_cm2_err=e_sp,
+                    n_start_plating_per_cm2_err=with_k(n_sp, e_sp),
                     n_end_plating_per_cm2=n_ep,
-                    n_end_plating_per_cm2_err=e_ep,
+                    n_end_plating_per_cm2_err=with_k(n_ep, e_ep),
                 )
                 if first_plate is None:
                     first_plate = (n_sp, e_sp)
@@ -398,12 +452,13 @@ def efficiency(
             if sfit.n >= 1:
                 n_es, e_es = sfit.value(ts1)
                 row.update(
-                    n_end_stripping_per_cm2=n_es, n_end_stripping_per_cm2_err=e_es
+                    n_end_stripping_per_cm2=n_es,
+                    n_end_stripping_per_cm2_err=with_k(n_es, e_es),
                 )
                 if first_plate is not None:
                     row["inactive_li_per_cm2"] = n_es - first_plate[0]
-                    row["inactive_li_per_cm2_err"] = float(
-                        np.hypot(e_es, first_plate[1])
+                    row["inactive_li_per_cm2_err"] = with_k(
+                        n_es - first_plate[0], float(np.hypot(e_es, first_plate[1]))
                     )
         if pfit is not None and sfit is not None and pfit.n >= 1 and sfit.n >= 1:
             tp0, tp1 = plates["t_start_utc"].min(), plates["t_end_utc"].max()
@@ -421,8 +476,9 @@ def efficiency(
             row["li_efficiency"] = eta
             row["li_efficiency_err"] = float(np.sqrt(max(var, 0.0)))
             row["inactive_li_cycle_per_cm2"] = n_es - n_sp
-            row["inactive_li_cycle_per_cm2_err"] = float(
-                np.sqrt(j_sp @ pfit.cov @ j_sp + j_es @ sfit.cov @ j_es)
+            row["inactive_li_cycle_per_cm2_err"] = with_k(
+                n_es - n_sp,
+                float(np.sqrt(j_sp @ pfit.cov @ j_sp + j_es @ sfit.cov @ j_es)),
             )
             row["ce_minus_li_efficiency"] = row["coulombic_efficiency"] - eta
             row["ce_minus_li_efficiency_err"] = row["li_efficiency_err"]

@@ -10,10 +10,33 @@ R the response matrix (:mod:`liprobe.ndp.response`) and N_j the Li atoms per
 cm2 in depth bin j. K comes from the configuration (``normalisation.method:
 configured``) or from a reference standard measured in the same geometry
 (``reference``: a 10B standard of known areal density, K = rate /
-(N_ref x sigma_ref) x 940 b). Concentration c_j = N_j / width_j, shown
-relative to Li metal (4.63e22 /cm3) as ``li_density_rel``. Background (a
+(N_ref x sigma_ref) x 940 b, with its Poisson error). Background (a
 measurement without sample) is scaled by the live-time ratio and subtracted;
-its Poisson variance adds to the counts' variance.
+its Poisson variance adds to the counts' variance. The inversion is
+:func:`liprobe.ndp.invert.invert_run` (bounded, one strength per run).
+
+What is measured and what is assumed. The energy a particle loses depends on
+the mass it crosses, so the depth axis NDP measures is the mass depth
+(``mass_depth_ug_per_cm2``), and per depth bin it measures Li atoms per cm2
+(``li_per_cm2``, ``li_per_cm2_err``): counts per keV go as (Li concentration)
+/ (stopping power), and for a Li deposit both scale with its density, so a
+deposit at half density over 5 um and dense Li over 2.5 um give the same
+spectrum. Depth in um (``depth_um_assumed``) and the concentration
+(``li_per_cm3``, ``li_density_rel`` relative to Li metal, 4.63e22 /cm3) follow
+from the sample layer's configured density (``assumed_density_g_cm3``); they
+carry no error of their own (``li_per_cm3_err`` is NaN, ``density_basis`` =
+``assumed``). With an independent deposit thickness (sheet column
+``deposit_thickness_um``, e.g. from microscopy at the end of the run), the
+deposit's mean density becomes a result: ``deposit_density_rel`` = (Li per cm2
+of the last slice) / (4.63e22 x thickness), with its error from the counts,
+the sensitivity and the thickness's error; depth and concentration of every
+slice are then given at that density (``density_basis`` =
+``deposit_thickness``, with ``li_per_cm3_err``), which assumes the deposit's
+density did not change during the run.
+
+The upper bound of the inversion is the sample material's own Li per cm3
+(:func:`li_per_cm3_max`): a pure Li deposit sits on it whatever its porosity.
+Bins on it are flagged (``at_bound``) and counted per slice.
 """
 
 from __future__ import annotations
@@ -30,7 +53,7 @@ from liprobe.ndp.calibration import (
     refine_calibration,
 )
 from liprobe.ndp.events import split_energy_reasons
-from liprobe.ndp.invert import channel_depth_map, invert
+from liprobe.ndp.invert import SliceData, channel_depth_map, invert_run
 from liprobe.ndp.response import (
     FWHM_PER_SIGMA,
     Layer,
@@ -40,8 +63,14 @@ from liprobe.ndp.response import (
     response_matrix,
     surface_energy,
 )
+from liprobe.ndp.stopping import AVOGADRO, _molar_mass, parse_formula
 
 LI_METAL_PER_CM3 = 4.63e22
+#: How the profiles' errors are obtained: Poisson variance of the model counts
+#: propagated through the bounded, count-conserving estimator with its active
+#: set held (regularisation bias not included; see the averaging kernel);
+#: slice totals add the sensitivity's relative error.
+ERR_METHOD = "poisson_linearised_bounded"
 SIGMA_LI6_B = 940.0
 LI_PER_MAH = 2.247e19
 
@@ -69,6 +98,23 @@ def merged_config(cfg: dict | None) -> dict:
         else:
             out[k] = v
     return out
+
+
+def li_per_cm3_max(layer: Layer) -> float:
+    """Most Li atoms per cm3 the sample layer can hold: its material's own Li
+    (formula and density; Li metal for a layer of Li). A Li-free matrix (a
+    host Li plates into) is bounded by Li metal, 4.63e22 /cm3.
+
+    NDP sees Li per mass depth: a porous Li deposit holds exactly its
+    material's Li per gram, so bins of pure Li sit on this bound whatever the
+    porosity; their density per cm3 is an assumption (the layer's density).
+    """
+    counts = parse_formula(layer.formula)
+    n_li = counts.get(3, 0.0)
+    if n_li <= 0:
+        return LI_METAL_PER_CM3
+    molar = sum(n * _molar_mass(z) for z, n in counts.items())
+    return float(layer.density_g_cm3) * AVOGADRO * n_li / molar
 
 
 def sensitivity_configured(norm: dict, area_cm2: float) -> float:
@@ -198,15 +244,25 @@ def reduce_run(
     area_cm2: float,
     background: tuple[np.ndarray, float] | None = None,
     sensitivity: float | None = None,
+    sensitivity_err: float | None = None,
+    deposit_thickness_um: float | None = None,
+    deposit_thickness_um_err: float = 0.0,
 ) -> dict:
     """Profiles of every slice of one run.
 
     ``hist``: (n_slices, n_channels) counts of events inside the slices;
     ``slices``: slice, t_start_utc, t_end_utc, live_s; ``background``:
-    (counts per channel, live_s). Returns ``profiles`` and ``baseline`` frames
-    (ndp_depth_profiles columns plus diagnostics), ``calibration`` (dict),
-    ``energy_reasons`` (accepted / interference / outside window counts) and
-    ``spectra`` (per slice energy-bin counts and model).
+    (counts per channel, live_s). ``sensitivity`` (K) and its 1-sigma error
+    (from the reference; None: K from the configuration, error unknown and
+    ``sensitivity_rel_err`` NaN); ``deposit_thickness_um`` and its error: an
+    independent thickness of the deposit at the end of the run (module doc).
+    Returns ``profiles`` and ``baseline`` frames (ndp_depth_profiles columns
+    plus diagnostics), ``inversion`` (per slice: regularisation, strength,
+    effective_dof, chi2, expected_chi2, n_bins_at_bound, run_chi2,
+    run_effective_dof, flags),
+    ``calibration`` (dict), ``energy_reasons`` (accepted / interference /
+    outside window counts) and ``spectra`` (per slice energy-bin counts and
+    model).
     """
     cfg = merged_config(cfg)
     n_ch = hist.shape[1]
@@ -267,8 +323,7 @@ def reduce_run(
     R = rebin_response(fine, cum, e_edges)
     if sensitivity is None:
         sensitivity = sensitivity_configured(cfg["normalisation"], area_cm2)
-    reg = cfg.get("regularisation") or {}
-    order = int(reg.get("order", 1))
+    reg = cfg["regularisation"]
     # baseline: triton-only energies, each mapped to one depth
     e_alpha_top = surface_energy(layers, "alpha", cfg.get("srim"))
     sig = float(cfg["resolution_fwhm_keV"]) / FWHM_PER_SIGMA
@@ -281,9 +336,60 @@ def reduce_run(
         cfg.get("srim"),
         float(cfg["cone_half_angle_deg"]),
     )
-    rows, base_rows, spectra = [], [], []
+    # slices with live time: one bounded inversion per run (common strength)
+    rho_max = li_per_cm3_max(layers[-1]) / LI_METAL_PER_CM3
+    rho_a = float(layers[-1].density_g_cm3)
+    mass_edges = 100.0 * rho_a * d_edges  # ug/cm2 (1 um at 1 g/cm3 = 100 ug/cm2)
+    mass_width = np.diff(mass_edges)
     centres = 0.5 * (d_edges[:-1] + d_edges[1:])
-    for k, sl in slices.reset_index(drop=True).iterrows():
+    sl_all = slices.reset_index(drop=True)
+    data, live_idx, per_slice = [], [], {}
+    for k, sl in sl_all.iterrows():
+        live = float(sl["live_s"])
+        g = live * sensitivity * li6_fraction * LI_METAL_PER_CM3 * 1e-4
+        scale_bg = live / bg_live if background is not None else 0.0
+        y = binned[k] - scale_bg * bg_binned
+        var_bg = scale_bg**2 * bg_binned
+        per_slice[k] = (scale_bg, y, binned[k] + var_bg)
+        if live <= 0 or g <= 0:
+            continue
+        M = g * R[keep_bin] * width[None, :]
+        data.append(
+            SliceData(
+                M, y[keep_bin], (scale_bg * bg_binned)[keep_bin], var_bg[keep_bin]
+            )
+        )
+        live_idx.append(k)
+    results = invert_run(
+        data,
+        rho_max,
+        order=int(reg["order"]),
+        criterion=str(reg["criterion"]),
+    )
+    by_slice = dict(zip(live_idx, zip(data, results, strict=True), strict=True))
+    # Li per cm2 per bin and the slice integrals (full covariance)
+    k_rel = float(sensitivity_err) / sensitivity if sensitivity_err else np.nan
+    per_bin = LI_METAL_PER_CM3 * width * 1e-4
+    n_tot = {}
+    for k, (_, res) in by_slice.items():
+        n_cm2 = res.x * per_bin
+        cov_n = res.cov * np.outer(per_bin, per_bin)
+        err_n = float(np.sqrt(max(cov_n.sum(), 0.0)))
+        if err_n == 0.0:  # no free bin: the counts' own error (invert_run)
+            err_n = res.sum_err * float(per_bin.mean())
+        n_tot[k] = (float(n_cm2.sum()), err_n)
+    # density is a result only with an independent deposit thickness: the
+    # deposit's mean density from its areal content in the last slice
+    density = None
+    if deposit_thickness_um is not None and n_tot:
+        n_last, e_last = n_tot[max(n_tot)]
+        e_last = np.hypot(e_last, n_last * (k_rel if np.isfinite(k_rel) else 0.0))
+        t_um, t_err = float(deposit_thickness_um), float(deposit_thickness_um_err)
+        f = n_last / (LI_METAL_PER_CM3 * t_um * 1e-4)
+        f_err = f * np.hypot(e_last / n_last, t_err / t_um) if n_last > 0 else np.nan
+        density = (f, f_err)
+    rows, base_rows, spectra, inversion = [], [], [], []
+    for k, sl in sl_all.iterrows():
         live = float(sl["live_s"])
         common = {
             "slice": int(sl["slice"]),
@@ -291,20 +397,16 @@ def reduce_run(
             "t_end_utc": sl["t_end_utc"],
             "live_s": live,
         }
-        scale_bg = live / bg_live if background is not None else 0.0
-        y = binned[k] - scale_bg * bg_binned
-        var = binned[k] + scale_bg**2 * bg_binned
-        sigma = np.sqrt(np.maximum(var, 1.0))
-        g = live * sensitivity * li6_fraction * LI_METAL_PER_CM3 * 1e-4
-        if live <= 0 or g <= 0:
+        scale_bg, y, var = per_slice[k]
+        if k not in by_slice:
             for j in range(centres.size):
-                nan = {"li_per_cm3": np.nan, "li_per_cm3_err": np.nan}
                 rows.append(
                     {
                         **common,
                         "depth_um": centres[j],
                         "depth_width_um": width[j],
-                        **nan,
+                        "li_per_cm3": np.nan,
+                        "li_per_cm3_err": np.nan,
                         "li_density_rel": np.nan,
                         "slice_li_per_cm2": np.nan,
                         "slice_li_per_cm2_err": np.nan,
@@ -314,32 +416,96 @@ def reduce_run(
                         "flags": "no_live_time",
                     }
                 )
+            inversion.append(
+                {
+                    "slice": int(sl["slice"]),
+                    "regularisation": "none",
+                    "strength": np.nan,
+                    "effective_dof": np.nan,
+                    "chi2": np.nan,
+                    "n_bins_at_bound": 0,
+                    "run_chi2": np.nan,
+                    "run_effective_dof": np.nan,
+                    "flags": "no_live_time",
+                }
+            )
             continue
-        M = g * R[keep_bin] * width[None, :]
-        res = invert(M, y[keep_bin], sigma[keep_bin], order=order)
-        rho, rho_err = res.x, res.x_err
-        n_cm2 = rho * LI_METAL_PER_CM3 * width * 1e-4
-        cov_n = res.cov * np.outer(width, width) * (LI_METAL_PER_CM3 * 1e-4) ** 2
-        tot_err = float(np.sqrt(max(cov_n.sum(), 0.0)))
-        chi2_red = res.chi2 / max(res.dof, 1)
+        d, res = by_slice[k]
+        n_cm2 = res.x * per_bin
+        n_err = res.x_err * per_bin
+        tot, tot_err = n_tot[k]
+        tot_err_all = np.hypot(tot_err, tot * k_rel) if np.isfinite(k_rel) else tot_err
+        res_bins = res.resolution_bins
+        if density is None:
+            depth, dwidth = centres, width
+            c = res.x * LI_METAL_PER_CM3
+            c_err = np.full(c.size, np.nan)
+            basis = "assumed"
+        else:
+            f, f_err = density
+            stretch = rho_max / f  # true depth per assumed depth
+            depth, dwidth = centres * stretch, width * stretch
+            c = n_cm2 / (dwidth * 1e-4)
+            # relative errors of the bin's Li and of the density add
+            c_err = np.hypot(n_err / (dwidth * 1e-4), c * f_err / f)
+            basis = "deposit_thickness"
+        flags = res.flags
         for j in range(centres.size):
             rows.append(
                 {
                     **common,
-                    "depth_um": centres[j],
-                    "depth_width_um": width[j],
-                    "li_per_cm3": rho[j] * LI_METAL_PER_CM3,
-                    "li_per_cm3_err": rho_err[j] * LI_METAL_PER_CM3,
-                    "li_density_rel": rho[j],
-                    "slice_li_per_cm2": float(n_cm2.sum()),
-                    "slice_li_per_cm2_err": tot_err,
+                    "depth_um": depth[j],
+                    "depth_width_um": dwidth[j],
+                    "depth_um_assumed": centres[j],
+                    "mass_depth_ug_per_cm2": 0.5 * (mass_edges[j] + mass_edges[j + 1]),
+                    "mass_depth_width_ug_per_cm2": mass_width[j],
+                    "li_per_cm2": n_cm2[j],
+                    "li_per_cm2_err": n_err[j],
+                    "li_per_cm3": c[j],
+                    "li_per_cm3_err": c_err[j],
+                    "li_density_rel": c[j] / LI_METAL_PER_CM3,
+                    "li_density_max_rel": rho_max,
+                    "at_bound": bool(res.at_bound[j]),
+                    "density_basis": basis,
+                    "assumed_density_g_cm3": rho_a,
+                    "deposit_density_rel": np.nan if density is None else density[0],
+                    "deposit_density_rel_err": (
+                        np.nan if density is None else density[1]
+                    ),
+                    "depth_resolution_ug_per_cm2": res_bins[j] * mass_width[j],
+                    "depth_resolution_um": res_bins[j] * dwidth[j],
+                    "kernel_sum": float(res.kernel[j].sum()),
+                    "slice_li_per_cm2": tot,
+                    "slice_li_per_cm2_err": tot_err_all,
+                    "slice_li_per_cm2_err_counting": tot_err,
+                    "sensitivity_rel_err": k_rel,
+                    # how the errors are obtained (invert.py module doc)
+                    "err_method": ERR_METHOD,
                     "lambda": res.lam,
-                    "chi2_red": chi2_red,
-                    "fit_ok": res.flags == "",
-                    "flags": res.flags,
+                    "regularisation": res.method,
+                    "effective_dof": res.effective_dof,
+                    "chi2_red": res.chi2 / max(res.dof, 1.0),
+                    "fit_ok": flags == "",
+                    "flags": flags,
                 }
             )
-        model = M @ rho
+        inversion.append(
+            {
+                "slice": int(sl["slice"]),
+                "regularisation": res.method,
+                "strength": res.lam,
+                "effective_dof": res.effective_dof,
+                "chi2": res.chi2,
+                "expected_chi2": res.dof,
+                "n_bins_at_bound": int(res.at_bound.sum()),
+                # what the strength was chosen on: the run's summed chi2 and
+                # effective degrees of freedom at that strength
+                "run_chi2": res.run_chi2,
+                "run_effective_dof": res.run_effective_dof,
+                "flags": flags,
+            }
+        )
+        model = d.M @ res.x
         spectra.append(
             pd.DataFrame(
                 {
@@ -360,22 +526,23 @@ def reduce_run(
         per_depth = channel_depth_map(cnt, d_of_e, d_edges)
         var_depth = channel_depth_map(np.where(tri_bins, var, 0.0), d_of_e, d_edges)
         g1 = live * sensitivity * li6_fraction * 1e-4
-        c = per_depth / (g1 * width)
-        c_err = np.sqrt(np.maximum(var_depth, 0.0)) / (g1 * width)
+        cb = per_depth / (g1 * width)
+        cb_err = np.sqrt(np.maximum(var_depth, 0.0)) / (g1 * width)
         for j in range(centres.size):
             base_rows.append(
                 {
                     **common,
                     "depth_um": centres[j],
                     "depth_width_um": width[j],
-                    "li_per_cm3": c[j],
-                    "li_per_cm3_err": c_err[j],
-                    "li_density_rel": c[j] / LI_METAL_PER_CM3,
+                    "li_per_cm3": cb[j],
+                    "li_per_cm3_err": cb_err[j],
+                    "li_density_rel": cb[j] / LI_METAL_PER_CM3,
                 }
             )
     return {
         "profiles": pd.DataFrame(rows),
         "baseline": pd.DataFrame(base_rows),
+        "inversion": pd.DataFrame(inversion),
         "calibration": cal,
         "energy_reasons": reasons,
         "spectra": pd.concat(spectra, ignore_index=True) if spectra else pd.DataFrame(),
@@ -386,11 +553,17 @@ def reduce_run(
 def inventory(profiles_df: pd.DataFrame) -> pd.DataFrame:
     """Depth-integrated Li per slice: ``run, slice, t_start_utc, t_end_utc,
     t_mid_utc, li_per_cm2, li_per_cm2_err, li_mAh_per_cm2, li_mAh_per_cm2_err,
-    plated_dense_um`` (Li-metal-equivalent thickness, li_per_cm2 / 4.63e22).
+    plated_dense_um`` (Li-metal-equivalent thickness, li_per_cm2 / 4.63e22),
+    ``li_per_cm2_err_counting`` and ``sensitivity_rel_err``.
 
-    The error is the slice's full-covariance error (``slice_li_per_cm2_err``)
-    when the table carries it, otherwise the bin errors added in quadrature
-    (which ignores their correlation).
+    ``li_per_cm2`` sums the bins' Li per cm2 (``li_per_cm2`` per bin when the
+    table has it, else ``li_per_cm3 x depth_width_um``). ``li_per_cm2_err`` is
+    the slice's full-covariance counting error combined with the sensitivity's
+    relative error (``slice_li_per_cm2_err``) when the table carries it,
+    otherwise the bin errors added in quadrature (which ignores their
+    correlation). ``li_per_cm2_err_counting`` is the counting part alone: it is
+    independent from slice to slice, while the sensitivity error is common to
+    every slice of a run (it cancels in ratios such as the Li efficiency).
     """
     df = profiles_df.copy()
     if "run" not in df:
@@ -400,8 +573,12 @@ def inventory(profiles_df: pd.DataFrame) -> pd.DataFrame:
             lambda d: np.gradient(d.to_numpy()) if d.size > 1 else 1.0
         )
         df["depth_width_um"] = widths
-    df["_n"] = df["li_per_cm3"] * df["depth_width_um"] * 1e-4
-    df["_v"] = (df["li_per_cm3_err"] * df["depth_width_um"] * 1e-4) ** 2
+    if "li_per_cm2" in df:
+        df["_n"] = df["li_per_cm2"]
+        df["_v"] = df["li_per_cm2_err"] ** 2
+    else:
+        df["_n"] = df["li_per_cm3"] * df["depth_width_um"] * 1e-4
+        df["_v"] = (df["li_per_cm3_err"] * df["depth_width_um"] * 1e-4) ** 2
     g = df.groupby(["run", "slice"], sort=True)
     out = g.agg(
         t_start_utc=("t_start_utc", "first"),
@@ -413,6 +590,14 @@ def inventory(profiles_df: pd.DataFrame) -> pd.DataFrame:
         out["li_per_cm2_err"] = g["slice_li_per_cm2_err"].first().to_numpy()
     else:
         out["li_per_cm2_err"] = np.sqrt(out["_v"])
+    if "slice_li_per_cm2_err_counting" in df:
+        out["li_per_cm2_err_counting"] = (
+            g["slice_li_per_cm2_err_counting"].first().to_numpy()
+        )
+        out["sensitivity_rel_err"] = g["sensitivity_rel_err"].first().to_numpy()
+    else:
+        out["li_per_cm2_err_counting"] = out["li_per_cm2_err"]
+        out["sensitivity_rel_err"] = np.nan
     out = out.drop(columns="_v")
     out.insert(
         4, "t_mid_utc", out["t_start_utc"] + (out["t_end_utc"] - out["t_start_utc"]) / 2

@@ -27,8 +27,16 @@ Live time per slice:
   (its overlap with the acquisition span) times n_rec / (n_rec + n_lost), where
   n_rec counts every event recorded in the slice and n_lost = number of events
   with flag 0x20 (one lost trigger each) + 1024 x number with flag 0x40 (1024
-  lost triggers each). A fixed non-paralysable dead time per recorded event
-  (``dead_time_per_event_s``, default 0) can be subtracted in addition.
+  lost triggers each).
+* pile-up live-time correction (flag estimate only; a DAQ's live-time records
+  already include its rejection dead time): a record rejected for pile-up or
+  saturation (``pileup_saturation``) stands for a particle whose energy is
+  lost, like a lost trigger, so the live time is multiplied further by
+  (n_rec - n_rejected) / n_rec, n_rejected counting the slice's rejected
+  records. Counts per live second then estimate the true rate: the rejected
+  fraction no longer biases the inventory low. A fixed non-paralysable dead
+  time per recorded event (``dead_time_per_event_s``, default 0) can be
+  subtracted in addition.
   Events flagged 0x1 (dead time occurred before this event) carry no duration
   and only count as recorded.
 """
@@ -121,6 +129,7 @@ class EventAccumulator:
         self.hist = np.zeros((self.n_slices, self.n_channels), np.int64)
         self.n_recorded = np.zeros(self.n_slices, np.int64)
         self.n_lost = np.zeros(self.n_slices, np.int64)
+        self.n_rejected = np.zeros(self.n_slices, np.int64)
         self.counts = dict.fromkeys(REASONS[1:5], 0)
         self.n_read = 0
         self.t_max = -np.inf
@@ -166,6 +175,9 @@ class EventAccumulator:
 
         flagged = good & ((f & self.reject_flags) != 0)
         self.counts["pileup_saturation"] += int(flagged.sum())
+        self.n_rejected += np.bincount(
+            k[in_slice & flagged], minlength=self.n_slices
+        ).astype(np.int64)
         ok = good & ~flagged
         e = chunk.energy
         bad_e = ok & ~(np.isfinite(e) & (e >= 0) & (e < self.n_channels))
@@ -180,7 +192,8 @@ class EventAccumulator:
     def live_times(
         self, has_live_records: bool, dead_time_per_event_s: float = 0.0
     ) -> pd.DataFrame:
-        """Per-slice ``real_s, live_s, n_recorded, n_lost`` (see module doc)."""
+        """Per-slice ``real_s, live_s, n_recorded, n_lost, n_rejected`` (see
+        module doc)."""
         a, b = self.edges[:-1], self.edges[1:]
         t0 = 0.0
         t1 = self.t_max if np.isfinite(self.t_max) else 0.0
@@ -200,7 +213,13 @@ class EventAccumulator:
                 self.n_recorded / np.maximum(self.n_recorded + self.n_lost, 1),
                 1.0,
             )
-            live = real * frac - dead_time_per_event_s * self.n_recorded
+            # pile-up / saturation rejections: particles lost like lost triggers
+            keep = np.where(
+                self.n_recorded > 0,
+                (self.n_recorded - self.n_rejected) / np.maximum(self.n_recorded, 1),
+                1.0,
+            )
+            live = real * frac * keep - dead_time_per_event_s * self.n_recorded
         live = np.where(self.valid, np.clip(live, 0.0, None), 0.0)
         return pd.DataFrame(
             {
@@ -208,6 +227,7 @@ class EventAccumulator:
                 "live_s": live,
                 "n_recorded": self.n_recorded,
                 "n_lost": self.n_lost,
+                "n_rejected": self.n_rejected,
             }
         )
 
@@ -324,6 +344,7 @@ def _kernel_impl(
     hist,
     rec,
     lost,
+    rejected,
     counts,
 ):
     """One pass over raw records (see :meth:`EventAccumulator.add_raw`)."""
@@ -352,6 +373,8 @@ def _kernel_impl(
                 lost[k] += 1024
         if f & reject:
             counts[1] += 1  # pileup_saturation
+            if in_slice:
+                rejected[k] += 1
             continue
         e = energy[i]
         if e >= n_ch:
@@ -403,6 +426,7 @@ def _add_raw(self, timetag_ps, energy, flags) -> None:
         self.hist,
         self.n_recorded,
         self.n_lost,
+        self.n_rejected,
         counts,
     )
     if t_max > -(2**62):

@@ -22,6 +22,8 @@ RUN_COLUMNS = (
     "slice_s",
     "background",
     "reference",
+    "deposit_thickness_um",
+    "deposit_thickness_um_err",
 )
 
 
