@@ -43,6 +43,7 @@ from liprobe.io.listmode import open_listmode  # noqa: E402
 from liprobe.ndp import concentration as conc  # noqa: E402
 from liprobe.ndp.events import accumulate_files, make_slices  # noqa: E402
 from liprobe.ndp.response import stack_from_config  # noqa: E402
+from liprobe.options import defaults  # noqa: E402
 from liprobe.simulate.cells import (  # noqa: E402
     demo_cells,
     schedule,
@@ -60,9 +61,10 @@ def _whole_file(path: str, n_ch: int) -> tuple[np.ndarray, float]:
     return acc["hist"][0], float(acc["slices"]["live_s"].sum())
 
 
-def reduce_demo_run(row: pd.Series, cfg: dict, cell) -> dict:
+def reduce_demo_run(row: pd.Series, block: dict, cell) -> dict:
     """Slice, reduce and integrate one demo run (as the workflow's rules do)."""
-    n_ch = int(cfg["n_channels"])
+    cfg = defaults(ndp=block).ndp
+    n_ch = int(cfg.n_channels)
     start = pd.Timestamp(row["listmode_start_utc"])
     sched = schedule(cell)
     end = sched["t_end_utc"].iloc[-1]
@@ -72,16 +74,14 @@ def reduce_demo_run(row: pd.Series, cfg: dict, cell) -> dict:
         [open_listmode(row["listmode"])], slices, start, n_channels=n_ch
     )
     bg = _whole_file(row["background"], n_ch)
-    layers = stack_from_config(row["stack"], cfg["stacks"])
-    norm = cfg.get("normalisation") or {}
+    layers = stack_from_config(row["stack"], cfg.stacks)
+    norm = cfg.normalisation
     kw = {}
-    if norm.get("method") == "reference":
+    if norm.method == "reference":
         h, live = _whole_file(row["reference"], n_ch)
         nz = np.flatnonzero(h)
         ref = pd.DataFrame({"channel": nz, "counts": h[nz], "live_s": live})
-        k, k_err = conc.reference_sensitivity(
-            ev["hist"].sum(axis=0), ref, layers, cfg, norm
-        )
+        k, k_err = conc.reference_sensitivity(ev["hist"].sum(axis=0), ref, layers, cfg)
         kw["sensitivity"] = k
         if "sensitivity_err" in conc.reduce_run.__code__.co_varnames:
             kw["sensitivity_err"] = k_err

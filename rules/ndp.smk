@@ -2,9 +2,19 @@
 # event accounting, per-slice inventory and figures.
 from liprobe.ndp import sheet as ndp_sheet  # noqa: E402
 
-NDP_CFG = config["ndp"]
+NDP_CFG = OPTIONS.ndp.params()
 NDP_RUNS = list(NDP.index) if len(NDP) else []
-NDP_SHEET_NAME = str(config.get("sheets", {}).get("ndp") or "ndp sheet")
+NDP_SHEET_NAME = str(config["sheets"].get("ndp") or "ndp sheet")
+# SRIM stopping tables named in the config: inputs of the rules that use them
+SRIM_FILES = [path for path in NDP_CFG["srim"].values() if path is not None]
+
+# Stop before any job when the NDP options or sheet values cannot work.
+if NDP_RUNS:
+    try:
+        OPTIONS.ndp.check()
+        ndp_sheet.check_start_times(NDP, NDP_SHEET_NAME)
+    except LiprobeError as exc:
+        raise WorkflowError(f"invalid NDP setting: {exc}") from None
 
 if NDP_RUNS:
     TARGETS.extend(
@@ -59,6 +69,7 @@ rule ndp_profiles:
         background="results/ndp/{run}/background.parquet",
         reference="results/ndp/{run}/reference.parquet",
         accounting="results/ndp/{run}/events_accounting.parquet",
+        srim=SRIM_FILES,
         lib=lib("ndp_profiles.py"),
     output:
         profiles="results/ndp/{run}/profiles.parquet",

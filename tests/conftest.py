@@ -138,3 +138,10 @@ def read_experiment(path, procno: int = 1, overrides: dict | None = None, **opti
         **options,
     }
     return read(path, procno, dict(overrides or {}), **kwargs)
+
+
+def ndp_opts(overrides: dict | None = None):
+    """NdpOptions from the schema defaults with ``overrides`` (an ``ndp:`` block)."""
+    from liprobe.options import defaults
+
+    return defaults(ndp=_plain(overrides or {})).ndp

@@ -18,6 +18,8 @@ from liprobe.ndp.response import stack_from_config
 from liprobe.simulate.cells import demo_cells, schedule
 from liprobe.simulate.ndp import write_demo_ndp
 
+from conftest import ndp_opts
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
@@ -30,30 +32,28 @@ def demo(tmp_path_factory):
     end = sched["t_end_utc"].iloc[-1]
     bounds = [*sched["t_start_utc"], end]
     slices = make_slices(start, end, float(row["slice_s"]), bounds)
-    cfg = res["config"]
+    cfg = ndp_opts(res["config"])
     ev = accumulate_files(
-        [open_listmode(row["listmode"])], slices, start, n_channels=cfg["n_channels"]
+        [open_listmode(row["listmode"])], slices, start, n_channels=cfg.n_channels
     )
     bg_reader = open_listmode(row["background"])
     _, t_hi = bg_reader.time_span()
     origin = pd.Timestamp(0, tz="UTC")
     one = make_slices(origin, origin + pd.Timedelta(seconds=t_hi + 1), t_hi + 2)
-    bg = accumulate_files([bg_reader], one, origin, n_channels=cfg["n_channels"])
-    layers = stack_from_config(row["stack"], cfg["stacks"])
+    bg = accumulate_files([bg_reader], one, origin, n_channels=cfg.n_channels)
+    layers = stack_from_config(row["stack"], cfg.stacks)
     ref_reader = open_listmode(row["reference"])
     _, t_ref = ref_reader.time_span()
     one = make_slices(origin, origin + pd.Timedelta(seconds=t_ref + 1), t_ref + 2)
-    ref = accumulate_files([ref_reader], one, origin, n_channels=cfg["n_channels"])
+    ref = accumulate_files([ref_reader], one, origin, n_channels=cfg.n_channels)
     h = ref["hist"].sum(axis=0)
     nz = np.flatnonzero(h)
     ref_frame = pd.DataFrame(
         {"channel": nz, "counts": h[nz], "live_s": ref["slices"]["live_s"].sum()}
     )
     # the demo config normalises with the 10B reference, as a user would
-    assert cfg["normalisation"]["method"] == "reference"
-    k, k_err = reference_sensitivity(
-        ev["hist"].sum(axis=0), ref_frame, layers, cfg, cfg["normalisation"]
-    )
+    assert cfg.normalisation.method == "reference"
+    k, k_err = reference_sensitivity(ev["hist"].sum(axis=0), ref_frame, layers, cfg)
     kw = {
         "li6_fraction": float(row["li6_fraction"]),
         "area_cm2": float(row["area_cm2"]),

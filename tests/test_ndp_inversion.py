@@ -13,6 +13,8 @@ from liprobe.ndp.response import Layer, response_matrix
 from liprobe.ndp.stopping import catima_table
 from liprobe.simulate.ndp import transport
 
+from conftest import ndp_opts
+
 STACK = [Layer("Cu", "Cu", 8.96, 1.0), Layer("Li", "Li", 0.534, 12.0)]
 CONE = 20.0
 FWHM = 20.0
@@ -76,19 +78,21 @@ def test_inversion_resolves_an_interface_better_than_the_channel_map():
             "live_s": [3600.0],
         }
     )
-    cfg = {
-        "calibration": {
-            "method": "configured",
-            "offset_keV": offset,
-            "gain_keV_per_channel": gain,
-        },
-        "energy_window_keV": [700.0, 2800.0],
-        "interference_windows_keV": [],
-        "depth_max_um": 5.0,
-        "depth_step_um": 0.1,
-        "resolution_fwhm_keV": FWHM,
-        "cone_half_angle_deg": CONE,
-    }
+    cfg = ndp_opts(
+        {
+            "calibration": {
+                "method": "configured",
+                "offset_keV": offset,
+                "gain_keV_per_channel": gain,
+            },
+            "energy_window_keV": [700.0, 2800.0],
+            "interference_windows_keV": [],
+            "depth_max_um": 5.0,
+            "depth_step_um": 0.1,
+            "resolution_fwhm_keV": FWHM,
+            "cone_half_angle_deg": CONE,
+        }
+    )
     k = n_per_particle / (3600.0 * 1.0 * n_li)
     res = reduce_run(
         hist, slices, STACK, cfg, li6_fraction=1.0, area_cm2=1.0, sensitivity=k
@@ -266,16 +270,18 @@ def test_a_stopping_power_error_moves_the_thickness_by_its_size(monkeypatch):
             "live_s": [3600.0],
         }
     )
-    cfg = {
-        "calibration": {
-            "method": "configured",
-            "offset_keV": offset,
-            "gain_keV_per_channel": gain,
-        },
-        "interference_windows_keV": [],
-        "depth_max_um": 6.0,
-        "depth_step_um": 0.05,
-    }
+    cfg = ndp_opts(
+        {
+            "calibration": {
+                "method": "configured",
+                "offset_keV": offset,
+                "gain_keV_per_channel": gain,
+            },
+            "interference_windows_keV": [],
+            "depth_max_um": 6.0,
+            "depth_step_um": 0.05,
+        }
+    )
     # the layer holds half the Li its material could: off the bound
     k = 120_000 / (3600.0 * 0.5 * thick * 1e-4 * 4.63e22)
 

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from liprobe.errors import InputError
+from liprobe.io.srim import MAX_BYTES, parse_srim_table, read_srim
 from liprobe.ndp.stopping import (
     PARTICLES,
     catima_table,
     electrons_per_gram,
     mass_fractions,
     parse_formula,
-    parse_srim_table,
     srim_table,
 )
 
@@ -131,12 +131,14 @@ def test_srim_table_units_and_velocity_scaling(tmp_path):
     assert tab["ion_z"] == 1 and tab["density_g_cm3"] == pytest.approx(8.96)
     e = np.array([100.0, 584.0, 2000.0])
     # proton stopping recovered (plus the 1e-5 MeV/(mg/cm2) nuclear column)
-    srim_p = srim_table("proton_N14", "Cu", 8.96, path)
+    table = read_srim(path)
+    assert table["source"] == str(path)
+    srim_p = srim_table("proton_N14", "Cu", 8.96, table)
     np.testing.assert_allclose(
         srim_p.stopping(e), prot.stopping(e) + 1e-5 * 896.0, rtol=0.02
     )
     # a triton uses the proton table at the same velocity
-    srim_t = srim_table("triton", "Cu", 8.96, path)
+    srim_t = srim_table("triton", "Cu", 8.96, table)
     scale = 1.008 / PARTICLES["triton"].mass_u
     np.testing.assert_allclose(
         srim_t.stopping(e), srim_p.stopping(e * scale), rtol=0.02
@@ -146,9 +148,19 @@ def test_srim_table_units_and_velocity_scaling(tmp_path):
         float(cat_t.stopping(2727.0)), rel=0.05
     )
     with pytest.raises(InputError, match="Ion"):
-        srim_table("alpha", "Cu", 8.96, path)
+        srim_table("alpha", "Cu", 8.96, table)
 
 
 def test_srim_bad_header(tmp_path):
     with pytest.raises(InputError, match="SRIM header"):
         parse_srim_table("no header here")
+
+
+def test_srim_files_are_read_in_io_with_a_size_limit(tmp_path):
+    """A SRIM path that is not a table (a device, a huge file) is refused in io."""
+    with pytest.raises(InputError, match="missing"):
+        read_srim(tmp_path / "absent.txt")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * (MAX_BYTES + 10))
+    with pytest.raises(InputError, match="file size"):
+        read_srim(big)

@@ -56,3 +56,14 @@ def test_contract_tables_carry_the_declared_units(demo_run, table, column, unit)
     path = demo_run / "results" / "tables" / f"{table}.parquet"
     units = json.loads(pq.read_schema(path).metadata[b"liprobe.units"])
     assert units[column] == unit
+
+
+def test_readme_lists_every_table(demo_run, repo_dir):
+    """Every contract table the demo writes has its row in the README."""
+    readme = (repo_dir / "README.md").read_text()
+    written = sorted(
+        p.stem for p in (demo_run / "results" / "tables").glob("*.parquet")
+    )
+    assert len(written) >= 15
+    missing = [name for name in written if f"| `{name}` |" not in readme]
+    assert not missing, missing

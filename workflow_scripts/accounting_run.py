@@ -1,56 +1,8 @@
-"""Rule accounting_run: Li inventory per NDP slice and efficiencies of one run."""
+"""Rule accounting_run: Li inventory per NDP slice and efficiencies of one run.
 
-import json
+The work is :func:`liprobe.steps.accounting_run.run`.
+"""
 
-from liprobe.accounting import efficiency, integrate_profiles, li_inventory
-from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, write_table
-from liprobe.ndp.concentration import inventory as ndp_inventory
-from liprobe.options import AccountingOptions
+from liprobe.steps.job import run_step
 
-with rule_log(snakemake.log[0]) as log:
-    p = snakemake.params
-    opts = AccountingOptions.from_params(p.options, "accounting")
-    config = json.loads(json.dumps({"accounting": p.options, "run": dict(p.run_sheet)}))
-    profiles = read_table(snakemake.input.profiles)
-    profiles = profiles[profiles["run"] == p.run]
-    window = opts.inventory_depth_um
-    if window:
-        # a depth window: integrate the bins inside it (errors in quadrature)
-        slices = integrate_profiles(profiles, window[0], window[1])
-        log.info("inventory over %s um, bin errors in quadrature", window)
-    else:
-        # the whole profile: the NDP stage's own integral (it knows the
-        # correlation of its bin errors when it recorded it)
-        slices = ndp_inventory(profiles)
-        log.info("inventory over all depth bins (liprobe.ndp.inventory)")
-    log.info("%d NDP slices of run %s", len(slices), p.run)
-    trace = read_table(snakemake.input.trace)
-    cycles = read_table(snakemake.input.cycles)
-    inventory = li_inventory(
-        slices,
-        trace,
-        area_cm2=float(p.area_cm2),
-        plating_sign=p.plating_sign,
-        run=p.run,
-        source=p.cycler,
-    )
-    eff = efficiency(inventory, cycles, area_cm2=float(p.area_cm2), run=p.run)
-    for _, row in eff.iterrows():
-        log.info(
-            "cycle %d: CE %.4f, Li efficiency %.4f +- %.4f %s",
-            row["cycle"],
-            row["coulombic_efficiency"],
-            row["li_efficiency"],
-            row["li_efficiency_err"],
-            row["flags"],
-        )
-    hashes = {}
-    for path in (snakemake.input.profiles, snakemake.input.trace):
-        hashes.update(
-            json.loads(read_metadata(path).get("liprobe.inputs_sha256", "{}"))
-        )
-    write_table(
-        inventory, snakemake.output.inventory, input_hashes=hashes, config=config
-    )
-    write_table(eff, snakemake.output.efficiency, input_hashes=hashes, config=config)
+run_step("liprobe.steps.accounting_run:run", snakemake)

@@ -1,14 +1,8 @@
-"""Rule accounting_tables: gather per-run inventories and efficiencies."""
+"""Rule accounting_tables: gather per-run inventories and efficiencies.
 
-import json
+The work is :func:`liprobe.steps.accounting_tables.run`.
+"""
 
-from liprobe.io.runlog import rule_log
-from liprobe.io.tables import concat_tables
+from liprobe.steps.job import run_step
 
-with rule_log(snakemake.log[0]) as log:
-    config = json.loads(json.dumps(dict(snakemake.params.config)))
-    for key in ("inventory", "efficiency"):
-        n = concat_tables(
-            list(snakemake.input[key]), snakemake.output[key], config=config
-        )
-        log.info("%s: %d rows", key, n)
+run_step("liprobe.steps.accounting_tables:run", snakemake)

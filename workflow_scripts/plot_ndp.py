@@ -1,19 +1,8 @@
-"""Rule plot_ndp: heat map and step-end profiles of one run (reads Parquet only)."""
+"""Rule plot_ndp: heat map and step-end profiles of one run (reads Parquet only).
 
-from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_table
-from liprobe.plots.ndp import plot_heatmap, plot_step_profiles
-from liprobe.plots.style import save_figure
+The work is :func:`liprobe.steps.plot_ndp.run`.
+"""
 
-with rule_log(snakemake.log[0]) as log:
-    run = snakemake.params.run
-    profiles = read_table(snakemake.input.profiles)
-    cycles_in = snakemake.input.get("cycles")
-    if cycles_in and not isinstance(cycles_in, str):
-        cycles_in = cycles_in[0] if len(cycles_in) else None
-    cycles = read_table(cycles_in) if cycles_in else None
-    fig = plot_heatmap(profiles, run)
-    save_figure(fig, snakemake.output.heatmap_png, snakemake.output.heatmap_pdf)
-    fig = plot_step_profiles(profiles, run, cycles)
-    save_figure(fig, snakemake.output.profiles_png, snakemake.output.profiles_pdf)
-    log.info("NDP figures of %s written", run)
+from liprobe.steps.job import run_step
+
+run_step("liprobe.steps.plot_ndp:run", snakemake)

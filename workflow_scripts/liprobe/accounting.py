@@ -39,11 +39,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from liprobe.constants import LI_PER_MAH
 from liprobe.echem.segment import coulombic_efficiency, plating_sign_value
 from liprobe.errors import InputError
 
 #: Li atoms per mAh (3.6 C / elementary charge), about 2.247e19.
-LI_PER_MAH = 3.6 / 1.602176634e-19
 
 INVENTORY_COLUMNS = [
     "run",

@@ -203,15 +203,104 @@ class AccountingOptions(_Options):
 
 
 @dataclass(frozen=True)
+class NdpCalibration(_Options):
+    """``ndp.calibration``: channel -> keV."""
+
+    method: str
+    refine: bool
+    points: tuple | None
+    offset_keV: float | None
+    gain_keV_per_channel: float | None
+
+
+@dataclass(frozen=True)
+class NdpNormalisation(_Options):
+    """``ndp.normalisation``: configured beam or a 10B reference standard."""
+
+    method: str
+    flux_n_per_cm2_s: float | None
+    solid_angle_fraction: float | None
+    beam_area_cm2: float | None
+    areal_density_per_cm2: float | None
+    cross_section_b: float
+    window_keV: tuple
+
+
+@dataclass(frozen=True)
+class NdpRegularisation(_Options):
+    """``ndp.regularisation``: one strength per run, by its criterion."""
+
+    order: int
+    criterion: str
+
+
+@dataclass(frozen=True)
+class NdpSrim(_Options):
+    """``ndp.srim``: SRIM stopping tables by particle (None: CATIMA)."""
+
+    alpha: str | None
+    triton: str | None
+    proton_N14: str | None
+
+
+@dataclass(frozen=True)
+class NdpOptions(_Options):
+    """``ndp:``: list-mode events to Li depth profiles."""
+
+    stacks: Mapping
+    calibration: NdpCalibration
+    energy_window_keV: tuple
+    interference_windows_keV: tuple
+    energy_bin_keV: float
+    depth_max_um: float
+    depth_step_um: float
+    resolution_fwhm_keV: float
+    cone_half_angle_deg: float
+    n_channels: int
+    slice_s: float
+    disorder_tolerance_s: float
+    dead_time_per_event_s: float
+    chunk_events: int
+    srim: NdpSrim
+    normalisation: NdpNormalisation
+    regularisation: NdpRegularisation
+
+    def check(self, source: str = "config") -> None:
+        """The keys each chosen method needs (checked at parse time when the
+        campaign has NDP runs; a campaign without NDP needs none of them)."""
+        needs = {
+            ("calibration", "points"): ("points",),
+            ("calibration", "configured"): ("offset_keV", "gain_keV_per_channel"),
+            ("normalisation", "configured"): (
+                "flux_n_per_cm2_s",
+                "solid_angle_fraction",
+            ),
+            ("normalisation", "reference"): ("areal_density_per_cm2",),
+        }
+        for (block, method), keys in needs.items():
+            value = getattr(self, block)
+            if value.method != method:
+                continue
+            for key in keys:
+                if getattr(value, key) is None:
+                    raise InputError(
+                        source,
+                        f"ndp.{block}.{key}",
+                        f"a value (ndp.{block}.method is {method})",
+                        "none",
+                    )
+
+
+@dataclass(frozen=True)
 class Options:
-    """Every stage's options; ``ndp`` stays the validated block (plain values)."""
+    """Every stage's options."""
 
     nmr: NmrOptions
     relaxation: RelaxationOptions
     exsy: ExsyOptions
     echem: EchemOptions
     accounting: AccountingOptions
-    ndp: Mapping
+    ndp: NdpOptions
 
 
 def _material(config: Mapping, block: str) -> dict:
@@ -243,7 +332,7 @@ def build_options(config: Mapping) -> Options:
         exsy=ExsyOptions.from_params(exsy, "exsy"),
         echem=EchemOptions.from_params(config["echem"], "echem"),
         accounting=AccountingOptions.from_params(config["accounting"], "accounting"),
-        ndp=_freeze(config["ndp"]),
+        ndp=NdpOptions.from_params(config["ndp"], "ndp"),
     )
 
 

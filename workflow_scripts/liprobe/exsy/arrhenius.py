@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from liprobe.constants import E_CHARGE_C, KB_EV
 from liprobe.exsy.fit import POOR_FIT_P, SPHERE_X_HALF
-from liprobe.exsy.models import KB_EV, arrhenius
+from liprobe.exsy.models import arrhenius
 
-E_CHARGE_C = 1.602176634e-19
 ARRHENIUS_UNCERTAINTY = (
     "covariance of the fit of ln y weighted by y / y_err (absolute weights)"
 )

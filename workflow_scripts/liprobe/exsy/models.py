@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from liprobe.constants import KB_EV
+
 PEAKS = ("AA", "AB", "BA", "BB")
 #: D t / r^2 below which the sphere fraction uses its short-time limit
 X_SHORT = 1e-6
@@ -246,6 +248,3 @@ def with_overlap(
 def arrhenius(T: np.ndarray, ln_A: float, Ea_eV: float) -> np.ndarray:
     """ln y = ln A - Ea / (kB T) (Arrhenius), kB in eV/K (CODATA 2018)."""
     return ln_A - Ea_eV / (KB_EV * np.asarray(T, dtype=float))
-
-
-KB_EV = 8.617333262e-5

@@ -41,9 +41,12 @@ Bins on it are flagged (``at_bound``) and counted per slice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
+from liprobe.constants import AVOGADRO, LI_METAL_PER_CM3, LI_PER_MAH
 from liprobe.errors import InputError
 from liprobe.ndp.calibration import (
     channel_energy,
@@ -63,41 +66,15 @@ from liprobe.ndp.response import (
     response_matrix,
     surface_energy,
 )
-from liprobe.ndp.stopping import AVOGADRO, _molar_mass, parse_formula
+from liprobe.ndp.stopping import _molar_mass, parse_formula
+from liprobe.options import NdpNormalisation, NdpOptions
 
-LI_METAL_PER_CM3 = 4.63e22
 #: How the profiles' errors are obtained: Poisson variance of the model counts
 #: propagated through the bounded, count-conserving estimator with its active
 #: set held (regularisation bias not included; see the averaging kernel);
 #: slice totals add the sensitivity's relative error.
 ERR_METHOD = "poisson_linearised_bounded"
 SIGMA_LI6_B = 940.0
-LI_PER_MAH = 2.247e19
-
-DEFAULTS = {
-    "calibration": {"method": "edges"},
-    "energy_window_keV": [700.0, 2800.0],
-    "interference_windows_keV": [[380.0, 620.0]],
-    "energy_bin_keV": 8.0,
-    "depth_max_um": 10.0,
-    "depth_step_um": 0.1,
-    "resolution_fwhm_keV": 20.0,
-    "cone_half_angle_deg": 20.0,
-    "n_channels": 16384,
-    "normalisation": {"method": "configured"},
-    "regularisation": {"order": 1, "criterion": "discrepancy"},
-}
-
-
-def merged_config(cfg: dict | None) -> dict:
-    """The ``ndp`` config with documented defaults filled in."""
-    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULTS.items()}
-    for k, v in (cfg or {}).items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = {**out[k], **v}
-        else:
-            out[k] = v
-    return out
 
 
 def li_per_cm3_max(layer: Layer) -> float:
@@ -117,19 +94,19 @@ def li_per_cm3_max(layer: Layer) -> float:
     return float(layer.density_g_cm3) * AVOGADRO * n_li / molar
 
 
-def sensitivity_configured(norm: dict, area_cm2: float) -> float:
-    """K (counts/s per 6Li atom/cm2, one particle) from flux and geometry."""
-    try:
-        flux = float(norm["flux_n_per_cm2_s"])
-        frac = float(norm["solid_angle_fraction"])
-    except (KeyError, TypeError, ValueError):
+def sensitivity_configured(norm: NdpNormalisation, area_cm2: float) -> float:
+    """K (counts/s per 6Li atom/cm2, one particle) from flux and geometry
+    (the beam area; the run's area when the config gives none)."""
+    if norm.flux_n_per_cm2_s is None or norm.solid_angle_fraction is None:
         raise InputError(
             "config ndp.normalisation",
             "flux_n_per_cm2_s / solid_angle_fraction",
             "numbers (or method: reference with a reference file)",
             norm,
-        ) from None
-    area = float(norm.get("beam_area_cm2") or area_cm2)
+        )
+    flux = float(norm.flux_n_per_cm2_s)
+    frac = float(norm.solid_angle_fraction)
+    area = float(norm.beam_area_cm2 or area_cm2)
     return flux * SIGMA_LI6_B * 1e-24 * frac * area
 
 
@@ -152,43 +129,42 @@ def reference_sensitivity(
     run_counts: np.ndarray,
     reference: pd.DataFrame,
     layers: list[Layer],
-    cfg: dict,
-    norm: dict,
+    cfg: NdpOptions,
     source: str = "reference",
+    srim: Mapping | None = None,
 ) -> tuple[float, float]:
     """K from a reference-standard spectrum measured with the run's detector.
 
     ``reference``: channel, counts, live_s (whole reference file). The channel
     scale is the run's calibration (same detector and settings); the counts in
-    ``norm['window_keV']`` (default 1300-1850 keV: both 10B alpha lines) give K
-    via :func:`sensitivity_from_reference` with ``norm['areal_density_per_cm2']``
-    and ``norm['cross_section_b']`` (default 3837 b, 10B thermal).
+    ``cfg.normalisation.window_keV`` give K via :func:`sensitivity_from_reference`
+    with its ``areal_density_per_cm2`` and ``cross_section_b``.
     """
     if reference.empty or float(reference["live_s"].iloc[0]) <= 0:
         raise InputError(
             source, "reference", "a reference list-mode file (sheet column)", "none"
         )
-    if "areal_density_per_cm2" not in norm:
+    norm = cfg.normalisation
+    if norm.areal_density_per_cm2 is None:
         raise InputError(
             "config ndp.normalisation",
             "areal_density_per_cm2",
             "the reference standard's areal density",
             "missing",
         )
-    cfg = merged_config(cfg)
-    cal = calibrate(np.asarray(run_counts, float), layers, cfg)
+    cal = calibrate(np.asarray(run_counts, float), layers, cfg, srim)
     e = channel_energy(
-        int(cfg["n_channels"]), cal["offset_keV"], cal["gain_keV_per_channel"]
+        int(cfg.n_channels), cal["offset_keV"], cal["gain_keV_per_channel"]
     )
-    lo, hi = norm.get("window_keV", [1300.0, 1850.0])
+    lo, hi = norm.window_keV
     ch = reference["channel"].to_numpy(int)
     inside = (e[ch] >= lo) & (e[ch] < hi)
     counts = float(reference["counts"].to_numpy()[inside].sum())
     return sensitivity_from_reference(
         counts,
         float(reference["live_s"].iloc[0]),
-        float(norm["areal_density_per_cm2"]),
-        float(norm.get("cross_section_b", 3837.0)),
+        float(norm.areal_density_per_cm2),
+        float(norm.cross_section_b),
     )
 
 
@@ -203,17 +179,22 @@ def grouped_energy_bins(ch_energy_edges: np.ndarray, lo: float, hi: float, step:
     return idx, e[idx]
 
 
-def calibrate(total_counts: np.ndarray, layers: list[Layer], cfg: dict) -> dict:
+def calibrate(
+    total_counts: np.ndarray,
+    layers: list[Layer],
+    cfg: NdpOptions,
+    srim: Mapping | None = None,
+) -> dict:
     """Calibration dict (offset_keV, gain_keV_per_channel, method, ...)."""
-    cal = cfg.get("calibration") or {}
-    if "points" in cal and cal.get("method", "points") == "points":
-        offset, gain = linear_from_points(cal["points"])
+    cal = cfg.calibration
+    if cal.method == "points":
+        offset, gain = linear_from_points(cal.points)
         return {"method": "points", "offset_keV": offset, "gain_keV_per_channel": gain}
-    if "gain_keV_per_channel" in cal:
+    if cal.method == "configured":
         return {
             "method": "configured",
-            "offset_keV": float(cal.get("offset_keV", 0.0)),
-            "gain_keV_per_channel": float(cal["gain_keV_per_channel"]),
+            "offset_keV": float(cal.offset_keV),
+            "gain_keV_per_channel": float(cal.gain_keV_per_channel),
         }
     # edges: model a thick uniform layer with the same response
     e_edges = np.arange(100.0, 3000.0, 2.0)
@@ -224,10 +205,10 @@ def calibrate(total_counts: np.ndarray, layers: list[Layer], cfg: dict) -> dict:
             layers,
             depth,
             e_edges,
-            resolution_fwhm_keV=float(cfg["resolution_fwhm_keV"]),
-            cone_half_angle_deg=float(cfg["cone_half_angle_deg"]),
+            resolution_fwhm_keV=float(cfg.resolution_fwhm_keV),
+            cone_half_angle_deg=float(cfg.cone_half_angle_deg),
             particles=(p,),
-            srim=cfg.get("srim"),
+            srim=srim,
         ).sum(axis=1)
         edges[p] = model_edge_energy(e_edges, spec)
     out = edge_calibration(total_counts, edges["alpha"], edges["triton"])
@@ -238,7 +219,7 @@ def reduce_run(
     hist: np.ndarray,
     slices: pd.DataFrame,
     layers: list[Layer],
-    cfg: dict,
+    cfg: NdpOptions,
     *,
     li6_fraction: float,
     area_cm2: float,
@@ -247,6 +228,7 @@ def reduce_run(
     sensitivity_err: float | None = None,
     deposit_thickness_um: float | None = None,
     deposit_thickness_um_err: float = 0.0,
+    srim: Mapping | None = None,
 ) -> dict:
     """Profiles of every slice of one run.
 
@@ -255,7 +237,9 @@ def reduce_run(
     (counts per channel, live_s). ``sensitivity`` (K) and its 1-sigma error
     (from the reference; None: K from the configuration, error unknown and
     ``sensitivity_rel_err`` NaN); ``deposit_thickness_um`` and its error: an
-    independent thickness of the deposit at the end of the run (module doc).
+    independent thickness of the deposit at the end of the run (module doc);
+    ``srim``: parsed SRIM tables by particle (:func:`liprobe.io.srim.read_srim`)
+    that replace CATIMA for those particles.
     Returns ``profiles`` and ``baseline`` frames (ndp_depth_profiles columns
     plus diagnostics), ``inversion`` (per slice: regularisation, strength,
     effective_dof, chi2, expected_chi2, n_bins_at_bound, run_chi2,
@@ -264,13 +248,12 @@ def reduce_run(
     outside window counts) and ``spectra`` (per slice energy-bin counts and
     model).
     """
-    cfg = merged_config(cfg)
     n_ch = hist.shape[1]
     total = hist.sum(axis=0)
-    window = tuple(float(v) for v in cfg["energy_window_keV"])
-    interf = [tuple(w) for w in cfg["interference_windows_keV"]]
-    step = float(cfg["depth_step_um"])
-    d_edges = np.arange(0.0, float(cfg["depth_max_um"]) + 0.5 * step, step)
+    window = tuple(float(v) for v in cfg.energy_window_keV)
+    interf = [tuple(w) for w in cfg.interference_windows_keV]
+    step = float(cfg.depth_step_um)
+    d_edges = np.arange(0.0, float(cfg.depth_max_um) + 0.5 * step, step)
     width = np.diff(d_edges)
     fine, cum = cumulative_response(
         layers,
@@ -278,20 +261,20 @@ def reduce_run(
         max(window[0] - 100.0, 1.0),
         window[1] + 100.0,
         1.0,
-        resolution_fwhm_keV=float(cfg["resolution_fwhm_keV"]),
-        cone_half_angle_deg=float(cfg["cone_half_angle_deg"]),
-        srim=cfg.get("srim"),
+        resolution_fwhm_keV=float(cfg.resolution_fwhm_keV),
+        cone_half_angle_deg=float(cfg.cone_half_angle_deg),
+        srim=srim,
     )
-    cal = calibrate(total, layers, cfg)
+    cal = calibrate(total, layers, cfg, srim)
     off, gain = cal["offset_keV"], cal["gain_keV_per_channel"]
     ch_edges_e = off + gain * np.arange(n_ch + 1)
     idx, e_edges = grouped_energy_bins(
-        ch_edges_e, window[0], window[1], float(cfg["energy_bin_keV"])
+        ch_edges_e, window[0], window[1], float(cfg.energy_bin_keV)
     )
     keep_bin = np.ones(idx.size - 1, bool)
     for lo, hi in interf:
         keep_bin &= ~((e_edges[:-1] < hi) & (e_edges[1:] > lo))
-    if cal["method"] == "edges" and cfg["calibration"].get("refine", True):
+    if cal["method"] == "edges" and cfg.calibration.refine:
         off, gain, chi2_bin = refine_calibration(
             total,
             idx,
@@ -322,19 +305,19 @@ def reduce_run(
         bg_live = float(background[1])
     R = rebin_response(fine, cum, e_edges)
     if sensitivity is None:
-        sensitivity = sensitivity_configured(cfg["normalisation"], area_cm2)
-    reg = cfg["regularisation"]
+        sensitivity = sensitivity_configured(cfg.normalisation, area_cm2)
+    reg = cfg.regularisation
     # baseline: triton-only energies, each mapped to one depth
-    e_alpha_top = surface_energy(layers, "alpha", cfg.get("srim"))
-    sig = float(cfg["resolution_fwhm_keV"]) / FWHM_PER_SIGMA
+    e_alpha_top = surface_energy(layers, "alpha", srim)
+    sig = float(cfg.resolution_fwhm_keV) / FWHM_PER_SIGMA
     tri_bins = keep_bin & (e_edges[:-1] > e_alpha_top + 4.0 * sig)
     d_of_e = depth_of_energy(
         layers,
         "triton",
         e_edges,
         float(layers[-1].thickness_um),
-        cfg.get("srim"),
-        float(cfg["cone_half_angle_deg"]),
+        srim,
+        float(cfg.cone_half_angle_deg),
     )
     # slices with live time: one bounded inversion per run (common strength)
     rho_max = li_per_cm3_max(layers[-1]) / LI_METAL_PER_CM3
@@ -363,8 +346,8 @@ def reduce_run(
     results = invert_run(
         data,
         rho_max,
-        order=int(reg["order"]),
-        criterion=str(reg["criterion"]),
+        order=int(reg.order),
+        criterion=str(reg.criterion),
     )
     by_slice = dict(zip(live_idx, zip(data, results, strict=True), strict=True))
     # Li per cm2 per bin and the slice integrals (full covariance)

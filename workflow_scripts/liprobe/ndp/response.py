@@ -20,6 +20,7 @@ cone at ``n_angles`` Gauss-Legendre nodes in mu.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,7 +112,7 @@ def exit_energy(
     return e, np.where(e > 0, var, 0.0)
 
 
-def stack_tables(layers: list[Layer], particle: str, srim: dict | None = None):
+def stack_tables(layers: list[Layer], particle: str, srim: Mapping | None = None):
     """(window [(table, thickness)], sample table) for one particle."""
     window = [
         (stopping_table(particle, ly.formula, ly.density_g_cm3, srim), ly.thickness_um)
@@ -131,7 +132,7 @@ def response_matrix(
     particles=("alpha", "triton"),
     n_sub: int = 6,
     n_angles: int = 6,
-    srim: dict | None = None,
+    srim: Mapping | None = None,
 ) -> np.ndarray:
     """Forward response (n_energy_bins, n_depth_bins); see module docstring."""
     dz = np.asarray(depth_edges_um, float)
@@ -156,7 +157,7 @@ def response_matrix(
 
 
 def surface_energy(
-    layers: list[Layer], particle: str, srim: dict | None = None
+    layers: list[Layer], particle: str, srim: Mapping | None = None
 ) -> float:
     """Exit energy (keV) of ``particle`` born at depth 0, normal emission."""
     window, sample = stack_tables(layers, particle, srim)
@@ -169,7 +170,7 @@ def depth_of_energy(
     particle: str,
     energy_keV,
     max_depth_um: float,
-    srim: dict | None = None,
+    srim: Mapping | None = None,
     cone_half_angle_deg: float = 0.0,
 ) -> np.ndarray:
     """Channel-to-depth map: depth (um) whose mean exit energy is ``energy_keV``.

@@ -67,3 +67,31 @@ def optional(sheet: pd.DataFrame, run: str, column: str, path: str | None = None
     if value is None:
         return []
     return [str(value) if path is None else path]
+
+
+def check_start_times(sheet: pd.DataFrame, sheet_name: str = "ndp sheet") -> None:
+    """Every given ``listmode_start_utc`` is an ISO 8601 time with its zone.
+
+    Checked when the workflow is parsed; whether a run needs one (a format that
+    stores no absolute time) is known only when its file is read.
+    """
+    for run in sheet.index:
+        value = cell_value(sheet, run, "listmode_start_utc")
+        if value is None:
+            continue
+        try:
+            start = pd.Timestamp(str(value))
+        except ValueError:
+            raise InputError(
+                sheet_name,
+                f"listmode_start_utc (run {run})",
+                "an ISO 8601 time",
+                value,
+            ) from None
+        if start.tz is None:
+            raise InputError(
+                sheet_name,
+                f"listmode_start_utc (run {run})",
+                "a time with its zone (e.g. 2024-03-04T07:50:00+00:00)",
+                value,
+            )

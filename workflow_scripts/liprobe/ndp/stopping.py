@@ -25,15 +25,16 @@ Nicolet, Backscattering Spectrometry, 1978, ch. 2), i.e. 0.2606 keV^2 per
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from liprobe.constants import AVOGADRO
 from liprobe.errors import InputError
 
-AVOGADRO = 6.02214076e23
 #: Bohr straggling constant 4 pi e^4 in keV^2 cm^2 (e^2 = 1.439964e-10 keV cm).
 BOHR_KEV2_CM2 = 4.0 * np.pi * (1.439964e-10) ** 2
 
@@ -222,91 +223,19 @@ def catima_table(
     return StoppingTable(particle, formula, density_g_cm3, grid, s, "catima")
 
 
-_SRIM_UNITS = {
-    "keV/micron": "keV_um",
-    "eV/Angstrom": "eV_A",
-    "MeV/mm": "MeV_mm",
-    "keV/(ug/cm2)": "keV_ug",
-    "MeV/(mg/cm2)": "MeV_mg",
-    "keV/(mg/cm2)": "keV_mg",
-    "eV/(1E15atoms/cm2)": "eV_1e15",
-    "L.S.S.reducedunits": "lss",
-}
-
-
-def parse_srim_table(text: str, source: str = "<srim>") -> dict:
-    """Parse SRIM stopping-table output text.
-
-    Returns a dict with ``ion_mass_u``, ``ion_z``, ``density_g_cm3``,
-    ``energy_keV`` and ``stopping_keV_per_um`` (electronic + nuclear, converted
-    from the table's ``Stopping Units``).
-    """
-    m_ion = re.search(r"Ion\s*=\s*\w+\s*\[(\d+)\]\s*,\s*Mass\s*=\s*([\d.]+)", text)
-    m_rho = re.search(r"Target Density\s*=\s*([\d.Ee+-]+)\s*g/cm3", text)
-    m_unit = re.search(r"Stopping Units\s*=\s*(.+)", text)
-    if not (m_ion and m_rho and m_unit):
-        raise InputError(
-            source,
-            "SRIM header",
-            "'Ion = ... [Z] , Mass = ...', 'Target Density = ... g/cm3' "
-            "and 'Stopping Units = ...'",
-            "missing",
-        )
-    unit_key = _SRIM_UNITS.get(m_unit.group(1).replace(" ", "").strip())
-    if unit_key is None or unit_key in ("lss", "eV_1e15"):
-        raise InputError(
-            source,
-            "Stopping Units",
-            "keV / micron, eV / Angstrom, MeV / mm or a mass-stopping unit",
-            m_unit.group(1).strip(),
-        )
-    rho = float(m_rho.group(1))
-    row = re.compile(
-        r"^\s*([\d.]+)\s+(eV|keV|MeV|GeV)\s+([\d.Ee+-]+)\s+([\d.Ee+-]+)\s", re.M
-    )
-    scale_e = {"eV": 1e-3, "keV": 1.0, "MeV": 1e3, "GeV": 1e6}
-    energies, stop = [], []
-    for m in row.finditer(text):
-        energies.append(float(m.group(1)) * scale_e[m.group(2)])
-        stop.append(float(m.group(3)) + float(m.group(4)))
-    if len(energies) < 5:
-        raise InputError(source, "table rows", ">= 5 energy rows", len(energies))
-    s = np.asarray(stop)
-    # 1 um of material at rho g/cm3 is rho*1e-4 g/cm2 = rho*0.1 mg/cm2
-    to_keV_um = {
-        "keV_um": 1.0,
-        "eV_A": 10.0,
-        "MeV_mm": 1.0,
-        "keV_ug": rho * 100.0,
-        "MeV_mg": rho * 100.0,
-        "keV_mg": rho * 0.1,
-    }
-    return {
-        "ion_z": int(m_ion.group(1)),
-        "ion_mass_u": float(m_ion.group(2)),
-        "density_g_cm3": rho,
-        "energy_keV": np.asarray(energies),
-        "stopping_keV_per_um": s * to_keV_um[unit_key],
-    }
-
-
 def srim_table(
-    particle: str, formula: str, density_g_cm3: float, path: str | Path, grid=None
+    particle: str, formula: str, density_g_cm3: float, tab: Mapping, grid=None
 ) -> StoppingTable:
-    """Stopping table from a SRIM output file (scaled to ``density_g_cm3``).
+    """Stopping table from a parsed SRIM table (scaled to ``density_g_cm3``).
 
-    A proton table serves a triton (and a 4He table any alpha) by velocity
-    scaling when the ion mass in the file differs from the particle's mass.
+    ``tab`` is :func:`liprobe.io.srim.read_srim`'s result. A proton table serves
+    a triton (and a 4He table any alpha) by velocity scaling when the ion mass
+    in the file differs from the particle's mass.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="latin-1")
-    except OSError as exc:
-        raise InputError(path, "file", "a SRIM stopping table", str(exc)) from None
-    tab = parse_srim_table(text, str(path))
+    source = str(tab.get("source", "<srim>"))
     p = PARTICLES[particle]
     if tab["ion_z"] != p.z:
-        raise InputError(path, "Ion", f"Z = {p.z} for {particle}", tab["ion_z"])
+        raise InputError(source, "Ion", f"Z = {p.z} for {particle}", tab["ion_z"])
     grid = energy_grid() if grid is None else np.asarray(grid, float)
     e_file = grid * tab["ion_mass_u"] / p.mass_u  # same velocity
     s = np.exp(
@@ -317,16 +246,19 @@ def srim_table(
         )
     )
     s *= density_g_cm3 / tab["density_g_cm3"]
-    return StoppingTable(particle, formula, density_g_cm3, grid, s, f"srim:{path.name}")
+    return StoppingTable(
+        particle, formula, density_g_cm3, grid, s, f"srim:{Path(source).name}"
+    )
 
 
 def stopping_table(
     particle: str,
     formula: str,
     density_g_cm3: float,
-    srim: dict | None = None,
+    srim: Mapping | None = None,
 ) -> StoppingTable:
-    """Stopping table from CATIMA, or from SRIM when ``srim[particle]`` names a file."""
-    if srim and srim.get(particle):
+    """Stopping table from CATIMA, or from SRIM when ``srim`` (particle -> parsed
+    table, :func:`liprobe.io.srim.read_srim`) holds one for the particle."""
+    if srim and srim.get(particle) is not None:
         return srim_table(particle, formula, density_g_cm3, srim[particle])
     return catima_table(particle, formula, density_g_cm3)

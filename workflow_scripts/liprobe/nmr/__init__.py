@@ -8,7 +8,7 @@ The names are loaded on first use, so that importing the light submodule
 nmrglue and scipy.
 """
 
-from importlib import import_module
+from liprobe.lazy import lazy_getattr
 
 _LAZY = {
     "Spectra": "liprobe.nmr.processing",
@@ -21,7 +21,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'liprobe.nmr' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from liprobe.constants import LI_METAL_PER_CM3
 from liprobe.plots.style import colour, figure, label
 
 
@@ -96,7 +97,7 @@ def plot_step_profiles(profiles: pd.DataFrame, run: str, cycles=None):
                 color=colour(i),
                 label=p["label"],
             )
-            err = d["li_per_cm3_err"] / 4.63e22
+            err = d["li_per_cm3_err"] / LI_METAL_PER_CM3
             ax.fill_between(
                 d["depth_um"],
                 d["li_density_rel"] - err,

@@ -32,7 +32,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
-from liprobe.exsy.models import KB_EV, PEAKS
+from liprobe.constants import KB_EV, LI_METAL_PER_CM3
+from liprobe.exsy.models import PEAKS
 from liprobe.plots.exsy import _model_fraction, cross_fraction
 from liprobe.plots.ndp import step_end_slices
 from liprobe.plots.relaxation import bpp_curve
@@ -41,7 +42,6 @@ from liprobe.plots.style import colour, figure, label, marker
 from liprobe.relaxation.temperature import arrhenius_rate
 
 #: density of Li metal, Li atoms per cm^3 (0.534 g/cm^3 / 6.941 g/mol * N_A)
-LI_METAL_PER_CM3 = 4.63e22
 
 #: the figures of the paper target: file stem -> what it shows
 PAPER_FIGURES = {

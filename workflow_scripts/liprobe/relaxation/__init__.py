@@ -13,28 +13,24 @@ Options come from :class:`liprobe.options.RelaxationOptions`.
 
 from __future__ import annotations
 
-import importlib
+from liprobe.lazy import lazy_getattr
 
 _EXPORTS = {
-    "DEFAULT_MODELS": "models",
-    "MODELS": "models",
-    "mean_time": "models",
-    "fit_curve": "fitting",
-    "fit_curves_fast": "fitting",
-    "fit_relaxation_table": "table",
-    "analyse_series": "temperature",
-    "arrhenius_table": "temperature",
-    "calibrate_temperature": "temperature",
-    "fit_bpp": "temperature",
-    "r1_bpp": "temperature",
-    "r1rho_bpp": "temperature",
+    "DEFAULT_MODELS": "liprobe.relaxation.models",
+    "MODELS": "liprobe.relaxation.models",
+    "mean_time": "liprobe.relaxation.models",
+    "fit_curve": "liprobe.relaxation.fitting",
+    "fit_curves_fast": "liprobe.relaxation.fitting",
+    "fit_relaxation_table": "liprobe.relaxation.table",
+    "analyse_series": "liprobe.relaxation.temperature",
+    "arrhenius_table": "liprobe.relaxation.temperature",
+    "calibrate_temperature": "liprobe.relaxation.temperature",
+    "fit_bpp": "liprobe.relaxation.temperature",
+    "r1_bpp": "liprobe.relaxation.temperature",
+    "r1rho_bpp": "liprobe.relaxation.temperature",
 }
 
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        module = importlib.import_module(f"liprobe.relaxation.{_EXPORTS[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'liprobe.relaxation' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

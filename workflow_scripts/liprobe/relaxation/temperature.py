@@ -47,12 +47,11 @@ import pandas as pd
 from scipy.optimize import minimize_scalar
 from scipy.stats import chi2
 
+from liprobe.constants import E_CHARGE_C, KB_EV
 from liprobe.options import RelaxationOptions
 from liprobe.relaxation.fitting import POOR_FIT_P
 
-KB_EV = 8.617333262e-5  # eV/K (CODATA 2018)
 KB_J = 1.380649e-23  # J/K
-Q_E = 1.602176634e-19  # C
 
 
 def correlation_time(T, Ea_eV, log10_tau0_s):
@@ -228,7 +227,7 @@ def transport_at(
     a = jump_distance_nm * 1e-9
     D = correlation_factor * a**2 / (2 * dimensionality * tau)
     N = li_density_per_cm3 * 1e6
-    sigma = N * Q_E**2 * D / (KB_J * T_K) / haven_ratio / 100.0
+    sigma = N * E_CHARGE_C**2 * D / (KB_J * T_K) / haven_ratio / 100.0
     return rate, D, sigma
 
 

@@ -11,6 +11,7 @@ the many small per-experiment rules, through the job server
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, field
 
 
@@ -70,6 +71,10 @@ def run_step(target: str, smk, *, serve: bool = False) -> None:
     cost more than their work); it falls back to this process when the server
     cannot be used.
     """
+    # numerical libraries use the job's threads, not every core of the node
+    threads = str(getattr(smk, "threads", 1) or 1)
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, threads)
     if serve:
         from liprobe.jobs.server import run_job
 

@@ -17,7 +17,7 @@ Nothing here interprets an acquisition (kind, list times, plausibility, sheet
 overrides): that is :mod:`liprobe.nmr.acquisition`.
 """
 
-from importlib import import_module
+from liprobe.lazy import lazy_getattr
 
 _EXPORTS = {
     "BLOCK_BYTES": "liprobe.io.bruker.binary",
@@ -41,7 +41,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'liprobe.io.bruker' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

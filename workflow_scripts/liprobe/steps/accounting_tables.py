@@ -1,0 +1,5 @@
+"""Rule accounting_tables: gather per-run inventories and efficiencies."""
+
+from liprobe.steps.gather import run
+
+__all__ = ["run"]

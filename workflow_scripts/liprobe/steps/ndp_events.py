@@ -1,0 +1,140 @@
+"""Rule ndp_events: stream one run's list-mode files into per-slice spectra."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from liprobe.errors import InputError
+from liprobe.io.listmode import open_listmode
+from liprobe.io.runlog import rule_log
+from liprobe.io.tables import read_table, write_table
+from liprobe.ndp.events import accumulate_files, make_slices
+from liprobe.options import NdpOptions
+from liprobe.steps.job import Job
+
+
+def run(job: Job) -> None:
+    """stream one run's list-mode files into per-slice spectra."""
+    with rule_log(job.log[0]) as log:
+        p = job.params
+        opts = NdpOptions.from_params(p.options, "ndp")
+        row = dict(p.run_sheet)
+        run = p.run
+        config = json.loads(json.dumps({"ndp": p.options, "run": row}, default=str))
+        files = list(job.input.listmode)
+        chunk = int(opts.chunk_events)
+        readers = [open_listmode(f, row.get("format") or "auto", chunk) for f in files]
+        sheet = p.sheet_name
+        if row.get("listmode_start_utc"):
+            try:
+                start = pd.Timestamp(row["listmode_start_utc"])
+            except ValueError:
+                raise InputError(
+                    sheet,
+                    "listmode_start_utc",
+                    "an ISO 8601 time",
+                    row["listmode_start_utc"],
+                ) from None
+            if start.tz is None:
+                raise InputError(
+                    sheet,
+                    f"listmode_start_utc (run {run})",
+                    "a time with its zone (e.g. 2024-03-04T07:50:00+00:00)",
+                    row["listmode_start_utc"],
+                )
+            start = start.tz_convert("UTC")
+        elif readers[0].info.start_utc is not None:
+            start = readers[0].info.start_utc
+            log.warning("%s: start time taken from the file: %s", files[0], start)
+        else:
+            raise InputError(
+                sheet,
+                f"listmode_start_utc (run {run})",
+                f"a start time: format {readers[0].format} stores no absolute time",
+                "empty",
+            )
+        span = [r.time_span() for r in readers]
+        end = start + pd.Timedelta(seconds=max(s[1] for s in span) + 1e-6)
+        boundaries = None
+        cycles_path = job.input.get("cycles")
+        if cycles_path and not isinstance(cycles_path, str):
+            cycles_path = cycles_path[0] if len(cycles_path) else None
+        if cycles_path:
+            from liprobe.echem import step_boundaries
+
+            cycles = read_table(cycles_path)
+            boundaries = step_boundaries(cycles)
+            log.info("%d slice boundaries from the cycler steps", len(boundaries))
+        slice_s = row.get("slice_s") or opts.slice_s
+        slices = make_slices(start, end, float(slice_s), boundaries)
+        log.info("%d slices from %s to %s", len(slices), start, end)
+        res = accumulate_files(
+            readers,
+            slices,
+            start,
+            n_channels=int(opts.n_channels),
+            disorder_tolerance_s=float(opts.disorder_tolerance_s),
+            dead_time_per_event_s=float(opts.dead_time_per_event_s),
+            run=run,
+        )
+        for _, r in res["accounting"].iterrows():
+            log.info("%s %s: %d", r["file"], r["reason"], r["n_events"])
+        hist = res["hist"]
+        k, ch = np.nonzero(hist)
+        spectra = pd.DataFrame(
+            {
+                "slice": res["slices"]["slice"].to_numpy()[k],
+                "channel": ch,
+                "counts": hist[k, ch],
+            }
+        )
+
+        def whole_file(key):
+            """Spectrum (channel, counts), live time and accounting of a whole file."""
+            path = job.input.get(key)
+            if path and not isinstance(path, str):
+                path = path[0] if len(path) else None
+            if not path:
+                return pd.DataFrame({"channel": [], "counts": []}), 0.0, pd.DataFrame()
+            reader = open_listmode(path, "auto", chunk)
+            _, t_hi = reader.time_span()
+            origin = pd.Timestamp(0, tz="UTC")
+            one = make_slices(
+                origin, origin + pd.Timedelta(seconds=t_hi + 1e-6), slice_s=t_hi + 1.0
+            )
+            res_f = accumulate_files(
+                [reader],
+                one,
+                origin,
+                n_channels=int(opts.n_channels),
+                run=run,
+            )
+            live = float(res_f["slices"]["live_s"].sum())
+            h = res_f["hist"].sum(axis=0)
+            nz = np.flatnonzero(h)
+            acc_f = res_f["accounting"]
+            acc_f["run"] = run
+            # events of a background or reference file that reach its spectrum are
+            # accepted into that spectrum
+            acc_f.loc[acc_f["reason"] == "in_slices", "reason"] = "accepted"
+            log.info("%s %s: live %.1f s", key, path, live)
+            return pd.DataFrame({"channel": nz, "counts": h[nz]}), live, acc_f
+
+        bg_rows, bg_live, bg_acc = whole_file("background")
+        ref_rows, ref_live, ref_acc = whole_file("reference")
+        meta = {"liprobe.ndp.start_utc": start.isoformat()}
+        write_table(
+            res["slices"], job.output.slices, inputs=files, config=config, extra=meta
+        )
+        write_table(
+            spectra, job.output.spectra, inputs=files, config=config, extra=meta
+        )
+        bg_rows["live_s"] = bg_live
+        write_table(bg_rows, job.output.background, config=config)
+        ref_rows["live_s"] = ref_live
+        write_table(ref_rows, job.output.reference, config=config)
+        acc = pd.concat([res["accounting"], bg_acc, ref_acc], ignore_index=True)
+        write_table(acc, job.output.accounting, config=config)
