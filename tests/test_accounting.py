@@ -9,12 +9,12 @@ import pytest
 from liprobe.accounting import (
     LI_PER_MAH,
     efficiency,
-    integrate_profiles,
     li_inventory,
     slice_mean_charge,
 )
 from liprobe.echem import segment_half_cycles, step_boundaries
 from liprobe.errors import InputError
+from liprobe.ndp.concentration import inventory
 from liprobe.simulate.cells import DemoCell, demo_cells, true_efficiency, true_inventory
 from liprobe.simulate.cycler import demo_cycler_frame
 
@@ -211,7 +211,7 @@ def test_cycle_without_ndp_slices_is_flagged():
     assert abs(eff["li_efficiency"].iloc[1] - cell.li_efficiency) < 0.03
 
 
-def test_integrate_profiles_box():
+def test_inventory_of_a_box_profile():
     """A box of 1e22 Li/cm3 over 2 um in 0.1 um bins is 2e18 Li/cm2."""
     depth = np.arange(0.05, 5.0, 0.1)
     c = np.where(depth < 2.0, 1e22, 0.0)
@@ -232,18 +232,18 @@ def test_integrate_profiles_box():
                 }
             )
         )
-    out = integrate_profiles(pd.concat(frames))
+    out = inventory(pd.concat(frames))
     np.testing.assert_allclose(out["li_per_cm2"], [2e18, 4e18, 6e18], rtol=1e-9)
     np.testing.assert_allclose(
         out["li_per_cm2_err"], 1e20 * 0.1e-4 * np.sqrt(depth.size), rtol=1e-9
     )
-    window = integrate_profiles(pd.concat(frames), depth_max_um=1.0)
+    window = inventory(pd.concat(frames), (None, 1.0))
     np.testing.assert_allclose(window["li_per_cm2"], [1e18, 2e18, 3e18], rtol=1e-9)
 
 
-def test_integrate_profiles_missing_columns():
+def test_inventory_missing_columns():
     with pytest.raises(InputError, match="columns"):
-        integrate_profiles(pd.DataFrame({"run": ["a"]}))
+        inventory(pd.DataFrame({"run": ["a"]}))
 
 
 def test_sensitivity_error_reaches_amounts_not_the_efficiency():

@@ -109,89 +109,6 @@ def _bin_widths_um(depth_um: np.ndarray) -> np.ndarray:
     return w
 
 
-def integrate_profiles(
-    profiles: pd.DataFrame,
-    depth_min_um: float | None = None,
-    depth_max_um: float | None = None,
-) -> pd.DataFrame:
-    """Depth-integrated Li per cm2 of every (run, slice) of NDP depth profiles.
-
-    ``li_per_cm2 = sum_i N_i`` over the depth bins inside
-    ``[depth_min_um, depth_max_um]`` (the probed window; all bins when None),
-    with ``N_i`` the bins' Li per cm2 (column ``li_per_cm2`` of the profiles,
-    the measured quantity; else ``c_i w_i`` with ``w_i`` the bin width, edges
-    half-way between the ``depth_um`` centres, in cm), and
-    ``li_per_cm2_err = sqrt(sum_i err_i^2)`` (bins' errors taken as
-    independent, which ignores their correlation), combined with the
-    sensitivity's relative error when the profiles carry it
-    (``sensitivity_rel_err``; the counting part alone is
-    ``li_per_cm2_err_counting``).
-
-    Returns ``run, slice, t_start_utc, t_end_utc, li_per_cm2, li_per_cm2_err,
-    li_per_cm2_err_counting, sensitivity_rel_err``.
-    """
-    need = {"run", "slice", "t_start_utc", "t_end_utc", "depth_um", "li_per_cm3"}
-    missing = sorted(need - set(profiles.columns))
-    if missing:
-        raise InputError(
-            "ndp_depth_profiles", "columns", sorted(need), list(profiles.columns)
-        )
-    sel = profiles
-    if depth_min_um is not None:
-        sel = sel[sel["depth_um"] >= depth_min_um]
-    if depth_max_um is not None:
-        sel = sel[sel["depth_um"] <= depth_max_um]
-    rows = []
-    for (run, slc), g in sel.groupby(["run", "slice"], sort=True):
-        if "li_per_cm2" in g.columns:
-            n = g["li_per_cm2"].to_numpy(float)
-            e = g["li_per_cm2_err"].to_numpy(float)
-        else:
-            w_cm = _bin_widths_um(g["depth_um"].to_numpy(float)) * 1e-4
-            n = g["li_per_cm3"].to_numpy(float) * w_cm
-            e = (
-                g["li_per_cm3_err"].to_numpy(float) * w_cm
-                if "li_per_cm3_err" in g.columns
-                else np.zeros_like(n)
-            )
-        k_rel = (
-            float(g["sensitivity_rel_err"].iloc[0])
-            if "sensitivity_rel_err" in g.columns
-            else np.nan
-        )
-        total = float(np.nansum(n))
-        err_c = float(np.sqrt(np.nansum(e**2)))
-        err = float(np.hypot(err_c, total * k_rel)) if np.isfinite(k_rel) else err_c
-        rows.append(
-            (
-                run,
-                slc,
-                g["t_start_utc"].iloc[0],
-                g["t_end_utc"].iloc[0],
-                total,
-                err,
-                err_c,
-                k_rel,
-            )
-        )
-    out = pd.DataFrame(
-        rows,
-        columns=[
-            "run",
-            "slice",
-            "t_start_utc",
-            "t_end_utc",
-            "li_per_cm2",
-            "li_per_cm2_err",
-            "li_per_cm2_err_counting",
-            "sensitivity_rel_err",
-        ],
-    )
-    for col in ("t_start_utc", "t_end_utc"):
-        out[col] = pd.to_datetime(out[col], utc=True)
-    return out
-
-
 def net_plated_charge(trace: pd.DataFrame, plating_sign="negative") -> pd.Series:
     """Cumulative net plated charge (mAh) since the first point of the trace."""
     sign = plating_sign_value(plating_sign)
@@ -250,9 +167,10 @@ def li_inventory(
     """Li inventory per NDP slice next to the cycler's net plated charge.
 
     ``slices`` holds ``slice, t_start_utc, t_end_utc, li_per_cm2,
-    li_per_cm2_err`` (from :func:`integrate_profiles`); ``trace`` is a cycler
-    trace. ``charge_mAh_per_cm2`` is the slice-averaged cumulative net plated
-    charge (zero at the start of the cycler record) per electrode area;
+    li_per_cm2_err`` (from :func:`liprobe.ndp.concentration.inventory`);
+    ``trace`` is a cycler trace. ``charge_mAh_per_cm2`` is the slice-averaged
+    cumulative net plated charge (zero at the start of the cycler record) per
+    electrode area;
     ``li_mAh_per_cm2`` is the NDP inventory in charge units (``/ LI_PER_MAH``).
     Slices outside the cycler record get NaN charge and a flag. A cycler record
     that overlaps no slice is an :class:`InputError` naming ``source``.

@@ -533,7 +533,9 @@ def reduce_run(
     }
 
 
-def inventory(profiles_df: pd.DataFrame) -> pd.DataFrame:
+def inventory(
+    profiles_df: pd.DataFrame, depth_window_um: tuple | None = None
+) -> pd.DataFrame:
     """Depth-integrated Li per slice: ``run, slice, t_start_utc, t_end_utc,
     t_mid_utc, li_per_cm2, li_per_cm2_err, li_mAh_per_cm2, li_mAh_per_cm2_err,
     plated_dense_um`` (Li-metal-equivalent thickness, li_per_cm2 / 4.63e22),
@@ -547,8 +549,26 @@ def inventory(profiles_df: pd.DataFrame) -> pd.DataFrame:
     correlation). ``li_per_cm2_err_counting`` is the counting part alone: it is
     independent from slice to slice, while the sensitivity error is common to
     every slice of a run (it cancels in ratios such as the Li efficiency).
+
+    ``depth_window_um`` ``(min, max)`` (either None for open) integrates only the
+    bins inside it (the probed window); the slice's full-profile covariance does
+    not apply to part of it, so its error is the bins' errors in quadrature
+    with the sensitivity's relative error. ``err_method`` says which.
     """
+    need = {"run", "slice", "t_start_utc", "t_end_utc", "depth_um", "li_per_cm3"}
+    missing = sorted(need - set(profiles_df.columns))
+    if missing:
+        raise InputError(
+            "ndp_depth_profiles", "columns", sorted(need), list(profiles_df.columns)
+        )
     df = profiles_df.copy()
+    window = depth_window_um is not None and any(v is not None for v in depth_window_um)
+    if window:
+        lo, hi = depth_window_um
+        if lo is not None:
+            df = df[df["depth_um"] >= float(lo)]
+        if hi is not None:
+            df = df[df["depth_um"] <= float(hi)]
     if "run" not in df:
         df["run"] = ""
     if "depth_width_um" not in df:
@@ -569,18 +589,30 @@ def inventory(profiles_df: pd.DataFrame) -> pd.DataFrame:
         li_per_cm2=("_n", lambda s: s.sum(min_count=1)),
         _v=("_v", "sum"),
     ).reset_index()
-    if "slice_li_per_cm2_err" in df:
+    k_rel = (
+        g["sensitivity_rel_err"].first().to_numpy(float)
+        if "sensitivity_rel_err" in df
+        else np.full(len(out), np.nan)
+    )
+    if "slice_li_per_cm2_err" in df and not window:
         out["li_per_cm2_err"] = g["slice_li_per_cm2_err"].first().to_numpy()
-    else:
-        out["li_per_cm2_err"] = np.sqrt(out["_v"])
-    if "slice_li_per_cm2_err_counting" in df:
         out["li_per_cm2_err_counting"] = (
             g["slice_li_per_cm2_err_counting"].first().to_numpy()
+            if "slice_li_per_cm2_err_counting" in df
+            else out["li_per_cm2_err"]
         )
-        out["sensitivity_rel_err"] = g["sensitivity_rel_err"].first().to_numpy()
+        out["err_method"] = "slice covariance of the inversion"
     else:
-        out["li_per_cm2_err_counting"] = out["li_per_cm2_err"]
-        out["sensitivity_rel_err"] = np.nan
+        counting = np.sqrt(out["_v"].to_numpy(float))
+        total = out["li_per_cm2"].to_numpy(float)
+        with np.errstate(invalid="ignore"):
+            full = np.where(
+                np.isfinite(k_rel), np.hypot(counting, total * k_rel), counting
+            )
+        out["li_per_cm2_err"] = full
+        out["li_per_cm2_err_counting"] = counting
+        out["err_method"] = "bin errors in quadrature (correlation ignored)"
+    out["sensitivity_rel_err"] = k_rel
     out = out.drop(columns="_v")
     out.insert(
         4, "t_mid_utc", out["t_start_utc"] + (out["t_end_utc"] - out["t_start_utc"]) / 2

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from liprobe.accounting import efficiency, integrate_profiles, li_inventory
+from liprobe.accounting import efficiency, li_inventory
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_metadata, read_table, write_table
-from liprobe.ndp.concentration import inventory as ndp_inventory
+from liprobe.ndp.concentration import inventory as depth_integral
 from liprobe.options import AccountingOptions
 from liprobe.steps.job import Job
 
@@ -23,15 +23,13 @@ def run(job: Job) -> None:
         profiles = read_table(job.input.profiles)
         profiles = profiles[profiles["run"] == p.run]
         window = opts.inventory_depth_um
-        if window:
-            # a depth window: integrate the bins inside it (errors in quadrature)
-            slices = integrate_profiles(profiles, window[0], window[1])
-            log.info("inventory over %s um, bin errors in quadrature", window)
-        else:
-            # the whole profile: the NDP stage's own integral (it knows the
-            # correlation of its bin errors when it recorded it)
-            slices = ndp_inventory(profiles)
-            log.info("inventory over all depth bins (liprobe.ndp.inventory)")
+        # one integrator for every inventory (liprobe.ndp.concentration.inventory)
+        slices = depth_integral(profiles, window)
+        log.info(
+            "inventory over %s: %s",
+            f"{window} um" if window else "all depth bins",
+            slices["err_method"].iloc[0] if len(slices) else "no slices",
+        )
         log.info("%d NDP slices of run %s", len(slices), p.run)
         trace = read_table(job.input.trace)
         cycles = read_table(job.input.cycles)
