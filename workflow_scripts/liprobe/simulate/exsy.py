@@ -255,7 +255,7 @@ def diffusion_peak_volumes(
         rtol=1e-7,
         atol=1e-11,
     )
-    if not sol.success:
+    if not sol.success or not np.isfinite(sol.y).all():
         raise RuntimeError(f"sphere exchange integration failed: {sol.message}")
     y = np.empty_like(sol.y)
     y[:, order] = sol.y
