@@ -34,3 +34,43 @@ def test_benchmark_smoke_run(script, extra, pattern):
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert re.search(pattern, out.stdout), out.stdout
+
+
+def test_coverage_benchmark_smoke_run(tmp_path):
+    """Two seeds of the NMR part through the workflow: the z-value table and
+    the summary have their structure, and every z-value is finite."""
+    import pandas as pd
+
+    z_csv, summary_csv = tmp_path / "z.csv", tmp_path / "summary.csv"
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "bench_coverage.py"),
+            "--smoke",
+            "--out",
+            str(z_csv),
+            "--summary",
+            str(summary_csv),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=REPO,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "coverage over 2 seeds (1..), parts nmr" in out.stdout
+    z = pd.read_csv(z_csv)
+    assert list(z.columns) == ["seed", "quantity", "item", "value", "err", "truth", "z"]
+    assert set(z["seed"]) == {1, 2}
+    quantities = {"T1", "Ea bpp", "tau0 bpp", "Ea bpp_beta2", "tau0 bpp_beta2"}
+    assert quantities <= set(z["quantity"])
+    assert (z.groupby("seed")["quantity"].apply(lambda q: (q == "T1").sum()) == 9).all()
+    assert z["z"].notna().all() and (z["err"] > 0).all()
+    assert ((z["value"] - z["truth"]) / z["err"] - z["z"]).abs().max() < 1e-9
+    summary = pd.read_csv(summary_csv)
+    assert quantities <= set(summary["quantity"])
+    t1 = summary.set_index("quantity").loc["T1"]
+    assert t1["kind"] == "pooled" and t1["n"] == 18 and t1["missing"] == 0
+    assert set(summary["result"]) <= {"PASS", "FAIL"}
+    for row in summary.itertuples():
+        assert f"{row.quantity}" in out.stdout

@@ -1,4 +1,9 @@
-"""The simulated 6Li EXSY campaign, reduced end to end by the library."""
+"""The simulated 6Li EXSY campaign, reduced end to end by the library.
+
+Two samples: diffusion-limited exchange with a finite partner phase and
+rate-limited (two-site) exchange. Recovery is judged by z-scores from the
+reported errors.
+"""
 
 import json
 
@@ -11,26 +16,39 @@ from liprobe.exsy.series import experiment_volumes, fit_series
 from liprobe.exsy.volumes import site_regions
 from liprobe.io.bruker import read_processed
 from liprobe.io.tables import read_metadata, read_table, write_table
-from liprobe.simulate.exsy import demo_exsy_regions, write_demo_exsy
+from liprobe.simulate.exsy import (
+    SAMPLE,
+    TWO_SITE_SAMPLE,
+    demo_exsy_regions,
+    two_site_regions,
+    write_demo_exsy,
+    write_demo_exsy_two_site,
+)
 
 from conftest import read_experiment
+
+# |z| above this for one value is a failure (p < 1e-4 for an honest error)
+MAX_Z = 4.0
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("exsy_demo")
     demo = write_demo_exsy(out, seed=4)
+    two = write_demo_exsy_two_site(out, seed=5)
     assert demo["regions"] == demo_exsy_regions()
+    assert two["regions"] == two_site_regions()
     assert demo["truth"]["Ea_eV"] == 0.27
-    return out, demo["nmr"]
+    return out, demo["nmr"] + two["nmr"]
 
 
 @pytest.fixture(scope="module")
 def reduced(demo):
     out, rows = demo
-    sites = site_regions(pd.DataFrame(demo_exsy_regions()), rows[0]["sample"])
+    regions = pd.DataFrame(demo_exsy_regions() + two_site_regions())
     frames = []
     for r in rows:
+        sites = site_regions(regions, r["sample"])
         fid = read_experiment(r["path"], 1, {"kind": "auto"})
         frame, _ = experiment_volumes(
             fid,
@@ -46,13 +64,16 @@ def reduced(demo):
         )
         frames.append(frame)
     volumes = pd.concat(frames, ignore_index=True)
+    radius = {r["series"]: r.get("particle_radius_um", np.nan) for r in rows}
     fits = pd.concat(
         [
-            fit_series(g, particle_radius_um=r)
-            for (_, r), g in volumes.assign(r=1.5).groupby(["series", "r"])
+            fit_series(g, particle_radius_um=radius[series])
+            for series, g in volumes.groupby("series")
         ],
         ignore_index=True,
     )
+    sample = {r["series"]: r["sample"] for r in rows}
+    fits["sample"] = fits["series"].map(sample)
     fits = add_exchange_current(
         fits, li_density_per_cm3=2.2e22, interface_area_fraction=1.0
     )
@@ -60,12 +81,18 @@ def reduced(demo):
     return volumes, fits, arr
 
 
+def _z(value, err, truth):
+    assert np.isfinite(err) and err > 0, (value, err)
+    return (value - truth) / err
+
+
 def test_demo_rows_and_files(demo):
-    out, rows = demo
+    out, all_rows = demo
+    rows = [r for r in all_rows if r["sample"] == SAMPLE]
     temps = sorted({r["temperature_K"] for r in rows})
-    assert len(temps) >= 4 and temps[0] == 298.0 and temps[-1] == 373.0
-    per_series = pd.DataFrame(rows).groupby("series").size()
-    assert (per_series >= 8).all()
+    assert temps == [298.0, 323.0, 348.0, 373.0]
+    per_series = pd.DataFrame(all_rows).groupby("series").size()
+    assert len(per_series) == 8 and (per_series == 8).all()
     assert {
         "experiment",
         "sample",
@@ -75,11 +102,23 @@ def test_demo_rows_and_files(demo):
         "temperature_K",
         "particle_radius_um",
     } <= set(rows[0])
-    assert all(r["kind"] == "exsy" for r in rows)
+    assert all(r["kind"] == "exsy" for r in all_rows)
+    # the rate-limited sample has no particle radius
+    assert all(
+        "particle_radius_um" not in r
+        for r in all_rows
+        if r["sample"] == TWO_SITE_SAMPLE
+    )
     regions = demo_exsy_regions()
-    assert len({r["region"] for r in regions}) == 2
+    assert [r["region"] for r in regions] == ["Li6PS5Br", "Li6PS5Cl"]
     truth = json.loads((out / "exsy_truth.json").read_text())
-    assert truth["Ea_eV"] == 0.27
+    assert truth["Ea_eV"] == 0.27 and truth["pA"] + truth["pB"] == 1.0
+    two = json.loads((out / "exsy_two_site_truth.json").read_text())
+    assert two["Ea_k_AB_eV"] == 0.30
+    for item in two["series"].values():  # detailed balance
+        assert item["k_AB_per_s"] * two["pA"] == pytest.approx(
+            item["k_BA_per_s"] * (1 - two["pA"]), rel=1e-12
+        )
     fid = read_experiment(rows[-1]["path"], 1, {"kind": "auto"})
     assert fid.kind == "exsy"  # detected from the noesyph pulse program
     assert fid.fnmode == 5 and fid.td1 == 64 and fid.data.shape == (64, 128)
@@ -104,6 +143,7 @@ def test_volumes_table_contract(reduced, tmp_path):
     ]
     assert set(required) <= set(volumes.columns)
     assert set(volumes["peak"]) == {"AA", "AB", "BA", "BB"}
+    assert len(volumes) == 8 * 8 * 4
     assert (volumes["volume_err"] > 0).all()
     # the demo folders carry no TopSpin 2rr to compare with
     assert volumes["topspin_parity_r"].isna().all()
@@ -119,40 +159,107 @@ def test_normalisation_by_ns_and_rg(reduced):
     # receiver gain differs per temperature; normalised diagonal volumes at the
     # shortest mixing time follow Curie's law (1/T) instead of RG
     first = volumes[volumes["mixing_time_s"] == volumes["mixing_time_s"].min()]
-    total = first.groupby("temperature_K")["volume"].sum()
-    curie = total * total.index
-    assert curie.std() / curie.mean() < 0.02
-    assert first["rg"].nunique() == 4
+    for _, sample in first.groupby(first["series"].str.rsplit("_", n=1).str[0]):
+        total = sample.groupby("temperature_K")["volume"].sum()
+        curie = total * total.index
+        assert curie.std() / curie.mean() < 0.02
+        assert sample["rg"].nunique() == 4
 
 
 def test_demo_recovers_D_and_Ea(demo, reduced):
     out, _ = demo
     truth = json.loads((out / "exsy_truth.json").read_text())
     _, fits, arr = reduced
-    diff = fits[fits["model"] == "diffusion_sphere"]
-    assert diff["fit_ok"].all(), diff["flags"].tolist()
+    diff = fits[(fits["model"] == "diffusion_sphere") & (fits["sample"] == SAMPLE)]
+    assert len(diff) == 4 and diff["fit_ok"].all(), diff["flags"].tolist()
     for _, row in diff.iterrows():
         d_true = truth["series"][row["series"]]["D_m2_per_s"]
         assert row["D_m2_per_s_err"] > 0
-        assert abs(row["D_m2_per_s"] - d_true) < 3.5 * row["D_m2_per_s_err"]
+        z = _z(row["D_m2_per_s"], row["D_m2_per_s_err"], d_true)
+        assert abs(z) < MAX_Z, (row["series"], row["D_m2_per_s"], d_true, z)
         # the finite partner's share of the Li, from the fitted populations
         assert abs(row["partner_fraction"] - (1 - truth["pA"])) < (
-            3.5 * row["partner_fraction_err"]
+            MAX_Z * row["partner_fraction_err"]
         )
         assert row["chi2_p_value"] > 1e-3 and "absolute weights" in row["err_method"]
-    ea = arr[arr["quantity"] == "D"].iloc[0]
-    assert abs(ea["Ea_eV"] - truth["Ea_eV"]) < 3 * ea["Ea_eV_err"]
+    ea = arr[(arr["quantity"] == "D") & (arr["sample"] == SAMPLE)].iloc[0]
+    z = _z(ea["Ea_eV"], ea["Ea_eV_err"], truth["Ea_eV"])
+    assert abs(z) < MAX_Z, (ea["Ea_eV"], ea["Ea_eV_err"])
     assert 0 < ea["Ea_eV_err"] < 0.02
     assert ea["i0_bound"] == "lower_bound"
     # the two-site model does not describe diffusion-limited exchange: its fits
     # are poor, marked, and feed no activation energy
-    two = fits[fits["model"] == "two_site"]
+    two = fits[(fits["model"] == "two_site") & (fits["sample"] == SAMPLE)]
     assert not two["fit_ok"].any()
     assert two["flags"].str.contains("diffusion_limited").all()
-    assert not arr.set_index("quantity").loc["k_AB", "fit_ok"]
+    k_ab = arr[(arr["quantity"] == "k_AB") & (arr["sample"] == SAMPLE)].iloc[0]
+    assert not k_ab["fit_ok"]
+
+
+def test_diffusion_sample_model_choice_and_exchange_current(reduced):
+    _, fits, arr = reduced
+    ea = arr[(arr["quantity"] == "D") & (arr["sample"] == SAMPLE)].iloc[0]
     assert ea["i0_A_per_cm2"] > 0 and ea["particle_radius_um"] == 1.5
+    diff_fits = fits[fits["sample"] == SAMPLE]
     # the two-site model is the wrong model here: AIC says so for every series
-    for series, grp in fits.groupby("series"):
+    for series, grp in diff_fits.groupby("series"):
         aic = grp.set_index("model")["aic"]
         assert aic["diffusion_sphere"] < aic["two_site"], series
-    assert np.isfinite(fits["i0_A_per_cm2"]).all()
+    assert np.isfinite(diff_fits["i0_A_per_cm2"]).all()
+
+
+def test_two_site_sample_recovers_rates(demo, reduced):
+    """k_AB and k_BA per temperature of the rate-limited sample, as z-scores."""
+    out, _ = demo
+    truth = json.loads((out / "exsy_two_site_truth.json").read_text())
+    _, fits, _ = reduced
+    site = fits[(fits["model"] == "two_site") & (fits["sample"] == TWO_SITE_SAMPLE)]
+    assert sorted(site["series"]) == sorted(truth["series"])
+    for _, row in site.iterrows():
+        # ok, or flagged poor with honestly inflated errors (see the next test)
+        assert row["fit_ok"] or (
+            "poor_fit" in row["flags"] and "inflated" in row["err_method"]
+        ), row["flags"]
+        item = truth["series"][row["series"]]
+        for name in ("k_AB", "k_BA"):
+            z = _z(
+                row[f"{name}_per_s"], row[f"{name}_per_s_err"], item[f"{name}_per_s"]
+            )
+            assert abs(z) < MAX_Z, (row["series"], name, z)
+        z = _z(row["pA"], row["pA_err"], truth["pA"])
+        assert abs(z) < MAX_Z, (row["series"], "pA", z)
+    # no particle radius: the diffusion model is not fitted, and says why
+    diff = fits[
+        (fits["model"] == "diffusion_sphere") & (fits["sample"] == TWO_SITE_SAMPLE)
+    ]
+    assert not diff["fit_ok"].any()
+
+
+KNOWN_VOLUME_SYSTEMATIC = (
+    "the box volumes of the processed 2D spectra carry a systematic error beyond "
+    "their noise (cross peaks at the shortest mixing time lie 2-4 sigma from "
+    "zero): the two-site fits of the rate-limited sample have reduced chi-square "
+    "2.6-5.7, are honestly flagged poor_fit and feed no Arrhenius fit until the "
+    "volume errors carry that systematic term"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_VOLUME_SYSTEMATIC)
+def test_two_site_fits_are_ok_on_two_site_data(reduced):
+    _, fits, _ = reduced
+    site = fits[(fits["model"] == "two_site") & (fits["sample"] == TWO_SITE_SAMPLE)]
+    assert site["fit_ok"].all(), site["flags"].tolist()
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_VOLUME_SYSTEMATIC)
+def test_two_site_sample_recovers_Ea_k_AB(demo, reduced):
+    """Ea(k_AB) of the rate-limited sample within 4 sigma of 0.30 eV (its
+    coverage over many seeds is measured by benchmarks/bench_coverage.py)."""
+    out, _ = demo
+    truth = json.loads((out / "exsy_two_site_truth.json").read_text())
+    _, _, arr = reduced
+    row = arr[(arr["quantity"] == "k_AB") & (arr["sample"] == TWO_SITE_SAMPLE)]
+    assert len(row) == 1
+    row = row.iloc[0]
+    z = _z(row["Ea_eV"], row["Ea_eV_err"], truth["Ea_k_AB_eV"])
+    assert abs(z) < MAX_Z, (row["Ea_eV"], row["Ea_eV_err"], z)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -91,3 +92,25 @@ def test_run_writes_contract_tables(campaign):
     assert len(fits) == 4
     assert {"sample", "quantity", "Ea_eV", "Ea_eV_err"} <= set(arr.columns)
     assert set(arr["quantity"]) == {"k_AB", "k_BA", "D"}
+    # values, not only columns: the volumes follow the simulated exchange
+    assert np.isfinite(vol["volume"]).all() and (vol["volume_err"] > 0).all()
+    peaks = vol.pivot_table(
+        index=["series", "mixing_time_s"], columns="peak", values="volume"
+    )
+    errs = vol.pivot_table(
+        index=["series", "mixing_time_s"], columns="peak", values="volume_err"
+    )
+    # detailed balance: the two cross peaks agree within their errors
+    z = (peaks["AB"] - peaks["BA"]) / np.hypot(errs["AB"], errs["BA"])
+    assert (z.abs() < 4).all(), z
+    for series, grp in peaks.groupby(level="series"):
+        cross = (grp["AB"] + grp["BA"]) / grp.sum(axis=1)
+        # exchange builds up over the mixing time
+        assert (np.diff(cross.to_numpy()) > -0.01).all(), (series, cross)
+        assert cross.iloc[-1] - cross.iloc[0] > 0.2, (series, cross)
+        assert (grp[["AA", "BB"]].iloc[0] > 0).all()
+    diff = fits[fits["model"] == "diffusion_sphere"]
+    assert diff["fit_ok"].all(), diff["flags"].tolist()
+    assert (diff["D_m2_per_s"] > 0).all() and (diff["D_m2_per_s_err"] > 0).all()
+    ea = arr.set_index("quantity").loc["D"]
+    assert 0.1 < ea["Ea_eV"] < 0.5 and ea["Ea_eV_err"] > 0

@@ -3,8 +3,21 @@
 Each reader gets good files (simulated, or copies of the real third-party files)
 with bytes flipped, cut, inserted or duplicated. Whatever the damage, only
 liprobe's own errors may escape (:class:`liprobe.errors.LiprobeError`): a reader
-either returns data or says which file and field are wrong. For list-mode files
-that still open, every event read ends in exactly one accounting bucket.
+either returns data or says which file and field are wrong. What a reader does
+return must hold its invariants:
+
+* Bruker: finite data rows, a list time per row that is finite and non-negative
+  or NaN with a flag, a finite non-negative group delay, a plausible
+  temperature or NaN with a flag; ppm regions and TopSpin list values finite.
+* List mode: every event read ends in exactly one accounting bucket; the events
+  whose time is not finite, negative or more than the tolerance before an
+  earlier event's are exactly those counted as ``timestamp_disorder``, the
+  flagged pile-up/saturation events of the rest exactly ``pileup_saturation``;
+  every slice's real and live time is finite and non-negative.
+* Cycler traces: UTC times that never go backwards, ``elapsed_s`` equal to the
+  time since the first point, finite current and charge, no gap above the
+  reader's limit.
+* Sheets: unique experiment ids and existing paths.
 
 The runs are bounded and reproducible: ``derandomize=True`` and no example
 database, ``max_examples`` per reader as set in :data:`EXAMPLES`.
@@ -12,6 +25,7 @@ database, ``max_examples`` per reader as set in :data:`EXAMPLES`.
 
 from __future__ import annotations
 
+import math
 import shutil
 import warnings
 from pathlib import Path
@@ -27,6 +41,7 @@ from liprobe.errors import LiprobeError
 from malformed import TZ, good_bruker, good_compass, good_mpt
 
 EXAMPLES = 50
+INT64_PS_S = 2.0**63 * 1e-12  # seconds of the largest int64 picosecond time tag
 
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -156,7 +171,26 @@ def test_fuzz_bruker_experiment(good, work, edits, target):
 
     folder = _copy_bruker(good["bruker"], work / "exp")
     (folder / target).write_bytes(mutate(good[target], edits))
-    only_liprobe_errors(read_experiment, folder)
+    fid = only_liprobe_errors(read_experiment, folder)
+    if fid is not None:
+        check_fid(fid)
+
+
+def check_fid(fid) -> None:
+    """Invariants of a FidSeries the reader returned."""
+    assert fid.data.ndim == 2 and fid.data.shape[0] >= 1 and fid.data.shape[1] >= 1
+    assert np.isfinite(fid.data).all()
+    assert math.isfinite(fid.group_delay_points) and fid.group_delay_points >= 0
+    if fid.list_time_s is not None:
+        t = np.asarray(fid.list_time_s, dtype=float)
+        assert t.shape == (fid.data.shape[0],)
+        ok = np.isfinite(t) & (t >= 0)
+        assert ok.all() or (np.isnan(t[~ok]).all() and fid.flags), (t, fid.flags)
+    T = fid.temperature_K
+    assert (math.isfinite(T) and 100.0 <= T <= 600.0) or (
+        math.isnan(T) and fid.flags
+    ), (T, fid.flags)
+    assert fid.ns >= 1 and math.isfinite(fid.rg)
 
 
 @FUZZ
@@ -168,7 +202,11 @@ def test_fuzz_bruker_parameter_file(good, work, edits):
     path.write_bytes(mutate(good["acqus"], edits))
     params = only_liprobe_errors(read_parameters, path)
     if params is not None:
-        only_liprobe_errors(group_delay, params, path)
+        assert all(isinstance(k, str) and k for k in params)
+        out = only_liprobe_errors(group_delay, params, path)
+        if out is not None:
+            points, flags = out
+            assert math.isfinite(points) and points >= 0, (points, flags)
 
 
 @FUZZ
@@ -206,8 +244,15 @@ def test_fuzz_topspin_outputs(good, work, edits):
         b"  10.000s   4.338  1.0e6  2.0e5\n  500.000m   4.338  -3e5  -1e5\n"
     )
     (pdata / "ct1t2.txt").write_bytes(mutate(ct, edits))
-    only_liprobe_errors(read_intrng, folder)
-    only_liprobe_errors(read_ct1t2, folder)
+    regions = only_liprobe_errors(read_intrng, folder)
+    if regions is not None:
+        assert np.isfinite(regions[["ppm_min", "ppm_max"]].to_numpy()).all()
+        assert (regions["ppm_min"] <= regions["ppm_max"]).all()
+        assert regions["region"].is_unique
+    ct = only_liprobe_errors(read_ct1t2, folder)
+    if ct is not None:
+        assert np.isfinite(ct["list_value"]).all()
+        assert (ct["peak"] >= 1).all()
 
 
 # ------------------------------------------------------------------ list mode
@@ -219,11 +264,12 @@ def _read_all_and_account(path: Path) -> None:
     :func:`liprobe.ndp.events.split_energy_reasons` (accepted, interference,
     outside the energy window).
     """
-    from liprobe.io.listmode import open_listmode
+    from liprobe.io.listmode import REJECT_FLAGS, open_listmode
     from liprobe.ndp.events import accumulate_files, split_energy_reasons
 
+    chunks = list(open_listmode(path, chunk_events=7).chunks())
+    n_read = sum(len(c) for c in chunks)
     reader = open_listmode(path, chunk_events=7)
-    n_read = sum(len(c) for c in reader.chunks())
     start = pd.Timestamp("2024-03-04T09:00:00Z")
     slices = pd.DataFrame(
         {
@@ -235,9 +281,38 @@ def _read_all_and_account(path: Path) -> None:
             ],
         }
     )
-    out = accumulate_files([reader], slices, start, n_channels=4096, run="fuzz")
+    tolerance_s = 1e-3
+    out = accumulate_files(
+        [reader],
+        slices,
+        start,
+        n_channels=4096,
+        disorder_tolerance_s=tolerance_s,
+        run="fuzz",
+    )
     accounting = out["accounting"]
     assert int(accounting["n_events"].sum()) == n_read
+    by = accounting.groupby("reason")["n_events"].sum()
+    # times: monotonic (within the tolerance) or counted as disorder
+    latest, n_disorder, n_flagged = -math.inf, 0, 0
+    for chunk in chunks:
+        for t, f in zip(chunk.time_s.tolist(), chunk.flags.tolist(), strict=True):
+            if not math.isfinite(t) or t < 0 or t < latest - tolerance_s:
+                n_disorder += 1
+                continue
+            latest = max(latest, t)
+            n_flagged += int(f) & REJECT_FLAGS != 0
+    # CoMPASS time tags are u64 picoseconds; the accumulator's compiled pass
+    # holds them in int64, where tags from 2^63 ps (106 days) on wrap negative
+    # and count as disorder while the chunks' float times do not: the exact
+    # counts are checked on files without such tags
+    wraps = any((c.time_s >= INT64_PS_S).any() for c in chunks)
+    if not wraps:
+        assert by.get("timestamp_disorder", 0) == n_disorder
+        assert by.get("pileup_saturation", 0) == n_flagged
+    live = out["slices"]
+    for column in ("real_s", "live_s"):
+        assert np.isfinite(live[column]).all() and (live[column] >= 0).all()
     # the histogrammed events split into accepted / interference / outside
     in_slices = int(
         accounting.loc[accounting["reason"] == "in_slices", "n_events"].sum()
@@ -314,7 +389,23 @@ def _read_cycler(path: Path) -> None:
     from liprobe.io.cycler import read_cycler
 
     trace = read_cycler(path, TZ)
-    assert trace["t_utc"].notna().all()
+    check_trace(trace)
+
+
+def check_trace(trace: pd.DataFrame) -> None:
+    """Invariants of a cycler trace (the module doc of liprobe.io.cycler)."""
+    from liprobe.io.cycler import DEFAULT_MAX_GAP_S
+
+    assert len(trace) >= 1
+    t = trace["t_utc"]
+    assert t.notna().all() and str(t.dt.tz) == "UTC"
+    assert t.is_monotonic_increasing
+    since = (t - t.iloc[0]).dt.total_seconds().to_numpy()
+    np.testing.assert_allclose(trace["elapsed_s"], since, atol=1e-3)
+    for column in ("current_mA", "charge_mAh"):
+        assert np.isfinite(trace[column].to_numpy(float)).all(), column
+    if len(trace) > 1:
+        assert np.diff(since).max() <= DEFAULT_MAX_GAP_S
 
 
 @FUZZ
@@ -366,7 +457,10 @@ def test_fuzz_nmr_sheet(good, work, edits, repo_dir):
     schema = load_schema(repo_dir / "config" / "schemas" / "nmr.schema.yaml")
     path = work / "nmr.tsv"
     path.write_bytes(mutate(good["nmr_sheet"], edits))
-    only_liprobe_errors(read_sheet, path, schema, "nmr", work)
+    sheet = only_liprobe_errors(read_sheet, path, schema, "nmr", work)
+    if sheet is not None and len(sheet):
+        assert sheet["experiment"].is_unique
+        assert all(Path(p).exists() for p in sheet["path"])
 
 
 def test_mutations_change_the_bytes():
@@ -375,3 +469,32 @@ def test_mutations_change_the_bytes():
     assert len(mutate(raw, [("insert", 0.1, 4, 7)])) == 104
     assert mutate(raw, [("duplicate", 0.0, 3, 0)])[:6] == raw[:3] * 2
     assert mutate(raw, [("flip", 0.2, 1, 0)]) != raw
+
+
+def test_invariant_checks_reject_bad_values(good):
+    """The invariant checks above fail on values that break them."""
+    from conftest import read_experiment
+
+    t = pd.date_range("2024-03-04T09:00:00Z", periods=4, freq="60s")
+    trace = pd.DataFrame(
+        {
+            "t_utc": t,
+            "elapsed_s": [0.0, 60.0, 120.0, 180.0],
+            "current_mA": [0.1, 0.1, 0.0, -0.1],
+            "charge_mAh": [0.0, 0.001, 0.002, 0.002],
+        }
+    )
+    check_trace(trace)
+    backwards = trace.assign(t_utc=t[[0, 2, 1, 3]])
+    with pytest.raises(AssertionError):
+        check_trace(backwards)
+    with pytest.raises(AssertionError):
+        check_trace(trace.assign(elapsed_s=[0.0, 60.0, 125.0, 180.0]))
+    with pytest.raises(AssertionError):
+        check_trace(trace.assign(current_mA=[0.1, np.nan, 0.0, -0.1]))
+    fid = read_experiment(good["bruker"])
+    check_fid(fid)
+    fid.data = fid.data.copy()
+    fid.data[0, 0] = np.nan
+    with pytest.raises(AssertionError):
+        check_fid(fid)

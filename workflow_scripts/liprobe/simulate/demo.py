@@ -63,12 +63,14 @@ def build_demo(
         region_rows += slr["regions"]
         truth["slr"] = slr["truth"]
     if "exsy" in parts:
-        from liprobe.simulate.exsy import write_demo_exsy
+        from liprobe.simulate.exsy import write_demo_exsy, write_demo_exsy_two_site
 
         exsy = write_demo_exsy(outdir / "exsy", seed=seed + 1)
-        nmr_rows += exsy["nmr"]
-        region_rows += exsy["regions"]
-        truth["exsy"] = exsy["truth"]
+        # the rate-limited sample: data the two-site model describes
+        two_site = write_demo_exsy_two_site(outdir / "exsy", seed=seed + 3)
+        nmr_rows += exsy["nmr"] + two_site["nmr"]
+        region_rows += exsy["regions"] + two_site["regions"]
+        truth["exsy"] = {**exsy["truth"], "two_site": two_site["truth"]}
     if "ndp" in parts:
         from liprobe.simulate.ndp import write_demo_ndp
 

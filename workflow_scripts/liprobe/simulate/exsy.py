@@ -1,15 +1,39 @@
-"""Simulated 6Li EXSY campaign: Li exchange between Li6PS5Br and Li6PS5Cl grains.
+"""Simulated 6Li EXSY campaign: two samples with known exchange physics.
 
-Forward model: the four peak volumes follow diffusion-limited exchange through
-spheres (:func:`liprobe.exsy.models.diffusion_volumes`, Crank's solution) with
-D = D0 exp(-Ea / kB T), Ea = 0.27 eV (the seed's grain-boundary value), one 6Li
-T1 of tens of seconds for both sites and a Curie (1/T) magnetisation. Each
-experiment is a States-TPPI (FnMODE 5) ``noesyph``-type ``ser``: hypercomplex
-t1 pairs (cosine, sine rows) with every other pair negated, Lorentzian lines,
-complex Gaussian noise, the digital-filter delay of GRPDLY points and int32
-storage scaled by 2^NC, written with :func:`liprobe.simulate.bruker.write_experiment`.
-The truth (D per temperature, Ea, D0, radius, populations, T1) is written to
-``exsy_truth.json`` beside the folders; the reduction never reads it.
+The simulator shares no model function with the reduction: it integrates the
+exchange physics itself and synthesises the raw 2D data from it.
+
+* ``LPSBr_LPSCl_mix`` (diffusion-limited): 6Li exchange between grains of
+  phase A (Li6PS5Br, spheres of radius r, Li diffusing inside with
+  D = D0 exp(-Ea / kB T), Ea = 0.27 eV, the seed's grain-boundary value) and a
+  FINITE partner phase B (Li6PS5Cl) holding 55 % of the Li, treated as a
+  well-stirred reservoir in contact with the sphere surfaces (no interfacial
+  resistance). The spherical diffusion equation dc/dt = D (1/r^2) d/dr (r^2
+  dc/dr) is discretised in finite volumes (shells refined towards the surface,
+  where the early gradients are) and integrated by the method of lines
+  (:func:`scipy.integrate.solve_ivp`, BDF with the sparse Jacobian); the
+  reservoir's label changes by the flux through the surface divided by its Li
+  content. Each site relaxes with its own R1 (one 6Li T1 of tens of seconds in
+  this demo). A finite partner approaches its equilibrium faster than an
+  infinite sink (Crank, The Mathematics of Diffusion, 2nd ed. (1975), sect.
+  6.3.4), so these data also test a fit's infinite-sink assumption.
+* ``two_site_mix`` (rate-limited): a synthetic sample whose exchange is limited
+  by a two-site rate (an interfacial barrier), k_AB = k0 exp(-Ea / kB T) with
+  Ea = 0.30 eV and detailed balance k_AB pA = k_BA pB, site R1 of their own. The
+  Bloch-McConnell rate equations dM/dt = -L M are integrated numerically
+  (:func:`scipy.integrate.solve_ivp`, DOP853), not evaluated in closed form.
+  Its two shifts are placed inside the demo's spectral window; they are not
+  literature values of any compound.
+
+Peak XY is the magnetisation that started on site X (F1) and is found on site Y
+(F2) after the mixing time; a Curie (1/T) magnetisation. Each experiment is a
+States-TPPI (FnMODE 5) ``noesyph``-type ``ser``: hypercomplex t1 pairs (cosine,
+sine rows) with every other pair negated, Lorentzian lines, complex Gaussian
+noise, the digital-filter delay of GRPDLY points and int32 storage scaled by
+2^NC, written with :func:`liprobe.simulate.bruker.write_experiment`. The truth
+(D per temperature, Ea, D0, radius, populations, T1; for the two-site sample
+k_AB, k_BA per temperature and Ea(k_AB)) is written to ``exsy_truth.json``
+beside the folders; the reduction never reads it.
 """
 
 from __future__ import annotations
@@ -18,8 +42,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
+from scipy.integrate import solve_ivp
 
-from liprobe.exsy.models import KB_EV, diffusion_volumes
 from liprobe.simulate.bruker import (
     default_acqus,
     default_procs,
@@ -27,6 +52,7 @@ from liprobe.simulate.bruker import (
     write_experiment,
 )
 
+KB_EV = 8.617333262e-5  # Boltzmann constant, eV/K (CODATA 2018)
 SAMPLE = "LPSBr_LPSCl_mix"
 BF1_MHZ = 73.6
 SITE_PPM = {"A": 1.85, "B": 0.95}  # A: Li6PS5Br, B: Li6PS5Cl
@@ -36,7 +62,15 @@ MIXING_TIMES_S = tuple(float(x) for x in np.geomspace(1e-3, 10.0, 8))
 EA_EV = 0.27
 D0_M2_PER_S = 5.0e-10
 RADIUS_UM = 1.5
-P_A = 0.45
+P_A = 0.45  # Li fraction in the spheres; the finite partner holds 1 - P_A
+# the rate-limited (two-site) sample
+TWO_SITE_SAMPLE = "two_site_mix"
+TWO_SITE_PPM = {"A": 2.05, "B": 0.75}
+TWO_SITE_REGION_NAMES = {"A": "site_A", "B": "site_B"}
+TWO_SITE_EA_EV = 0.30
+TWO_SITE_K_AB_298K = 0.4  # 1/s
+TWO_SITE_P_A = 0.4
+TWO_SITE_T1_298K = {"A": 30.0, "B": 50.0}  # s
 GRPDLY = 67.9852447509766
 
 PULSE_PROGRAM = """# 1 "noesyph"
@@ -85,20 +119,29 @@ ph31=0 2 2 0 1 3 3 1 2 0 0 2 3 1 1 3
 """
 
 
-def demo_exsy_regions() -> list[dict]:
-    """Regions-sheet rows of the demo sample: its two sites, +-0.35 ppm wide."""
+def _regions(sample: str, site_ppm: dict, names: dict) -> list[dict]:
     rows = []
     for site in ("A", "B"):
-        c = SITE_PPM[site]
+        c = site_ppm[site]
         rows.append(
             {
-                "sample": SAMPLE,
-                "region": REGION_NAMES[site],
+                "sample": sample,
+                "region": names[site],
                 "ppm_min": round(c - 0.35, 3),
                 "ppm_max": round(c + 0.35, 3),
             }
         )
     return rows
+
+
+def demo_exsy_regions() -> list[dict]:
+    """Regions-sheet rows of the diffusion-limited sample: two sites, +-0.35 ppm."""
+    return _regions(SAMPLE, SITE_PPM, REGION_NAMES)
+
+
+def two_site_regions() -> list[dict]:
+    """Regions-sheet rows of the rate-limited (two-site) sample."""
+    return _regions(TWO_SITE_SAMPLE, TWO_SITE_PPM, TWO_SITE_REGION_NAMES)
 
 
 def true_D(temperature_K: float) -> float:
@@ -109,6 +152,158 @@ def true_D(temperature_K: float) -> float:
 def true_T1(temperature_K: float) -> float:
     """6Li T1 (s) of the demo: 40 s at 298 K, shortening on heating."""
     return 40.0 * np.exp(-1200.0 * (1.0 / 298.0 - 1.0 / temperature_K))
+
+
+def true_k_AB(temperature_K: float) -> float:
+    """k_AB (1/s) of the two-site sample: Arrhenius with Ea = 0.30 eV."""
+    return TWO_SITE_K_AB_298K * np.exp(
+        -TWO_SITE_EA_EV / KB_EV * (1.0 / temperature_K - 1.0 / 298.0)
+    )
+
+
+def _sphere_shells(radius_m: float, n_shells: int) -> np.ndarray:
+    """Shell edges from the centre to the surface, finest at the surface.
+
+    Depths below the surface grow geometrically from 1e-6 r, so that the
+    sqrt(D t) boundary layer of the shortest mixing times spans several shells.
+    """
+    depth = np.concatenate([[0.0], np.geomspace(1e-6, 1.0, n_shells)]) * radius_m
+    return np.sort(radius_m - depth)
+
+
+def sphere_exchange_matrix(
+    D: float,
+    radius_m: float,
+    partner_ratio: float,
+    R1_A: float,
+    R1_B: float,
+    n_shells: int = 160,
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Finite-volume operator of labelled-Li exchange sphere <-> finite partner.
+
+    State: the label fraction c_i of each of ``n_shells`` shells of a sphere of
+    ``radius_m`` (phase A), then that of the partner c_B (phase B, well
+    stirred). Flux between neighbouring shells through the face at r:
+    D 4 pi r^2 (c_i - c_j) / (distance between the shell midpoints); the
+    outermost shell meets the partner at the surface (c = c_B there, the half
+    shell to the surface as distance). ``partner_ratio`` is the partner's Li
+    content over the sphere's (pB / pA): the partner's label changes by the
+    surface flux divided by its Li content. Each phase relaxes with its R1.
+    Returns ``(K, weights)`` with dy/dt = K y and ``weights`` the Li fraction
+    of each shell within the sphere (summing to 1).
+    """
+    edges = _sphere_shells(radius_m, n_shells)
+    volume = (edges[1:] ** 3 - edges[:-1] ** 3) / 3.0  # per 4 pi
+    mid = 0.5 * (edges[1:] + edges[:-1])
+    n = n_shells
+    g = np.empty(n)  # conductance through the outer face of each shell
+    g[:-1] = D * edges[1:-1] ** 2 / np.diff(mid)
+    g[-1] = D * radius_m**2 / (radius_m - mid[-1])
+    partner_volume = partner_ratio * radius_m**3 / 3.0
+    capacity = np.concatenate([volume, [partner_volume]])
+    left = np.arange(n)  # face i joins node i and node i + 1 (node n: partner)
+    right = left + 1
+    rows = np.concatenate([left, left, right, right, np.arange(n + 1)])
+    cols = np.concatenate([left, right, right, left, np.arange(n + 1)])
+    vals = np.concatenate(
+        [
+            -g / capacity[left],
+            g / capacity[left],
+            -g / capacity[right],
+            g / capacity[right],
+            np.r_[np.full(n, -R1_A), -R1_B],
+        ]
+    )
+    K = sparse.csr_matrix((vals, (rows, cols)), shape=(n + 1, n + 1))
+    return K, volume / volume.sum()
+
+
+def diffusion_peak_volumes(
+    mixing_times_s,
+    D: float,
+    radius_m: float,
+    pA: float,
+    R1_A: float,
+    R1_B: float,
+    m0: float = 1.0,
+    n_shells: int = 160,
+) -> dict[str, np.ndarray]:
+    """Peak volumes of exchange limited by diffusion in spheres (phase A, Li
+    fraction ``pA``) with a finite, well-stirred partner (phase B, 1 - pA).
+
+    The finite-volume system of :func:`sphere_exchange_matrix` is integrated
+    from a label on A only (peaks AA, AB) and on B only (BA, BB); volumes are
+    ``m0`` times the Li fraction of the site times its label fraction.
+    """
+    tm = np.asarray(mixing_times_s, dtype=float)
+    pB = 1.0 - pA
+    K, weights = sphere_exchange_matrix(D, radius_m, pB / pA, R1_A, R1_B, n_shells)
+    n = weights.size
+    order = np.argsort(tm)
+    # both starts integrated at once: label on A only, then on B only
+    both = sparse.block_diag([K, K], format="csr")
+    y0 = np.zeros(2 * (n + 1))
+    y0[:n] = 1.0
+    y0[2 * n + 1] = 1.0
+    sol = solve_ivp(
+        lambda _t, y: both @ y,
+        (0.0, float(tm.max())),
+        y0,
+        method="BDF",
+        jac=both,
+        t_eval=tm[order],
+        rtol=1e-7,
+        atol=1e-11,
+    )
+    if not sol.success or not np.isfinite(sol.y).all():
+        raise RuntimeError(f"sphere exchange integration failed: {sol.message}")
+    y = np.empty_like(sol.y)
+    y[:, order] = sol.y
+    from_A, from_B = y[: n + 1], y[n + 1 :]
+    out = {
+        "AA": m0 * pA * (weights @ from_A[:n]),
+        "AB": m0 * pB * from_A[n],
+        "BA": m0 * pA * (weights @ from_B[:n]),
+        "BB": m0 * pB * from_B[n],
+    }
+    return {peak: out[peak] for peak in ("AA", "AB", "BA", "BB")}
+
+
+def two_site_peak_volumes(
+    mixing_times_s,
+    k_AB: float,
+    k_BA: float,
+    R1_A: float,
+    R1_B: float,
+    MA0: float,
+    MB0: float,
+) -> dict[str, np.ndarray]:
+    """Peak volumes of two-site exchange with relaxation, integrated numerically.
+
+    dMA/dt = -(R1_A + k_AB) MA + k_BA MB,  dMB/dt = k_AB MA - (R1_B + k_BA) MB
+    (Bloch-McConnell for z magnetisation), from (MA0, 0) for AA, AB and from
+    (0, MB0) for BA, BB.
+    """
+    tm = np.asarray(mixing_times_s, dtype=float)
+    order = np.argsort(tm)
+    rate = np.array([[-(R1_A + k_AB), k_BA], [k_AB, -(R1_B + k_BA)]])
+    out: dict[str, np.ndarray] = {}
+    for y0, (on_A, on_B) in (((MA0, 0.0), ("AA", "AB")), ((0.0, MB0), ("BA", "BB"))):
+        sol = solve_ivp(
+            lambda _t, y: rate @ y,
+            (0.0, float(tm.max())),
+            np.array(y0, dtype=float),
+            method="DOP853",
+            t_eval=tm[order],
+            rtol=1e-11,
+            atol=1e-14 * max(MA0, MB0),
+        )
+        if not sol.success:
+            raise RuntimeError(f"two-site integration failed: {sol.message}")
+        y = np.empty((2, tm.size))
+        y[:, order] = sol.y
+        out[on_A], out[on_B] = y[0], y[1]
+    return {peak: out[peak] for peak in ("AA", "AB", "BA", "BB")}
 
 
 def simulate_ser(
@@ -153,6 +348,123 @@ def simulate_ser(
     return out
 
 
+def _write_series(
+    outdir: Path,
+    rng: np.random.Generator,
+    *,
+    sample: str,
+    site_ppm: dict[str, float],
+    folder_prefix: str,
+    temperature_K: float,
+    index: int,
+    mixing_times_s: tuple[float, ...],
+    volumes: dict[str, np.ndarray],
+    td2: int,
+    td1: int,
+    snr: float,
+    particle_radius_um: float | None,
+) -> list[dict]:
+    """Write one EXSY series (one temperature) from its peak volumes.
+
+    ``volumes`` holds the normalised volumes per peak (arrays over
+    ``mixing_times_s``, total 1 at zero mixing time before the Curie factor);
+    they are scaled by NS, RG and 1e3 like a spectrometer's stored numbers.
+    Returns the nmr sheet rows.
+    """
+    sw2 = 10.0 * BF1_MHZ  # 10 ppm
+    sw1 = 4.0 * BF1_MHZ  # 4 ppm
+    center_ppm = 0.5 * (site_ppm["A"] + site_ppm["B"])
+    o1 = center_ppm * BF1_MHZ
+    nu = {k: (v - center_ppm) * BF1_MHZ for k, v in site_ppm.items()}
+    t2_s = 0.15
+    rg_values = (64.0, 90.5, 128.0, 181.0, 203.0, 256.0)
+    T = temperature_K
+    series = f"{sample}_{int(round(T))}K"
+    ns = 16
+    rg = rg_values[index % len(rg_values)]
+    noise = 1.0 / snr * np.sqrt(ns) * rg * 1e3
+    rows = []
+    for im, tm in enumerate(mixing_times_s):
+        vols = {k: float(v[im]) * ns * rg * 1e3 for k, v in volumes.items()}
+        ser = simulate_ser(
+            vols,
+            sw2_Hz=sw2,
+            sw1_Hz=sw1,
+            td2=td2,
+            td1=td1,
+            nu_Hz=nu,
+            t2_s=t2_s,
+            noise=noise,
+            rng=rng,
+        )
+        delays = [0.0] * 16
+        delays[1] = 5.0
+        delays[8] = float(tm)
+        acqus = default_acqus(
+            nucleus="6Li",
+            bf1_MHz=BF1_MHZ,
+            o1_Hz=o1,
+            sw_Hz=sw2,
+            ns=ns,
+            rg=rg,
+            temperature_K=T,
+            grpdly=GRPDLY,
+            pulprog="noesyph",
+            d=delays,
+            p=[0.0, 4.0],
+        )
+        acqu2s = {
+            "TD": td1,
+            "FnMODE": 5,
+            "SW_h": sw1,
+            "SW": sw1 / BF1_MHZ,
+            "SFO1": BF1_MHZ + o1 * 1e-6,
+            "BF1": BF1_MHZ,
+            "O1": o1,
+            "NUC1": "6Li",
+            "IN_F": [1e6 / sw1] + [0.0] * 7,
+        }
+        procs = default_procs(
+            si=2 * td2,
+            sw_Hz=sw2,
+            sf_MHz=BF1_MHZ,
+            offset_ppm=(o1 + sw2 / 2) / BF1_MHZ,
+            lb_Hz=0.0,
+        )
+        procs.update(WDW=4, SSB=2.0)
+        proc2s = default_procs(
+            si=4 * td1,
+            sw_Hz=sw1,
+            sf_MHz=BF1_MHZ,
+            offset_ppm=(o1 + sw1 / 2) / BF1_MHZ,
+            lb_Hz=0.0,
+        )
+        proc2s.update(WDW=4, SSB=2.0, MC2=4)
+        folder = outdir / f"{folder_prefix}_{int(round(T))}K" / str(10 + im)
+        write_experiment(
+            folder,
+            ser,
+            acqus,
+            acqu2s=acqu2s,
+            pulse_program=PULSE_PROGRAM,
+            title=f"6Li EXSY {sample} {T:.0f} K d8 = {tm:g} s",
+            procs=procs,
+            proc2s=proc2s,
+        )
+        row = {
+            "experiment": f"{series}_tm{im:02d}",
+            "sample": sample,
+            "path": str(folder),
+            "kind": "exsy",
+            "series": series,
+            "temperature_K": T,
+        }
+        if particle_radius_um is not None:
+            row["particle_radius_um"] = particle_radius_um
+        rows.append(row)
+    return rows
+
+
 def write_demo_exsy(
     outdir: str | Path,
     seed: int = 0,
@@ -163,7 +475,7 @@ def write_demo_exsy(
     td1: int = 64,
     snr: float = 50.0,
 ) -> dict:
-    """Write the simulated 6Li EXSY campaign under ``outdir`` and its truth json.
+    """Write the diffusion-limited 6Li EXSY campaign under ``outdir``.
 
     One dataset folder per temperature (``exsy_<T>K/<expno>``, expno 10, 11, ...
     one per mixing time). ``snr`` is the ratio of the total t=0 signal amplitude
@@ -176,12 +488,6 @@ def write_demo_exsy(
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    sw2 = 10.0 * BF1_MHZ  # 10 ppm
-    sw1 = 4.0 * BF1_MHZ  # 4 ppm
-    center_ppm = 0.5 * (SITE_PPM["A"] + SITE_PPM["B"])
-    o1 = center_ppm * BF1_MHZ
-    nu = {k: (v - center_ppm) * BF1_MHZ for k, v in SITE_PPM.items()}
-    t2_s = 0.15
     rows = []
     truth = {
         "sample": SAMPLE,
@@ -189,105 +495,109 @@ def write_demo_exsy(
         "D0_m2_per_s": D0_M2_PER_S,
         "particle_radius_um": RADIUS_UM,
         "pA": P_A,
+        "pB": 1.0 - P_A,
+        "partner": "finite well-stirred phase holding pB of the Li",
         "site_ppm": SITE_PPM,
         "regions": demo_exsy_regions(),
         "series": {},
     }
-    rg_values = (64.0, 90.5, 128.0, 181.0, 203.0, 256.0)
     for it, T in enumerate(temperatures_K):
         D = float(true_D(T))
         T1 = float(true_T1(T))
         series = f"{SAMPLE}_{int(round(T))}K"
-        ns = 16
-        rg = rg_values[it % len(rg_values)]
-        m0 = 298.0 / T  # Curie law
-        noise = 1.0 / snr * np.sqrt(ns) * rg * 1e3
         truth["series"][series] = {
             "temperature_K": T,
             "D_m2_per_s": D,
             "T1_s": T1,
+            # Crank's infinite-sink half time, a scale of the exchange
             "exchange_half_time_s": 0.0305465 * (RADIUS_UM * 1e-6) ** 2 / D,
         }
-        for im, tm in enumerate(mixing_times_s):
-            vols = diffusion_volumes(
-                np.array([tm]), D, RADIUS_UM * 1e-6, P_A, 1.0 / T1, m0
-            )
-            vols = {k: float(v[0]) * ns * rg * 1e3 for k, v in vols.items()}
-            ser = simulate_ser(
-                vols,
-                sw2_Hz=sw2,
-                sw1_Hz=sw1,
-                td2=td2,
-                td1=td1,
-                nu_Hz=nu,
-                t2_s=t2_s,
-                noise=noise,
-                rng=rng,
-            )
-            delays = [0.0] * 16
-            delays[1] = 5.0
-            delays[8] = float(tm)
-            acqus = default_acqus(
-                nucleus="6Li",
-                bf1_MHz=BF1_MHZ,
-                o1_Hz=o1,
-                sw_Hz=sw2,
-                ns=ns,
-                rg=rg,
-                temperature_K=T,
-                grpdly=GRPDLY,
-                pulprog="noesyph",
-                d=delays,
-                p=[0.0, 4.0],
-            )
-            acqu2s = {
-                "TD": td1,
-                "FnMODE": 5,
-                "SW_h": sw1,
-                "SW": sw1 / BF1_MHZ,
-                "SFO1": BF1_MHZ + o1 * 1e-6,
-                "BF1": BF1_MHZ,
-                "O1": o1,
-                "NUC1": "6Li",
-                "IN_F": [1e6 / sw1] + [0.0] * 7,
-            }
-            procs = default_procs(
-                si=2 * td2,
-                sw_Hz=sw2,
-                sf_MHz=BF1_MHZ,
-                offset_ppm=(o1 + sw2 / 2) / BF1_MHZ,
-                lb_Hz=0.0,
-            )
-            procs.update(WDW=4, SSB=2.0)
-            proc2s = default_procs(
-                si=4 * td1,
-                sw_Hz=sw1,
-                sf_MHz=BF1_MHZ,
-                offset_ppm=(o1 + sw1 / 2) / BF1_MHZ,
-                lb_Hz=0.0,
-            )
-            proc2s.update(WDW=4, SSB=2.0, MC2=4)
-            folder = outdir / f"exsy_{int(round(T))}K" / str(10 + im)
-            write_experiment(
-                folder,
-                ser,
-                acqus,
-                acqu2s=acqu2s,
-                pulse_program=PULSE_PROGRAM,
-                title=f"6Li EXSY {SAMPLE} {T:.0f} K d8 = {tm:g} s",
-                procs=procs,
-                proc2s=proc2s,
-            )
-            rows.append(
-                {
-                    "experiment": f"{series}_tm{im:02d}",
-                    "sample": SAMPLE,
-                    "path": str(folder),
-                    "kind": "exsy",
-                    "series": series,
-                    "temperature_K": T,
-                    "particle_radius_um": RADIUS_UM,
-                }
-            )
+        volumes = diffusion_peak_volumes(
+            mixing_times_s, D, RADIUS_UM * 1e-6, P_A, 1.0 / T1, 1.0 / T1, 298.0 / T
+        )
+        rows += _write_series(
+            outdir,
+            rng,
+            sample=SAMPLE,
+            site_ppm=SITE_PPM,
+            folder_prefix="exsy",
+            temperature_K=T,
+            index=it,
+            mixing_times_s=mixing_times_s,
+            volumes=volumes,
+            td2=td2,
+            td1=td1,
+            snr=snr,
+            particle_radius_um=RADIUS_UM,
+        )
     (outdir / "exsy_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return {"nmr": rows, "regions": demo_exsy_regions(), "truth": truth}
+
+
+def write_demo_exsy_two_site(
+    outdir: str | Path,
+    seed: int = 0,
+    *,
+    temperatures_K: tuple[float, ...] = TEMPERATURES_K,
+    mixing_times_s: tuple[float, ...] = MIXING_TIMES_S,
+    td2: int = 256,
+    td1: int = 64,
+    snr: float = 50.0,
+) -> dict:
+    """Write the rate-limited (two-site) 6Li EXSY campaign under ``outdir``.
+
+    Folders ``two_site_<T>K/<expno>``; the same acquisition as
+    :func:`write_demo_exsy`. The sample has no particle radius (its exchange is
+    not limited by diffusion). Returns ``{"nmr", "regions", "truth"}`` and
+    writes the truth to ``exsy_two_site_truth.json``.
+    """
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    pA = TWO_SITE_P_A
+    pB = 1.0 - pA
+    rows = []
+    truth = {
+        "sample": TWO_SITE_SAMPLE,
+        "Ea_k_AB_eV": TWO_SITE_EA_EV,
+        "k_AB_298K_per_s": TWO_SITE_K_AB_298K,
+        "pA": pA,
+        "site_ppm": TWO_SITE_PPM,
+        "regions": two_site_regions(),
+        "series": {},
+    }
+    for it, T in enumerate(temperatures_K):
+        k_AB = float(true_k_AB(T))
+        k_BA = k_AB * pA / pB  # detailed balance
+        shorten = np.exp(-1200.0 * (1.0 / 298.0 - 1.0 / T))
+        T1 = {site: float(t1 * shorten) for site, t1 in TWO_SITE_T1_298K.items()}
+        series = f"{TWO_SITE_SAMPLE}_{int(round(T))}K"
+        truth["series"][series] = {
+            "temperature_K": T,
+            "k_AB_per_s": k_AB,
+            "k_BA_per_s": k_BA,
+            "T1_A_s": T1["A"],
+            "T1_B_s": T1["B"],
+        }
+        m0 = 298.0 / T  # Curie law
+        volumes = two_site_peak_volumes(
+            mixing_times_s, k_AB, k_BA, 1 / T1["A"], 1 / T1["B"], m0 * pA, m0 * pB
+        )
+        rows += _write_series(
+            outdir,
+            rng,
+            sample=TWO_SITE_SAMPLE,
+            site_ppm=TWO_SITE_PPM,
+            folder_prefix="two_site",
+            temperature_K=T,
+            index=it,
+            mixing_times_s=mixing_times_s,
+            volumes=volumes,
+            td2=td2,
+            td1=td1,
+            snr=snr,
+            particle_radius_um=None,
+        )
+    path = outdir / "exsy_two_site_truth.json"
+    path.write_text(json.dumps(truth, indent=2) + "\n")
+    return {"nmr": rows, "regions": two_site_regions(), "truth": truth}
