@@ -1,7 +1,7 @@
 """Lazy package exports: a name is imported from its module on first use.
 
-A package lists ``_EXPORTS = {"name": "liprobe.package.module", ...}`` and sets
-``__getattr__ = lazy_getattr(__name__, _EXPORTS)``, so that importing the
+A package lists ``_MODULES = {"liprobe.package.module": ["name", ...], ...}``
+and sets ``__getattr__ = lazy_getattr(__name__, _MODULES)``, so that importing the
 package (for its light parts, at workflow parse time) does not import the heavy
 modules behind its other names.
 """
@@ -12,8 +12,11 @@ from collections.abc import Callable, Mapping
 from importlib import import_module
 
 
-def lazy_getattr(package: str, exports: Mapping[str, str]) -> Callable[[str], object]:
-    """The module-level ``__getattr__`` of ``package`` for ``exports``."""
+def lazy_getattr(
+    package: str, modules: Mapping[str, list[str]]
+) -> Callable[[str], object]:
+    """The module-level ``__getattr__`` of ``package`` for ``modules``."""
+    exports = {name: module for module, names in modules.items() for name in names}
 
     def __getattr__(name: str):
         if name in exports:

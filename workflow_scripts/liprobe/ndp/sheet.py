@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import json
 import math
 
 import pandas as pd
@@ -95,3 +96,11 @@ def check_start_times(sheet: pd.DataFrame, sheet_name: str = "ndp sheet") -> Non
                 "a time with its zone (e.g. 2024-03-04T07:50:00+00:00)",
                 value,
             )
+
+
+def run_setting(params) -> tuple[str, dict, dict]:
+    """``(run, sheet row, provenance config)`` of an NDP rule's params
+    (``run``, ``run_sheet`` and the ``ndp`` options as plain values)."""
+    row = dict(params.run_sheet)
+    config = {"ndp": dict(params.options), "run": row}
+    return str(params.run), row, json.loads(json.dumps(config, default=str))

@@ -10,15 +10,16 @@ nmrglue and scipy.
 
 from liprobe.lazy import lazy_getattr
 
-_LAZY = {
-    "Spectra": "liprobe.nmr.processing",
-    "process": "liprobe.nmr.processing",
-    "experiment_record": "liprobe.nmr.integrate",
-    "integrate_regions": "liprobe.nmr.integrate",
-    "topspin_parity": "liprobe.nmr.integrate",
+_MODULES = {
+    "liprobe.nmr.processing": ["Spectra", "process"],
+    "liprobe.nmr.integrate": [
+        "experiment_record",
+        "integrate_regions",
+        "topspin_parity",
+    ],
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted(name for names in _MODULES.values() for name in names)
 
 
-__getattr__ = lazy_getattr(__name__, _LAZY)
+__getattr__ = lazy_getattr(__name__, _MODULES)

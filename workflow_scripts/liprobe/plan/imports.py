@@ -7,7 +7,8 @@ script with :mod:`ast` and follows, recursively, every import of a ``liprobe``
 module anywhere in the file (top level, inside functions, under ``if``), the
 package ``__init__`` of every module on the way, the lazy exports of a package
 (a module-level dict literal in its ``__init__`` that maps names to modules,
-``{"process": "liprobe.nmr.processing"}`` or ``{"fit_curve": "fitting"}``) and
+``{"process": "liprobe.nmr.processing"}``, or modules to the names they hold,
+``{"liprobe.nmr.processing": ["Spectra", "process"]}``) and
 ``"liprobe.pkg.module:function"`` strings (work handed to another process).
 
 Each file is parsed once per process (the results are cached), which keeps the
@@ -61,6 +62,16 @@ def _lazy_exports(root: Path, package: str) -> dict[str, str]:
         if not isinstance(value, ast.Dict):
             continue
         for key, target in zip(value.keys, value.values, strict=True):
+            # {"module": ["name", ...]}: every listed name lives in that module
+            if isinstance(key, ast.Constant) and isinstance(
+                target, ast.List | ast.Tuple
+            ):
+                module = str(key.value)
+                if _module_file(root, module) is not None:
+                    for item in target.elts:
+                        if isinstance(item, ast.Constant):
+                            out[str(item.value)] = module
+                continue
             if not (isinstance(key, ast.Constant) and isinstance(target, ast.Constant)):
                 continue
             if not isinstance(target.value, str):

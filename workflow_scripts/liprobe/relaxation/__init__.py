@@ -15,22 +15,21 @@ from __future__ import annotations
 
 from liprobe.lazy import lazy_getattr
 
-_EXPORTS = {
-    "DEFAULT_MODELS": "liprobe.relaxation.models",
-    "MODELS": "liprobe.relaxation.models",
-    "mean_time": "liprobe.relaxation.models",
-    "fit_curve": "liprobe.relaxation.fitting",
-    "fit_curves_fast": "liprobe.relaxation.fitting",
-    "fit_relaxation_table": "liprobe.relaxation.table",
-    "analyse_series": "liprobe.relaxation.temperature",
-    "arrhenius_table": "liprobe.relaxation.temperature",
-    "calibrate_temperature": "liprobe.relaxation.temperature",
-    "fit_bpp": "liprobe.relaxation.temperature",
-    "r1_bpp": "liprobe.relaxation.temperature",
-    "r1rho_bpp": "liprobe.relaxation.temperature",
+_MODULES = {
+    "liprobe.relaxation.models": ["DEFAULT_MODELS", "MODELS", "mean_time"],
+    "liprobe.relaxation.fitting": ["fit_curve", "fit_curves_fast"],
+    "liprobe.relaxation.table": ["fit_relaxation_table"],
+    "liprobe.relaxation.temperature": [
+        "analyse_series",
+        "arrhenius_table",
+        "calibrate_temperature",
+        "fit_bpp",
+        "r1_bpp",
+        "r1rho_bpp",
+    ],
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(name for names in _MODULES.values() for name in names)
 
 
-__getattr__ = lazy_getattr(__name__, _EXPORTS)
+__getattr__ = lazy_getattr(__name__, _MODULES)

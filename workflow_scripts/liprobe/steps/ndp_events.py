@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
@@ -12,6 +10,7 @@ from liprobe.io.listmode import open_listmode
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_table, write_table
 from liprobe.ndp.events import accumulate_files, make_slices
+from liprobe.ndp.sheet import run_setting
 from liprobe.options import NdpOptions
 from liprobe.steps.job import Job
 
@@ -21,9 +20,7 @@ def run(job: Job) -> None:
     with rule_log(job.log[0]) as log:
         p = job.params
         opts = NdpOptions.from_params(p.options, "ndp")
-        row = dict(p.run_sheet)
-        run = p.run
-        config = json.loads(json.dumps({"ndp": p.options, "run": row}, default=str))
+        run, row, config = run_setting(p)
         files = list(job.input.listmode)
         chunk = int(opts.chunk_events)
         readers = [open_listmode(f, row.get("format") or "auto", chunk) for f in files]

@@ -16,6 +16,7 @@ from liprobe.ndp.concentration import (
     sensitivity_configured,
 )
 from liprobe.ndp.response import stack_from_config
+from liprobe.ndp.sheet import run_setting
 from liprobe.options import NdpOptions
 from liprobe.steps.job import Job
 
@@ -25,9 +26,7 @@ def run(job: Job) -> None:
     with rule_log(job.log[0]) as log:
         p = job.params
         opts = NdpOptions.from_params(p.options, "ndp")
-        row = dict(p.run_sheet)
-        run = p.run
-        config = json.loads(json.dumps({"ndp": p.options, "run": row}, default=str))
+        run, row, config = run_setting(p)
         srim = {
             particle: read_srim(path)
             for particle, path in opts.srim.params().items()

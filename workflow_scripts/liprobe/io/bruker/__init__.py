@@ -19,26 +19,25 @@ overrides): that is :mod:`liprobe.nmr.acquisition`.
 
 from liprobe.lazy import lazy_getattr
 
-_EXPORTS = {
-    "BLOCK_BYTES": "liprobe.io.bruker.binary",
-    "check_byte_order": "liprobe.io.bruker.binary",
-    "group_delay": "liprobe.io.bruker.binary",
-    "BrukerFolder": "liprobe.io.bruker.folder",
-    "read_folder": "liprobe.io.bruker.folder",
-    "number": "liprobe.io.bruker.jcamp",
-    "read_parameters": "liprobe.io.bruker.jcamp",
-    "text": "liprobe.io.bruker.jcamp",
-    "VARIABLE_LISTS": "liprobe.io.bruker.lists",
-    "VPLIST_RANGE_S": "liprobe.io.bruker.lists",
-    "parse_variable_list": "liprobe.io.bruker.lists",
-    "peek_parameters": "liprobe.io.bruker.peek",
-    "pdata_dir": "liprobe.io.bruker.topspin",
-    "read_ct1t2": "liprobe.io.bruker.topspin",
-    "read_intrng": "liprobe.io.bruker.topspin",
-    "read_processed": "liprobe.io.bruker.topspin",
+_MODULES = {
+    "liprobe.io.bruker.binary": ["BLOCK_BYTES", "check_byte_order", "group_delay"],
+    "liprobe.io.bruker.folder": ["BrukerFolder", "read_folder"],
+    "liprobe.io.bruker.jcamp": ["number", "read_parameters", "text"],
+    "liprobe.io.bruker.lists": [
+        "VARIABLE_LISTS",
+        "VPLIST_RANGE_S",
+        "parse_variable_list",
+    ],
+    "liprobe.io.bruker.peek": ["peek_parameters"],
+    "liprobe.io.bruker.topspin": [
+        "pdata_dir",
+        "read_ct1t2",
+        "read_intrng",
+        "read_processed",
+    ],
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(name for names in _MODULES.values() for name in names)
 
 
-__getattr__ = lazy_getattr(__name__, _EXPORTS)
+__getattr__ = lazy_getattr(__name__, _MODULES)
