@@ -228,7 +228,7 @@ COLUMN_UNITS: dict[str, str] = {
     "regularisation": "",
     "run_chi2": "",
     "run_effective_dof": "",
-    "sensitivity_rel_err": "",
+    "sensitivity_rel": "",
     "slice_li_per_cm2_err_counting": "1/cm^2",
     "strength": "",
 }
