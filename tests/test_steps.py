@@ -1,7 +1,7 @@
 """One rule-body style: every rule's work is one step function in the library.
 
 * Every script in ``workflow_scripts/`` only hands Snakemake's job to
-  :func:`liprobe.steps.job.run_step`, naming the step of its own rule.
+  :func:`liprobe.steps.run.run_step`, naming the step of its own rule.
 * Steps run without Snakemake: a :class:`liprobe.steps.job.Job` of plain data
   is all they need (checked on the relaxation steps with a small campaign).
 """

@@ -3,6 +3,6 @@
 The work is :func:`liprobe.steps.echem_segment.run`.
 """
 
-from liprobe.steps.job import run_step
+from liprobe.steps.run import run_step
 
 run_step("liprobe.steps.echem_segment:run", snakemake)

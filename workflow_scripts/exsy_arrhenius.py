@@ -4,6 +4,6 @@ temperature.
 The work is :func:`liprobe.steps.exsy_arrhenius.run`.
 """
 
-from liprobe.steps.job import run_step
+from liprobe.steps.run import run_step
 
 run_step("liprobe.steps.exsy_arrhenius:run", snakemake)

@@ -4,6 +4,6 @@ the exchange current density; write exsy_volumes and exsy_fits.
 The work is :func:`liprobe.steps.exsy_fits.run`.
 """
 
-from liprobe.steps.job import run_step
+from liprobe.steps.run import run_step
 
 run_step("liprobe.steps.exsy_fits:run", snakemake)

@@ -4,6 +4,6 @@ of all runs (reads only Parquet tables).
 The work is :func:`liprobe.steps.plot_efficiency.run`.
 """
 
-from liprobe.steps.job import run_step
+from liprobe.steps.run import run_step
 
 run_step("liprobe.steps.plot_efficiency:run", snakemake)

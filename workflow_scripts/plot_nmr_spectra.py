@@ -4,6 +4,6 @@ The work is :func:`liprobe.steps.plot_nmr_spectra.run`, run through the job serv
 (:mod:`liprobe.jobs.server`) so that each experiment does not pay the imports.
 """
 
-from liprobe.steps.job import run_step
+from liprobe.steps.run import run_step
 
 run_step("liprobe.steps.plot_nmr_spectra:run", snakemake, serve=True)

@@ -3,15 +3,12 @@
 :class:`Job` copies the named inputs, outputs, params and wildcards of a
 Snakemake job (``job.input.spectra``, ``job.params.options``), the full lists of
 input and output files (``job.input_files``, ``job.output_files``) and the log
-files. :func:`run_step` runs a step on it: in the script's own process, or, for
-the many small per-experiment rules, through the job server
-(:mod:`liprobe.jobs.server`), which saves each job the imports.
+files. :func:`liprobe.steps.run.run_step` runs a step on it.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 from dataclasses import dataclass, field
 
 
@@ -62,22 +59,3 @@ def resolve(target: str):
     if not module_name or not function:
         raise ValueError(f"step {target!r}: expected 'package.module:function'")
     return getattr(importlib.import_module(module_name), function)
-
-
-def run_step(target: str, smk, *, serve: bool = False) -> None:
-    """Run the step ``target`` (``"liprobe.steps.<rule>:run"``) on a Snakemake job.
-
-    ``serve``: hand it to the job server (per-experiment rules whose imports
-    cost more than their work); it falls back to this process when the server
-    cannot be used.
-    """
-    # numerical libraries use the job's threads, not every core of the node
-    threads = str(getattr(smk, "threads", 1) or 1)
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, threads)
-    if serve:
-        from liprobe.jobs.server import run_job
-
-        run_job(target, smk)
-        return
-    resolve(target)(Job.from_snakemake(smk))
