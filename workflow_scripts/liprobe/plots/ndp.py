@@ -13,6 +13,17 @@ from liprobe.constants import LI_METAL_PER_CM3
 from liprobe.plots.style import colour, figure, label
 
 
+def density_band(d: pd.DataFrame) -> np.ndarray:
+    """1-sigma band of ``li_density_rel`` per bin: the density's own error when
+    the density was measured, else the counting error of the bin's Li per cm2
+    expressed at the same assumed density (the plotted scale)."""
+    err = d["li_per_cm3_err"].to_numpy(float)
+    if "li_per_cm2_err" in d and not np.isfinite(err).any():
+        width_cm = d["depth_width_um"].to_numpy(float) * 1e-4
+        err = d["li_per_cm2_err"].to_numpy(float) / width_cm
+    return err / LI_METAL_PER_CM3
+
+
 def _run(profiles: pd.DataFrame, run: str) -> pd.DataFrame:
     df = profiles[profiles["run"] == run]
     if df.empty:
@@ -97,7 +108,7 @@ def plot_step_profiles(profiles: pd.DataFrame, run: str, cycles=None):
                 color=colour(i),
                 label=p["label"],
             )
-            err = d["li_per_cm3_err"] / LI_METAL_PER_CM3
+            err = density_band(d)
             ax.fill_between(
                 d["depth_um"],
                 d["li_density_rel"] - err,

@@ -32,10 +32,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
-from liprobe.constants import KB_EV, LI_METAL_PER_CM3
+from liprobe.constants import KB_EV
 from liprobe.exsy.models import PEAKS
 from liprobe.plots.exsy import _model_fraction, cross_fraction
-from liprobe.plots.ndp import step_end_slices
+from liprobe.plots.ndp import density_band, step_end_slices
 from liprobe.plots.relaxation import bpp_curve
 from liprobe.plots.save import save_figure
 from liprobe.plots.style import colour, figure, label, marker
@@ -474,7 +474,7 @@ def fig_ndp_profiles(
             d = df[df["slice"] == p["slice"]].sort_values("depth_um")
             ls = "--" if step == "strip" else "-"
             ax.step(d["depth_um"], d["li_density_rel"], where="mid", color=c, ls=ls)
-            err = d["li_per_cm3_err"] / LI_METAL_PER_CM3
+            err = density_band(d)
             ax.fill_between(
                 d["depth_um"],
                 d["li_density_rel"] - err,
