@@ -148,6 +148,13 @@ EXSY = exsy_plan(
     overrides_of=nmr_overrides,
 )
 EXSY_SERIES = list(EXSY["series"])
+# The 2D processing phases from procs or automatically (zero order per
+# dimension): stop before any job when nmr.phase asks for more.
+if EXSY_SERIES and OPTIONS.exsy.phase not in ("procs", "auto"):
+    raise WorkflowError(
+        f"invalid config: nmr.phase is {OPTIONS.exsy.phase!r}, but the campaign has "
+        "EXSY series, whose 2D processing takes 'procs' or 'auto'"
+    )
 
 
 def report_tables(targets):

@@ -22,6 +22,8 @@ from conftest import REPO
         ("bench_listmode.py", [], r"ratio pipeline/read\s*:\s*[0-9.]+"),
         # 1x NMR stage, then the same without and with the job server
         ("bench_scaling.py", ["--targets", "nmr"], r"ratio on/off wall: [0-9.]+"),
+        # one seed, one cell: no depth bin above the material's bound
+        ("bench_ndp.py", [], r"slices above the bound\s*:\s*0\n"),
     ],
 )
 def test_benchmark_smoke_run(script, extra, pattern):

@@ -66,3 +66,34 @@ def test_plan_without_exsy_rows_is_empty():
         _nmr().drop(index=["a1", "a2"]), pd.DataFrame(), detect_kind=lambda p: "1d"
     )
     assert plan["series"] == {} and plan["samples"] == []
+
+
+def test_exsy_campaign_refuses_a_phase_its_2d_processing_cannot_do(demo_run):
+    """nmr.phase auto0 suits 1D spectra, not the 2D processing: with EXSY
+    series in the campaign the workflow stops at parse time, saying why."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    snakemake = Path(sys.executable).with_name("snakemake")
+    out = subprocess.run(
+        [
+            str(snakemake),
+            "-s",
+            str(repo / "Snakefile"),
+            "--configfile",
+            str(demo_run / "config.yaml"),
+            "--config",
+            "nmr={phase: auto0}",
+            "-n",
+            "--cores",
+            "1",
+        ],
+        cwd=demo_run,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode != 0
+    assert "nmr.phase is 'auto0'" in out.stdout + out.stderr
