@@ -12,9 +12,10 @@ Truth model (written to ``truth.json``, never read by the reduction):
 * FID of one line at chemical shift delta with a Lorentzian width:
   s(t) = M exp(-i 2 pi nu t) exp(-pi fwhm t), nu = (delta - delta_carrier) * BF1,
   acquired with quadrature detection; the negative sign puts high ppm on the left
-  of the spectrum after an ``exp(-2 pi i ...)`` Fourier transform, as TopSpin does.
-  Gaussian complex white noise is added; the DSP group delay is applied with
-  :func:`liprobe.simulate.bruker.delay_fid`.
+  of the spectrum after an ``exp(-2 pi i ...)`` Fourier transform, as TopSpin does;
+  the DSP group delay is applied to the signal with
+  :func:`liprobe.simulate.bruker.delay_fid`, then Gaussian complex white noise is
+  added to every recorded point (as a receiver's noise fills the filter's delay).
 
 The motional narrowing of the line with temperature follows a smooth step
 between a rigid-lattice and a narrowed width (its exact form does not matter
@@ -178,9 +179,10 @@ def write_satrec_campaign(outdir: str | Path, seed: int = 1) -> dict:
         noise = rng.normal(0, noise_sigma, fids.shape) + 1j * rng.normal(
             0, noise_sigma, fids.shape
         )
-        # receiver gain and scans scale the stored numbers
-        fids = (fids + noise) * rg * ns
-        fids = delay_fid(fids, grpdly)
+        # the digital filter delays the signal; the receiver's noise fills every
+        # recorded point, the first ones before the delayed signal too.
+        # Receiver gain and scans scale the stored numbers.
+        fids = (delay_fid(fids, grpdly) + noise) * rg * ns
         expno = 10 + i
         acqus = default_acqus(
             nucleus=truth.nucleus,
