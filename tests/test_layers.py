@@ -2,8 +2,7 @@
 
 Checked over the import graph of every module of ``liprobe.io`` (imports at any
 place in the file, lazy exports included): the only liprobe modules an io module
-may import are other io modules, ``liprobe.errors``, ``liprobe.lazy`` (lazy
-exports) and the package itself (for
+may import are other io modules, ``liprobe.errors`` and the package itself (for
 its version). Parse-time planning (``liprobe.plan``) and the options
 (``liprobe.options``) sit just above io and below the science.
 """
@@ -17,7 +16,7 @@ import pytest
 from liprobe.plan.imports import _imported_names, _module_file
 
 LIB = Path(__file__).resolve().parents[1] / "workflow_scripts" / "liprobe"
-IO_MAY_IMPORT = ("liprobe", "liprobe.errors", "liprobe.lazy", "liprobe.io")
+IO_MAY_IMPORT = ("liprobe", "liprobe.errors", "liprobe.io")
 SCIENCE = ("nmr", "relaxation", "exsy", "ndp", "echem", "accounting", "plots")
 
 

@@ -17,7 +17,7 @@ Nothing here interprets an acquisition (kind, list times, plausibility, sheet
 overrides): that is :mod:`liprobe.nmr.acquisition`.
 """
 
-from liprobe.lazy import lazy_getattr
+from importlib import import_module
 
 _MODULES = {
     "liprobe.io.bruker.binary": ["BLOCK_BYTES", "check_byte_order", "group_delay"],
@@ -37,7 +37,11 @@ _MODULES = {
     ],
 }
 
-__all__ = sorted(name for names in _MODULES.values() for name in names)
+_MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
+__all__ = sorted(_MODULE_OF)
 
 
-__getattr__ = lazy_getattr(__name__, _MODULES)
+def __getattr__(name: str):
+    if name in _MODULE_OF:
+        return getattr(import_module(_MODULE_OF[name]), name)
+    raise AttributeError(f"module 'liprobe.io.bruker' has no attribute {name!r}")
