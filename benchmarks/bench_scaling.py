@@ -1,64 +1,66 @@
-"""Scaling of the local workflow run with campaign size.
+"""Scaling of the NMR stage with campaign size, and the choice of its design.
 
-Builds simulated campaigns of 1x, 4x and 16x the NMR demo (the demo's series of
-experiments repeated as independent samples), runs the workflow on each and
-reports, with the 1x run of the same invocation as baseline:
+Builds simulated campaigns of 1x, 4x and 16x the demo's relaxation series (the
+series repeated as independent samples, each experiment with its own raw
+folder) and runs the workflow's default target on each, for two designs of the
+NMR conversion in the same invocation:
 
-* wall time per experiment, and its ratio to the 1x run (target: <= 1,
-  i.e. linear or better);
-* the no-op rerun time (``snakemake`` again on the finished campaign, the
-  median of three runs; target: < 5 s at 16x);
-* the run's wall time against the sum of its jobs' times, from the
-  ``benchmark:`` files under ``benchmarks/runs/`` and from the job start and
-  finish stamps of Snakemake's log (parallel efficiency);
-* what one per-experiment job costs: its mean wall and CPU time, against a bare
-  interpreter start and the imports its script makes;
-* the gain of the job server (``liprobe.jobs.server``: per-experiment jobs run
-  in children of one warm process instead of each importing numpy, pandas,
-  nmrglue and matplotlib): the NMR stage of one campaign run with
-  ``LIPROBE_JOBSERVER=off`` (baseline) and on, in the same invocation, with the
-  ratio of their wall times and of their mean per-experiment job times.
+* **per series** (this checkout): one ``nmr_convert`` job and one
+  ``plot_nmr_spectra`` job per series, each a plain script process;
+* **job server** (the baseline, the workflow at ``--baseline-ref``, by default
+  the last commit that had it): one job per experiment, run in children forked
+  from a warm server process that has imported numpy, pandas, nmrglue and
+  matplotlib once.
+
+Per design and scale it reports the wall time of the first run, the no-op rerun
+(the median of three) and the rerun after one raw experiment changed (one byte
+of one ``ser`` rewritten), the number of jobs, and the ratio per-series /
+job server of each (< 1: the per-series design is faster). The decision rule:
+keep the simpler design (per series, no server) unless it is more than 20 %
+slower at 16x.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_scaling.py            # 1x, 4x, 16x
     .venv/bin/python benchmarks/bench_scaling.py --smoke    # 1x only
-    .venv/bin/python benchmarks/bench_scaling.py --scales 1 4 --targets nmr
-    .venv/bin/python benchmarks/bench_scaling.py --jobserver-scale 16
-
-``--targets nmr`` restricts the run to the NMR tables and figures; the default
-runs the workflow's default target (every stage whose sheet has rows).
+    .venv/bin/python benchmarks/bench_scaling.py --scales 1 4 --json out.json
+    .venv/bin/python benchmarks/bench_scaling.py --repeats 2   # ABBA order, minimum
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
+import io
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "workflow_scripts"
 sys.path.insert(0, str(SCRIPTS))
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
-# What the workflow needs from the repository; the benchmark runs a snapshot so
+# What the workflow needs from the repository; the benchmark runs snapshots so
 # that edits made while it runs cannot trigger reruns.
 WORKFLOW_PARTS = ("Snakefile", "rules", "workflow_scripts", "config", "envs")
+# The last commit whose NMR stage ran one job per experiment through the job
+# server (liprobe.jobs.server), the baseline of the design comparison.
+BASELINE_REF = "33769ec"
 # No-op reruns per campaign; the median is reported (start-up time is noisy).
 NOOP_REPEATS = 3
+DESIGNS = ("job_server", "per_series")
+# Times reported per design and scale: the minimum over the repeats.
+TIMES = ("wall_s", "noop_rerun_s", "rerun_one_raw_s")
 
 
 def snapshot_workflow(folder: Path) -> Path:
-    """Copy the workflow's files into ``folder``; return its Snakefile."""
+    """Copy this checkout's workflow files into ``folder``; return its Snakefile."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for part in WORKFLOW_PARTS:
         source = REPO / part
@@ -70,17 +72,38 @@ def snapshot_workflow(folder: Path) -> Path:
     return folder / "Snakefile"
 
 
+def snapshot_ref(ref: str, folder: Path) -> Path:
+    """The workflow files of commit ``ref`` in ``folder``; return its Snakefile."""
+    result = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", ref, *WORKFLOW_PARTS],
+        capture_output=True,
+    )
+    if result.returncode != 0:
+        raise SystemExit(
+            f"baseline {ref!r} is not in this repository's history "
+            f"({result.stderr.decode().strip()}); pass --baseline-ref"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(result.stdout)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "Snakefile"
+
+
 def build_campaign(base: Path, folder: Path, scale: int) -> int:
-    """Write sheets for ``scale`` copies of the demo NMR series; return n rows.
+    """Write sheets for ``scale`` copies of the demo's relaxation series; return
+    the number of experiments.
 
     Copy ``i`` is sample ``<sample>_c<i>`` with its own raw folders (copied, so
-    every experiment has its own files, as in a real campaign).
+    every experiment has its own files, as in a real campaign). The EXSY rows
+    are left out: their stage is the same in both designs.
     """
     import pandas as pd
 
     folder.mkdir(parents=True, exist_ok=True)
     sheet = pd.read_csv(base / "nmr.tsv", sep="\t", dtype=str)
+    sheet = sheet[sheet["kind"].fillna("auto") != "exsy"]
     regions = pd.read_csv(base / "regions.tsv", sep="\t", dtype=str)
+    regions = regions[regions["sample"].isin(sheet["sample"])]
     rows, region_rows = [], []
     for copy in range(scale):
         for _, row in sheet.iterrows():
@@ -104,26 +127,8 @@ def build_campaign(base: Path, folder: Path, scale: int) -> int:
     return len(rows)
 
 
-def nmr_targets(folder: Path) -> list[str]:
-    """The NMR stage's final outputs for the campaign in ``folder``."""
-    import pandas as pd
-
-    experiments = pd.read_csv(folder / "nmr.tsv", sep="\t", dtype=str)["experiment"]
-    return [
-        "results/tables/nmr_experiments.parquet",
-        "results/tables/nmr_integrals.parquet",
-    ] + [f"results/figures/nmr/{e}_spectra.png" for e in experiments]
-
-
-def run_snakemake(
-    snakefile: Path,
-    folder: Path,
-    cores: int,
-    targets: list[str],
-    log: Path,
-    jobserver: bool = True,
-) -> float:
-    """Run the workflow in ``folder``; return its wall time in seconds."""
+def run_snakemake(snakefile: Path, folder: Path, cores: int, log: Path) -> float:
+    """Run the workflow's default target in ``folder``; return its wall time."""
     command = [
         str(SNAKEMAKE),
         "--snakefile",
@@ -132,13 +137,15 @@ def run_snakemake(
         "config.yaml",
         "--cores",
         str(cores),
-        *targets,
     ]
-    env = dict(os.environ, LIPROBE_JOBSERVER="on" if jobserver else "off")
     start = time.perf_counter()
     with log.open("w") as handle:
         result = subprocess.run(
-            command, cwd=folder, stdout=handle, stderr=subprocess.STDOUT, env=env
+            command,
+            cwd=folder,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, LIPROBE_JOBSERVER="on"),
         )
     wall = time.perf_counter() - start
     if result.returncode != 0:
@@ -147,170 +154,49 @@ def run_snakemake(
     return wall
 
 
-def benchmark_files(folder: Path) -> dict[str, list[dict]]:
-    """Rows of every ``benchmarks/runs/<rule>/*.tsv`` file, by rule."""
-    import pandas as pd
-
-    out: dict[str, list[dict]] = {}
-    for path in sorted((folder / "benchmarks" / "runs").glob("*/*.tsv")):
-        frame = pd.read_csv(path, sep="\t")
-        if len(frame):
-            out.setdefault(path.parent.name, []).append(frame.iloc[-1].to_dict())
-    return out
-
-
-STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]$")
+def jobs_run(log: Path) -> int:
+    """Jobs Snakemake ran (its "N of N steps (100%) done" line); 0 for a no-op."""
+    text = log.read_text()
+    if "Nothing to be done" in text:
+        return 0
+    for line in reversed(text.splitlines()):
+        if "steps (100%) done" in line:
+            return int(line.split(" of ")[1].split()[0])
+    return -1
 
 
-def job_spans(log_text: str) -> dict[str, tuple[str, float]]:
-    """Per job id: (rule, seconds from start to finish) from Snakemake's log."""
-    started: dict[str, tuple[str, datetime]] = {}
-    spans: dict[str, tuple[str, float]] = {}
-    stamp = None
-    rule = None
-    for line in log_text.splitlines():
-        match = STAMP.match(line.strip())
-        if match:
-            stamp = datetime.strptime(match.group(1), "%a %b %d %H:%M:%S %Y")
-            continue
-        head = re.match(r"^(?:local)?rule (\w+):", line)
-        if head:
-            rule = head.group(1)
-            continue
-        jobid = re.match(r"^\s+jobid: (\d+)", line)
-        if jobid and rule and stamp:
-            started[jobid.group(1)] = (rule, stamp)
-            continue
-        done = re.match(r"^Finished jobid: (\d+)", line)
-        if done and stamp and done.group(1) in started:
-            name, begin = started[done.group(1)]
-            spans[done.group(1)] = (name, (stamp - begin).total_seconds())
-    return spans
+def change_one_experiment(folder: Path) -> None:
+    """Rewrite one byte of the first experiment's ``ser`` (a new acquisition)."""
+    ser = sorted((folder / "raw" / "c0").glob("*/ser"))[0]
+    data = bytearray(ser.read_bytes())
+    data[-1] ^= 0x01
+    ser.write_bytes(bytes(data))
 
 
-def import_cost(script: Path, repeats: int = 3) -> dict[str, float]:
-    """Seconds for a bare interpreter start and for the imports of ``script``."""
-    scripts = next(p for p in script.parents if p.name == "workflow_scripts")
-    tree = ast.parse(script.read_text())
-    modules = []
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            modules += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            modules.append(node.module)
-    statement = "; ".join(f"import {m}" for m in modules) or "pass"
-
-    def best(code: str) -> float:
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-c", code],
-                check=True,
-                cwd=scripts,
-                env={"PYTHONPATH": str(scripts), "MPLBACKEND": "Agg"},
-            )
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    return {"interpreter_s": best("pass"), "imports_s": best(statement)}
-
-
-SERVED = re.compile(r"^jobserver: .* ran in a child .*, ([0-9.]+) s cpu$", re.M)
-
-
-def served_cpu(log_dir: Path) -> float:
-    """Mean CPU seconds of the jobs' work in job-server children (their logs)."""
-    times = [
-        float(match.group(1))
-        for path in sorted(log_dir.glob("*.log"))
-        for match in SERVED.finditer(path.read_text())
-    ]
-    return statistics.fmean(times) if times else float("nan")
-
-
-def mean_span(spans: dict[str, tuple[str, float]], rule: str) -> float:
-    """Mean start-to-finish seconds of the jobs of ``rule`` in the log."""
-    times = [seconds for name, seconds in spans.values() if name == rule]
-    return statistics.fmean(times) if times else float("nan")
-
-
-def measure_jobserver(snakefile: Path, base: Path, root: Path, scale: int, cores: int):
-    """The NMR stage of one campaign without (baseline) and with the job server."""
-    out = {"scale": scale}
-    for mode in ("off", "on"):
-        folder = root / f"x{scale}-jobserver-{mode}"
-        out["experiments"] = build_campaign(base, folder, scale)
-        wall = run_snakemake(
-            snakefile,
-            folder,
-            cores,
-            nmr_targets(folder),
-            folder / "run.log",
-            jobserver=mode == "on",
-        )
-        logs = sorted((folder / ".snakemake" / "log").glob("*.snakemake.log"))
-        spans = job_spans(logs[0].read_text()) if logs else {}
-        convert = benchmark_files(folder).get("nmr_convert", [])
-        out[mode] = {
-            "wall_s": wall,
-            "nmr_convert_mean_s": statistics.fmean(r["s"] for r in convert)
-            if convert
-            else float("nan"),
-            "nmr_convert_span_s": mean_span(spans, "nmr_convert"),
-            "plot_nmr_spectra_span_s": mean_span(spans, "plot_nmr_spectra"),
-        }
-        shutil.rmtree(folder / "raw", ignore_errors=True)
-    out["wall_ratio_on_off"] = out["on"]["wall_s"] / out["off"]["wall_s"]
-    out["nmr_convert_ratio_on_off"] = (
-        out["on"]["nmr_convert_mean_s"] / out["off"]["nmr_convert_mean_s"]
-    )
-    return out
-
-
-def measure(
-    snakefile: Path, base: Path, root: Path, scale: int, cores: int, target_mode: str
-):
-    folder = root / f"x{scale}"
+def measure(snakefile: Path, base: Path, folder: Path, scale: int, cores: int):
+    """First run, no-op reruns and the rerun after one raw change, in ``folder``."""
     n = build_campaign(base, folder, scale)
-    targets = nmr_targets(folder) if target_mode == "nmr" else []
-    wall = run_snakemake(snakefile, folder, cores, targets, folder / "run.log")
+    wall = run_snakemake(snakefile, folder, cores, folder / "run.log")
+    jobs = jobs_run(folder / "run.log")
     noops = []
     for _ in range(NOOP_REPEATS):
-        noops.append(
-            run_snakemake(snakefile, folder, cores, targets, folder / "noop.log")
-        )
-        if "Nothing to be done" not in (folder / "noop.log").read_text():
+        noops.append(run_snakemake(snakefile, folder, cores, folder / "noop.log"))
+        if jobs_run(folder / "noop.log") != 0:
             raise SystemExit(f"the rerun in {folder} was not a no-op: see noop.log")
-    noop = statistics.median(noops)
-    logs = sorted((folder / ".snakemake" / "log").glob("*.snakemake.log"))
-    spans = job_spans(logs[0].read_text()) if logs else {}
-    bench = benchmark_files(folder)
-    bench_sum = sum(row["s"] for rows in bench.values() for row in rows)
-    convert = bench.get("nmr_convert", [])
-    span_sum = sum(seconds for _, seconds in spans.values())
-    return {
+    change_one_experiment(folder)
+    rerun = run_snakemake(snakefile, folder, cores, folder / "rerun.log")
+    out = {
         "scale": scale,
         "experiments": n,
-        "jobs": len(spans),
+        "jobs": jobs,
         "wall_s": wall,
-        "wall_per_experiment_s": wall / n,
-        "noop_rerun_s": noop,
+        "noop_rerun_s": statistics.median(noops),
         "noop_rerun_runs_s": noops,
-        "sum_job_spans_s": span_sum,
-        "sum_benchmark_files_s": bench_sum,
-        "benchmark_rules": sorted(bench),
-        "parallel_efficiency": span_sum / (cores * wall) if wall else float("nan"),
-        "nmr_convert_mean_s": statistics.fmean(r["s"] for r in convert)
-        if convert
-        else float("nan"),
-        "nmr_convert_mean_cpu_s": statistics.fmean(r["cpu_time"] for r in convert)
-        if convert
-        else float("nan"),
-        "nmr_convert_mean_served_cpu_s": served_cpu(
-            folder / "logs" / "nmr" / "nmr_convert"
-        ),
+        "rerun_one_raw_s": rerun,
+        "rerun_one_raw_jobs": jobs_run(folder / "rerun.log"),
     }
+    shutil.rmtree(folder / "raw", ignore_errors=True)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,112 +205,86 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument(
-        "--targets",
-        choices=["all", "nmr"],
-        default="all",
-        help="the default target (all stages) or the NMR stage only",
+        "--baseline-ref",
+        default=BASELINE_REF,
+        help="commit of the job-server design (default: %(default)s)",
     )
     parser.add_argument(
-        "--jobserver-scale",
+        "--repeats",
         type=int,
-        default=4,
-        help="campaign scale of the job-server comparison (0: skip it)",
+        default=1,
+        help="runs per design and scale, in alternating order; the minimum "
+        "time of each is reported",
     )
     parser.add_argument("--workdir", type=Path, help="keep the campaigns here")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
-    scales = [1] if args.smoke else sorted(set(args.scales) | {1})
+    scales = [1] if args.smoke else sorted(set(args.scales))
 
     from liprobe.simulate.demo import build_demo
 
     root = args.workdir or Path(tempfile.mkdtemp(prefix="liprobe-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     build_demo(root / "demo", parts=("nmr",), workdir=root)
-    snakefile = snapshot_workflow(root / "workflow")
+    snakefiles = {
+        "job_server": snapshot_ref(args.baseline_ref, root / "workflow-job_server"),
+        "per_series": snapshot_workflow(root / "workflow-per_series"),
+    }
 
-    # First, while no server of this snapshot is warm: the "on" run starts one.
-    js_scale = 1 if args.smoke else args.jobserver_scale
-    served = (
-        measure_jobserver(snakefile, root / "demo", root, js_scale, args.cores)
-        if js_scale
-        else None
-    )
-
-    results = []
+    results: dict[str, dict[int, dict]] = {d: {} for d in DESIGNS}
     for scale in scales:
-        results.append(
-            measure(snakefile, root / "demo", root, scale, args.cores, args.targets)
-        )
-        done = results[-1]
-        print(
-            f"{scale}x: {done['experiments']} experiments, {done['wall_s']:.1f} s, "
-            f"no-op rerun {done['noop_rerun_s']:.1f} s",
-            flush=True,
-        )
-    cost = import_cost(
-        snakefile.parent / "workflow_scripts" / "liprobe" / "steps" / "nmr_convert.py"
-    )
-    base = results[0]
+        for repeat in range(args.repeats):
+            # alternate the order, so that a drift of the machine's load does
+            # not favour one design
+            order = DESIGNS if repeat % 2 == 0 else DESIGNS[::-1]
+            for design in order:
+                folder = root / f"x{scale}-{design}-{repeat}"
+                r = measure(
+                    snakefiles[design], root / "demo", folder, scale, args.cores
+                )
+                print(
+                    f"{scale}x {design}: {r['experiments']} experiments, "
+                    f"{r['jobs']} jobs, {r['wall_s']:.1f} s; no-op "
+                    f"{r['noop_rerun_s']:.1f} s; one raw change "
+                    f"{r['rerun_one_raw_s']:.1f} s ({r['rerun_one_raw_jobs']} jobs)",
+                    flush=True,
+                )
+                best = results[design].setdefault(scale, r)
+                for key in TIMES:
+                    best[key] = min(best[key], r[key])
 
-    print(f"scaling benchmark, {args.cores} cores, targets: {args.targets}")
-    header = (
-        f"{'scale':>5} {'exps':>5} {'jobs':>5} {'wall s':>8} {'s/exp':>7} "
-        f"{'ratio':>6} {'no-op s':>8} {'sum jobs s':>10} {'par.eff':>7}"
-    )
-    print(header)
-    for r in results:
-        r["per_experiment_ratio"] = (
-            r["wall_per_experiment_s"] / base["wall_per_experiment_s"]
-        )
-        print(
-            f"{r['scale']:>5} {r['experiments']:>5} {r['jobs']:>5} "
-            f"{r['wall_s']:>8.1f} {r['wall_per_experiment_s']:>7.2f} "
-            f"{r['per_experiment_ratio']:>6.2f} {r['noop_rerun_s']:>8.1f} "
-            f"{r['sum_job_spans_s']:>10.0f} {r['parallel_efficiency']:>7.2f}"
-        )
+    print(f"NMR stage, {args.cores} cores; baseline: job server at {args.baseline_ref}")
     print(
-        "ratio: wall per experiment / the 1x run's (<= 1 is linear or better); "
-        "par.eff: sum of job spans / (cores x wall)"
+        f"{'scale':>5} {'exps':>5} {'design':>11} {'jobs':>5} {'wall s':>7} "
+        f"{'no-op s':>8} {'1 raw s':>8} {'jobs':>5}"
     )
+    ratios = {}
+    for scale in scales:
+        for design in DESIGNS:
+            r = results[design][scale]
+            print(
+                f"{scale:>5} {r['experiments']:>5} {design:>11} {r['jobs']:>5} "
+                f"{r['wall_s']:>7.1f} {r['noop_rerun_s']:>8.1f} "
+                f"{r['rerun_one_raw_s']:>8.1f} {r['rerun_one_raw_jobs']:>5}"
+            )
+        a, b = results["per_series"][scale], results["job_server"][scale]
+        ratios[scale] = {key: a[key] / b[key] for key in TIMES}
+        q = ratios[scale]
+        print(
+            f"{scale:>5} ratio per-series / job server: wall {q['wall_s']:.2f}, "
+            f"no-op {q['noop_rerun_s']:.2f}, one raw change "
+            f"{q['rerun_one_raw_s']:.2f}"
+        )
+    top = max(scales)
+    verdict = "per series" if ratios[top]["wall_s"] <= 1.2 else "job server"
     print(
-        f"one nmr_convert job: {base['nmr_convert_mean_s']:.2f} s wall, "
-        f"{base['nmr_convert_mean_cpu_s']:.2f} s CPU of the job's own process "
-        f"(benchmark files) + {base['nmr_convert_mean_served_cpu_s']:.2f} s CPU "
-        f"in the job server's child (job logs); "
-        f"interpreter start {cost['interpreter_s']:.2f} s, "
-        f"interpreter + the job's imports {cost['imports_s']:.2f} s"
-    )
-    if served:
-        off, on = served["off"], served["on"]
-        print(
-            f"job server, NMR stage at {served['scale']}x "
-            f"({served['experiments']} experiments): "
-            f"off (baseline) {off['wall_s']:.1f} s, on {on['wall_s']:.1f} s; "
-            f"ratio on/off wall: {served['wall_ratio_on_off']:.2f}"
-        )
-        print(
-            f"  mean nmr_convert job: off {off['nmr_convert_mean_s']:.2f} s, "
-            f"on {on['nmr_convert_mean_s']:.2f} s; "
-            f"ratio on/off per job: {served['nmr_convert_ratio_on_off']:.2f}"
-        )
-        print(
-            f"  mean plot_nmr_spectra job (log stamps, 1 s resolution): "
-            f"off {off['plot_nmr_spectra_span_s']:.1f} s, "
-            f"on {on['plot_nmr_spectra_span_s']:.1f} s"
-        )
-    largest = results[-1]
-    print(
-        f"no-op rerun at {largest['scale']}x: {largest['noop_rerun_s']:.1f} s, "
-        f"median of {NOOP_REPEATS} "
-        f"({', '.join(f'{t:.1f}' for t in largest['noop_rerun_runs_s'])} s) "
-        f"(target < 5 s)"
+        f"at {top}x the per-series design takes {ratios[top]['wall_s']:.2f}x the "
+        f"job server's wall time: keep {verdict} (rule: the simpler design unless "
+        "more than 20 % slower at 16x)"
     )
     if args.json:
         args.json.write_text(
-            json.dumps(
-                {"results": results, "job_cost": cost, "jobserver": served},
-                indent=2,
-            )
+            json.dumps({"results": results, "ratios": ratios}, indent=2)
         )
     if not args.workdir:
         shutil.rmtree(root, ignore_errors=True)

@@ -13,7 +13,11 @@ from liprobe.nmr.kinds import peek_kind  # noqa: E402
 from liprobe.io.sheets import load_sheets  # noqa: E402
 from liprobe.io.tables import COMMIT_ENV, git_commit  # noqa: E402
 from liprobe.options import build_options, check_renamed  # noqa: E402
-from liprobe.plan.campaign import exsy_plan, relaxation_series  # noqa: E402
+from liprobe.plan.campaign import (  # noqa: E402
+    conversion_series,
+    exsy_plan,
+    relaxation_series,
+)
 from liprobe.plan.imports import import_closure  # noqa: E402
 
 # Renamed keys first (their message names the new key), then the schema: the
@@ -119,6 +123,28 @@ def nmr_overrides(experiment):
     return out
 
 
+def nmr_series_raw(series):
+    """Every raw file of a conversion series' folders."""
+    return [f for e in NMR_SERIES[series] for f in raw_files(NMR.at[e, "path"])]
+
+
+def nmr_series_items(series):
+    """The sheet rows of a conversion series, as its job reads them."""
+    return [
+        {
+            "experiment": e,
+            "sample": str(NMR.at[e, "sample"]),
+            "series": sheet_value(NMR, e, "series", ""),
+            "path": str(NMR.at[e, "path"]),
+            "procno": int(sheet_value(NMR, e, "procno", 1)),
+            "particle_radius_um": sheet_value(NMR, e, "particle_radius_um"),
+            "overrides": nmr_overrides(e),
+            "regions": nmr_regions(e),
+        }
+        for e in NMR_SERIES[series]
+    ]
+
+
 def check_regions():
     """Stop before any job when a sample has neither regions nor TopSpin intrng."""
     for experiment in NMR.index:
@@ -140,6 +166,8 @@ check_regions()
 # The campaign's plan: the relaxation and EXSY series (one series rule for all
 # stages, liprobe.plan.campaign), from the kinds found above.
 RELAXATION_SERIES = relaxation_series(NMR, NMR_KIND)
+# One conversion job per series of 1D and pseudo-2D experiments.
+NMR_SERIES = conversion_series(NMR, NMR_KIND)
 _KIND_OF_PATH = {str(NMR.at[e, "path"]): NMR_KIND[e] for e in NMR.index}
 EXSY = exsy_plan(
     NMR,

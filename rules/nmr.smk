@@ -7,36 +7,27 @@ if len(NMR) > 0:
             "results/tables/nmr_experiments.parquet",
             "results/tables/nmr_integrals.parquet",
         ]
-        + expand("results/figures/nmr/{experiment}_spectra.png", experiment=NMR_1D)
+        + expand("results/figures/nmr/{series}_spectra.png", series=NMR_SERIES)
     )
 
 
 rule nmr_convert:
     input:
-        raw=lambda wc: raw_files(NMR.at[wc.experiment, "path"]),
+        raw=lambda wc: nmr_series_raw(wc.series),
         lib=lib("nmr_convert.py"),
     output:
-        experiment="results/nmr/{experiment}/experiment.parquet",
-        integrals="results/nmr/{experiment}/integrals.parquet",
-        spectra="results/nmr/{experiment}/spectra.parquet",
-        regions="results/nmr/{experiment}/regions.parquet",
+        experiments="results/nmr/{series}/experiments.parquet",
+        integrals="results/nmr/{series}/integrals.parquet",
+        spectra="results/nmr/{series}/spectra.parquet",
+        regions="results/nmr/{series}/regions.parquet",
     log:
-        "logs/nmr/nmr_convert/{experiment}.log",
+        "logs/nmr/nmr_convert/{series}.log",
     benchmark:
-        "benchmarks/runs/nmr_convert/{experiment}.tsv"
+        "benchmarks/runs/nmr_convert/{series}.tsv"
     conda:
         "../envs/nmr.yaml"
     params:
-        experiment="{experiment}",
-        sample=lambda wc: NMR.at[wc.experiment, "sample"],
-        series=lambda wc: sheet_value(NMR, wc.experiment, "series", ""),
-        path=lambda wc: NMR.at[wc.experiment, "path"],
-        procno=lambda wc: int(sheet_value(NMR, wc.experiment, "procno", 1)),
-        particle_radius_um=lambda wc: sheet_value(
-            NMR, wc.experiment, "particle_radius_um"
-        ),
-        overrides=lambda wc: nmr_overrides(wc.experiment),
-        regions=lambda wc: nmr_regions(wc.experiment),
+        experiments=lambda wc: nmr_series_items(wc.series),
         options=OPTIONS.nmr.params(),
         mixing_delay_index=OPTIONS.exsy.mixing_delay_index,
     script:
@@ -46,14 +37,12 @@ rule nmr_convert:
 rule nmr_tables:
     input:
         experiments=expand(
-            "results/nmr/{experiment}/experiment.parquet", experiment=NMR_1D
+            "results/nmr/{series}/experiments.parquet", series=NMR_SERIES
         )
         + expand(
             "results/exsy/{exsy_series}/experiments.parquet", exsy_series=EXSY_SERIES
         ),
-        integrals=expand(
-            "results/nmr/{experiment}/integrals.parquet", experiment=NMR_1D
-        ),
+        integrals=expand("results/nmr/{series}/integrals.parquet", series=NMR_SERIES),
         lib=lib("nmr_tables.py"),
     output:
         experiments="results/tables/nmr_experiments.parquet",
@@ -70,22 +59,22 @@ rule nmr_tables:
 
 rule plot_nmr_spectra:
     input:
-        spectra="results/nmr/{experiment}/spectra.parquet",
-        regions="results/nmr/{experiment}/regions.parquet",
+        spectra="results/nmr/{series}/spectra.parquet",
+        regions="results/nmr/{series}/regions.parquet",
         lib=lib("plot_nmr_spectra.py"),
     output:
         png=report(
-            "results/figures/nmr/{experiment}_spectra.png",
+            "results/figures/nmr/{series}_spectra.png",
             caption=str(Path.cwd() / "results/report/captions/nmr_spectra.rst"),
             category="NMR spectra",
-            labels={"experiment": "{experiment}", "figure": "spectra"},
+            labels={"series": "{series}", "figure": "spectra"},
         ),
-        pdf="results/figures/nmr/{experiment}_spectra.pdf",
+        pdf="results/figures/nmr/{series}_spectra.pdf",
     log:
-        "logs/nmr/plot_nmr_spectra/{experiment}.log",
+        "logs/nmr/plot_nmr_spectra/{series}.log",
     conda:
         "../envs/report.yaml"
     params:
-        experiment="{experiment}",
+        series="{series}",
     script:
         "../workflow_scripts/plot_nmr_spectra.py"

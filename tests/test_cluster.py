@@ -202,7 +202,6 @@ def test_slurm_run_equals_local_run(slurm_cluster, campaign, tmp_path):
 def test_failed_cluster_job_shows_its_log(slurm_cluster, campaign, tmp_path):
     # A copy of one experiment whose ser file lost its second half.
     sheet = pd.read_csv(campaign / "nmr_small.tsv", sep="\t", dtype=str).head(1)
-    experiment = sheet["experiment"].iloc[0]
     broken = tmp_path / "raw" / "broken"
     shutil.copytree(sheet["path"].iloc[0], broken)
     ser = broken / "ser"
@@ -213,12 +212,14 @@ def test_failed_cluster_job_shows_its_log(slurm_cluster, campaign, tmp_path):
 
     workdir = tmp_path / "run"
     config = _config(campaign, workdir, tmp_path / "nmr_broken.tsv")
-    target = f"results/nmr/{experiment}/integrals.parquet"
+    # no series column: the experiment's sample is its series
+    series = sheet["sample"].iloc[0]
+    target = f"results/nmr/{series}/integrals.parquet"
     result = _run_on_cluster(slurm_cluster, workdir, config, [target])
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]
 
-    log_path = f"logs/nmr/nmr_convert/{experiment}.log"
+    log_path = f"logs/nmr/nmr_convert/{series}.log"
     assert log_path in output
     log_text = (workdir / log_path).read_text()
     # The liprobe error (an InputError naming the file and field) is in the

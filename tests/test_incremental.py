@@ -8,7 +8,8 @@ two samples), then dry runs (``snakemake -n``) after each change:
   gathers them, not the other sample's;
 * a library module a rule imports touched: that rule's jobs (and only the
   jobs that depend on them);
-* one byte of one experiment's raw ``ser`` changed: that experiment's jobs.
+* one byte of one experiment's raw ``ser`` changed: the jobs of its series
+  (one conversion job per series; here a series is a sample).
 
 The workflow runs from a copy of the repository in a temporary folder, so
 touching a library module never touches the real sources.
@@ -124,10 +125,12 @@ def workflow(tmp_path_factory) -> dict:
     config.write_text("sheets:\n  nmr: nmr.tsv\n  regions: regions.tsv\n")
 
     experiments = list(sheet["experiment"])
+    # no series column: each sample is a series
+    series = list(sheet["sample"])
     targets = [
         "results/tables/nmr_experiments.parquet",
         "results/tables/nmr_integrals.parquet",
-    ] + [f"results/figures/nmr/{e}_spectra.png" for e in experiments]
+    ] + [f"results/figures/nmr/{s}_spectra.png" for s in series]
     state = {
         "snakefile": repo / "Snakefile",
         "repo": repo,
@@ -135,6 +138,7 @@ def workflow(tmp_path_factory) -> dict:
         "workdir": workdir,
         "targets": targets,
         "experiments": experiments,
+        "series": series,
         "paths": dict(zip(sheet["experiment"], sheet["path"], strict=True)),
     }
     _snakemake(state)
@@ -143,8 +147,8 @@ def workflow(tmp_path_factory) -> dict:
     return state
 
 
-def _per_experiment(jobs, rule):
-    return {w.removeprefix("experiment=") for r, w in jobs if r == rule}
+def _per_series(jobs, rule):
+    return {w.removeprefix("series=") for r, w in jobs if r == rule}
 
 
 def test_second_run_has_nothing_to_do(workflow):
@@ -154,7 +158,7 @@ def test_second_run_has_nothing_to_do(workflow):
 
 
 def test_region_change_reruns_only_that_sample(workflow):
-    exp_a, exp_b = workflow["experiments"]
+    _, series_b = workflow["series"]
     path = workflow["workdir"] / "regions.tsv"
     original = path.read_text()
     regions = pd.read_csv(path, sep="\t")
@@ -164,10 +168,10 @@ def test_region_change_reruns_only_that_sample(workflow):
         jobs = dry_run(workflow)
     finally:
         path.write_text(original)
-    assert _per_experiment(jobs, "nmr_convert") == {exp_b}
-    assert _per_experiment(jobs, "plot_nmr_spectra") == {exp_b}
+    assert _per_series(jobs, "nmr_convert") == {series_b}
+    assert _per_series(jobs, "plot_nmr_spectra") == {series_b}
     assert ("nmr_tables", "") in jobs
-    assert "param" in jobs[("nmr_convert", f"experiment={exp_b}")].lower()
+    assert "param" in jobs[("nmr_convert", f"series={series_b}")].lower()
     assert {rule for rule, _ in jobs} == {
         "nmr_convert",
         "plot_nmr_spectra",
@@ -200,31 +204,32 @@ def test_library_edit_reruns_the_rules_that_import_it(workflow):
     module = sorted(module.glob("*.py"))[-1]
     with _edited(module):
         jobs = dry_run(workflow)
-    assert _per_experiment(jobs, "nmr_convert") == set(workflow["experiments"])
-    for experiment in workflow["experiments"]:
-        reason = jobs[("nmr_convert", f"experiment={experiment}")]
+    assert _per_series(jobs, "nmr_convert") == set(workflow["series"])
+    for series in workflow["series"]:
+        reason = jobs[("nmr_convert", f"series={series}")]
         assert module.name in reason, reason
 
     plots = workflow["repo"] / "workflow_scripts" / "liprobe" / "plots" / "nmr.py"
     with _edited(plots):
         jobs = dry_run(workflow)
     # The plotting module feeds the figures only, not the conversion.
-    assert _per_experiment(jobs, "plot_nmr_spectra") == set(workflow["experiments"])
-    assert _per_experiment(jobs, "nmr_convert") == set()
+    assert _per_series(jobs, "plot_nmr_spectra") == set(workflow["series"])
+    assert _per_series(jobs, "nmr_convert") == set()
     assert ("nmr_tables", "") not in jobs
 
 
-def test_changed_raw_byte_reruns_that_experiment(workflow):
-    exp_a, exp_b = workflow["experiments"]
+def test_changed_raw_byte_reruns_that_series(workflow):
+    exp_a, _ = workflow["experiments"]
+    series_a, _ = workflow["series"]
     ser = workflow["workdir"] / workflow["paths"][exp_a] / "ser"
     data = bytearray(ser.read_bytes())
     data[len(data) // 2] ^= 0x01
     ser.write_bytes(bytes(data))
     jobs = dry_run(workflow)
-    assert _per_experiment(jobs, "nmr_convert") == {exp_a}
-    assert _per_experiment(jobs, "plot_nmr_spectra") == {exp_a}
+    assert _per_series(jobs, "nmr_convert") == {series_a}
+    assert _per_series(jobs, "plot_nmr_spectra") == {series_a}
     assert ("nmr_tables", "") in jobs
-    assert "ser" in jobs[("nmr_convert", f"experiment={exp_a}")]
+    assert "ser" in jobs[("nmr_convert", f"series={series_a}")]
 
 
 def test_editing_tidy_reruns_the_conversion(workflow):
@@ -233,6 +238,6 @@ def test_editing_tidy_reruns_the_conversion(workflow):
     tidy = workflow["repo"] / "workflow_scripts" / "liprobe" / "tidy.py"
     with _edited(tidy):
         jobs = dry_run(workflow)
-    assert _per_experiment(jobs, "nmr_convert") == set(workflow["experiments"])
-    for experiment in workflow["experiments"]:
-        assert "tidy.py" in jobs[("nmr_convert", f"experiment={experiment}")]
+    assert _per_series(jobs, "nmr_convert") == set(workflow["series"])
+    for series in workflow["series"]:
+        assert "tidy.py" in jobs[("nmr_convert", f"series={series}")]

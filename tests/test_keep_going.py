@@ -1,11 +1,12 @@
-"""One corrupted experiment does not take the others down (``--keep-going``).
+"""One corrupted experiment does not take the other series down (``--keep-going``).
 
-The NMR demo campaign is simulated, one experiment's ``ser`` is cut mid-row and
-the workflow runs with keep-going on the per-experiment outputs. Every other
-experiment must produce its outputs (with the sha256 of its raw files in the
-Parquet metadata), the broken one none and no leftover partial file, and its log
-must hold liprobe's one-line InputError naming the file, the field, what was
-expected and what was found.
+The NMR demo campaign is simulated as two series (a series is converted by one
+job), one experiment's ``ser`` in the first is cut mid-row and the workflow runs
+with keep-going on the per-series outputs. The other series must produce its
+outputs (with the sha256 of its raw files in the Parquet metadata), the broken
+one's none and no leftover partial file, and its log must hold liprobe's
+one-line InputError naming the file, the field, what was expected and what was
+found.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from liprobe.io.tables import read_metadata, sha256_file
 
 from conftest import REPO
 
-OUTPUTS = ("experiment", "integrals", "spectra", "regions")
+OUTPUTS = ("experiments", "integrals", "spectra", "regions")
 
 
 @pytest.fixture(scope="module")
 def broken_campaign(tmp_path_factory):
-    """Run the NMR demo with one truncated ser; return (workdir, broken, others)."""
+    """Run the NMR demo with one truncated ser; return (workdir, broken
+    experiment, its series, the other series, sheet, process)."""
     from liprobe.simulate.demo import build_demo
 
     workdir = tmp_path_factory.mktemp("keep_going")
@@ -40,6 +42,7 @@ def broken_campaign(tmp_path_factory):
         os.chdir(old)
     # three temperatures are enough (and keep the run short): break the middle one
     sheet = pd.read_csv(workdir / "demo" / "nmr.tsv", sep="\t").iloc[:3]
+    sheet["series"] = ["first", "first", "second"]
     sheet.to_csv(workdir / "demo" / "nmr.tsv", sep="\t", index=False)
     experiments = list(sheet["experiment"])
     broken = experiments[1]
@@ -49,7 +52,9 @@ def broken_campaign(tmp_path_factory):
     cfg = workdir / "config.yaml"
     cfg.write_text("sheets:\n  nmr: demo/nmr.tsv\n  regions: demo/regions.tsv\n")
     targets = [
-        f"results/nmr/{e}/{name}.parquet" for e in experiments for name in OUTPUTS
+        f"results/nmr/{s}/{name}.parquet"
+        for s in ("first", "second")
+        for name in OUTPUTS
     ]
     # the command line a user types, so that what it prints can be checked
     proc = subprocess.run(
@@ -61,22 +66,23 @@ def broken_campaign(tmp_path_factory):
         env={**os.environ, "PYTHONPATH": str(REPO / "workflow_scripts")},
         timeout=600,
     )
-    others = [e for e in experiments if e != broken]
-    return workdir, broken, others, sheet.set_index("experiment"), proc
+    return workdir, broken, "first", "second", sheet.set_index("experiment"), proc
 
 
-def test_unaffected_experiments_produce_their_outputs(broken_campaign):
-    workdir, broken, others, _, proc = broken_campaign
+def test_the_other_series_produces_its_outputs(broken_campaign):
+    workdir, _, _, other, sheet, proc = broken_campaign
     assert proc.returncode != 0, proc.stderr[-2000:]
-    assert len(others) == 2
-    for exp in others:
-        for name in OUTPUTS:
-            assert (workdir / "results" / "nmr" / exp / f"{name}.parquet").is_file()
+    for name in OUTPUTS:
+        assert (workdir / "results" / "nmr" / other / f"{name}.parquet").is_file()
+    integrals = pd.read_parquet(
+        workdir / "results" / "nmr" / other / "integrals.parquet"
+    )
+    assert set(integrals["experiment"]) == set(sheet.index[sheet["series"] == other])
 
 
-def test_broken_experiment_leaves_no_output_and_no_partial_file(broken_campaign):
-    workdir, broken, _, _, _ = broken_campaign
-    folder = workdir / "results" / "nmr" / broken
+def test_broken_series_leaves_no_output_and_no_partial_file(broken_campaign):
+    workdir, _, series, _, _, _ = broken_campaign
+    folder = workdir / "results" / "nmr" / series
     leftovers = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
     assert leftovers == []
     partial = [
@@ -88,8 +94,8 @@ def test_broken_experiment_leaves_no_output_and_no_partial_file(broken_campaign)
 
 
 def test_log_holds_the_one_line_input_error(broken_campaign):
-    workdir, broken, _, sheet, _ = broken_campaign
-    log = workdir / "logs" / "nmr" / "nmr_convert" / f"{broken}.log"
+    workdir, broken, series, _, sheet, _ = broken_campaign
+    log = workdir / "logs" / "nmr" / "nmr_convert" / f"{series}.log"
     text = log.read_text()
     lines = [line for line in text.splitlines() if "InputError" in line]
     assert lines, text
@@ -102,9 +108,9 @@ def test_log_holds_the_one_line_input_error(broken_campaign):
 
 
 def test_outputs_record_the_sha256_of_their_raw_files(broken_campaign):
-    workdir, _, others, sheet, _ = broken_campaign
-    exp = others[0]
-    meta = read_metadata(workdir / "results" / "nmr" / exp / "integrals.parquet")
+    workdir, _, _, other, sheet, _ = broken_campaign
+    exp = sheet.index[sheet["series"] == other][0]
+    meta = read_metadata(workdir / "results" / "nmr" / other / "integrals.parquet")
     hashes = json.loads(meta["liprobe.inputs_sha256"])
     ser = (workdir / sheet.loc[exp, "path"] / "ser").resolve()
     by_name = {Path(k).resolve(): v for k, v in hashes.items()}
@@ -113,7 +119,7 @@ def test_outputs_record_the_sha256_of_their_raw_files(broken_campaign):
 
 
 def test_run_reports_the_one_line_error_not_only_a_traceback(broken_campaign):
-    _, broken, _, sheet, proc = broken_campaign
+    _, broken, _, _, sheet, proc = broken_campaign
     lines = [
         line
         for line in proc.stderr.splitlines()

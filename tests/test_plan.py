@@ -2,7 +2,12 @@
 
 import pandas as pd
 
-from liprobe.plan.campaign import exsy_plan, series_name, series_of_sample
+from liprobe.plan.campaign import (
+    conversion_series,
+    exsy_plan,
+    series_name,
+    series_of_sample,
+)
 
 
 def _nmr():
@@ -97,3 +102,10 @@ def test_exsy_campaign_refuses_a_phase_its_2d_processing_cannot_do(demo_run):
     )
     assert out.returncode != 0
     assert "nmr.phase is 'auto0'" in out.stdout + out.stderr
+
+
+def test_conversion_series_take_every_kind_but_exsy_by_series():
+    """One conversion job per series: the sheet's series, else the sample."""
+    kinds = {"a1": "exsy", "a2": "exsy", "b1": "1d", "r1": "t1_sr", "x1": "1d"}
+    assert conversion_series(_nmr(), kinds) == {"A": ["b1", "r1"], "custom": ["x1"]}
+    assert conversion_series(_nmr(), dict.fromkeys(kinds, "exsy")) == {}

@@ -5,8 +5,8 @@
 * The static closure is never smaller than what Python really imports: each
   script's liprobe imports are executed in a fresh interpreter and every liprobe
   module that lands in ``sys.modules`` must be in the closure.
-* The closure follows imports inside functions, lazy package exports and work
-  handed to the job server by a ``"module:function"`` string.
+* The closure follows imports inside functions, lazy package exports and the
+  step a script names by a ``"module:function"`` string (``run_step``).
 """
 
 from __future__ import annotations
@@ -118,8 +118,8 @@ print(json.dumps(out))
 """
 
 
-def _served_targets(path: Path) -> list[str]:
-    """``"liprobe.module:function"`` strings: work handed to the job server."""
+def _step_targets(path: Path) -> list[str]:
+    """``"liprobe.module:function"`` strings: the step a script runs."""
     return [
         node.value
         for node in ast.walk(ast.parse(path.read_text()))
@@ -134,7 +134,7 @@ def _served_targets(path: Path) -> list[str]:
 def runtime_imports() -> dict[str, set[str]]:
     """{script name: liprobe files Python imports for it} in fresh children."""
     jobs = {
-        p.name: (_liprobe_imports(p), _served_targets(p))
+        p.name: (_liprobe_imports(p), _step_targets(p))
         for p in sorted(SCRIPTS.glob("*.py"))
     }
     code = PROBE.format(scripts=str(SCRIPTS), jobs=jobs)
@@ -156,12 +156,12 @@ def test_static_closure_covers_what_python_imports(script, runtime_imports):
     assert not missing, sorted(Path(p).relative_to(LIB).as_posix() for p in missing)
 
 
-def test_closure_follows_nested_lazy_and_served_imports():
+def test_closure_follows_nested_lazy_and_step_imports():
     closure = {
         Path(p).relative_to(LIB).as_posix()
         for p in _closure(SCRIPTS / "nmr_convert.py")
     }
-    # run through the job server by a "liprobe.steps.nmr_convert:run" string
+    # named by the script's "liprobe.steps.nmr_convert:run" string
     assert "steps/nmr_convert.py" in closure
     # imported by the job module, not by the script
     assert "tidy.py" in closure

@@ -117,3 +117,52 @@ def test_relaxation_steps_run_on_plain_jobs(tmp_path):
     table = read_table(tmp_path / "arrhenius.parquet")
     assert {"bpp", "bpp_beta2"} <= set(table["model"])
     assert (tmp_path / "temperature.log").read_text()
+
+
+def test_nmr_convert_writes_one_table_set_per_series(tmp_path, demo_run):
+    """Two experiments of one series through the conversion step on a plain Job:
+    each table holds both, in sheet order, with their raw files' hashes."""
+    from liprobe.options import defaults
+    from liprobe.steps import nmr_convert
+
+    demo_nmr = demo_run / "demo"
+    sheet = pd.read_csv(demo_nmr / "nmr.tsv", sep="\t")
+    sheet = sheet[sheet["kind"].fillna("auto") != "exsy"].head(2)
+    regions = pd.read_csv(demo_nmr / "regions.tsv", sep="\t")
+    items = [
+        {
+            "experiment": row.experiment,
+            "sample": row.sample,
+            "series": "s1",
+            "path": str(demo_nmr.parent / row.path),
+            "procno": 1,
+            "particle_radius_um": None,
+            "overrides": {},
+            "regions": regions[["region", "ppm_min", "ppm_max"]].to_dict("records"),
+        }
+        for row in sheet.itertuples()
+    ]
+    options = defaults()
+    job = _job(
+        tmp_path,
+        "nmr_convert",
+        {},
+        {name: f"{name}.parquet" for name in nmr_convert.TABLES},
+        {
+            "experiments": items,
+            "options": options.nmr.params(),
+            "mixing_delay_index": options.exsy.mixing_delay_index,
+        },
+    )
+    nmr_convert.run(job)
+    names = list(sheet["experiment"])
+    for name in nmr_convert.TABLES:
+        table = read_table(job.output[name])
+        assert list(dict.fromkeys(table["experiment"])) == names, name
+    experiments = read_table(job.output.experiments)
+    assert list(experiments["series"]) == ["s1", "s1"]
+    integrals = read_table(job.output.integrals)
+    assert (integrals["integral_err"] > 0).all()
+    hashes = read_metadata(job.output.integrals)["liprobe.inputs_sha256"]
+    for item in items:
+        assert str(Path(item["path"]) / "ser") in hashes

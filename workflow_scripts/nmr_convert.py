@@ -1,9 +1,9 @@
-"""Rule nmr_convert: one Bruker folder -> experiment record, integrals, spectra.
+"""Rule nmr_convert: the 1D and pseudo-2D Bruker folders of one series ->
+experiment records, integrals, spectra and regions.
 
-The work is :func:`liprobe.steps.nmr_convert.run`, run through the job server
-(:mod:`liprobe.jobs.server`) so that each experiment does not pay the imports.
+The work is :func:`liprobe.steps.nmr_convert.run`.
 """
 
 from liprobe.steps.run import run_step
 
-run_step("liprobe.steps.nmr_convert:run", snakemake, serve=True)
+run_step("liprobe.steps.nmr_convert:run", snakemake)

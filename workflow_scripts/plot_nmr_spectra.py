@@ -1,9 +1,8 @@
-"""Rule plot_nmr_spectra: stacked processed spectra with the regions shaded.
+"""Rule plot_nmr_spectra: one series' stacked spectra, a panel per experiment.
 
-The work is :func:`liprobe.steps.plot_nmr_spectra.run`, run through the job server
-(:mod:`liprobe.jobs.server`) so that each experiment does not pay the imports.
+The work is :func:`liprobe.steps.plot_nmr_spectra.run`.
 """
 
 from liprobe.steps.run import run_step
 
-run_step("liprobe.steps.plot_nmr_spectra:run", snakemake, serve=True)
+run_step("liprobe.steps.plot_nmr_spectra:run", snakemake)

@@ -59,6 +59,24 @@ def relaxation_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
     )
 
 
+def conversion_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> dict:
+    """The NMR conversion jobs of a campaign: series name -> its 1D and pseudo-2D
+    experiments (every kind but ``exsy``), in sheet order.
+
+    A series is what a scientist reruns anyway, so the raw folders of one series
+    are converted by one job (:func:`series_name`: the sheet's ``series``, else
+    the sample).
+    """
+    series: dict[str, list[str]] = {}
+    for experiment in nmr.index:
+        kind = kinds[experiment]
+        if kind != "exsy":
+            series.setdefault(series_name(nmr, experiment, kind), []).append(
+                str(experiment)
+            )
+    return series
+
+
 def exsy_plan(
     nmr: pd.DataFrame,
     regions: pd.DataFrame,

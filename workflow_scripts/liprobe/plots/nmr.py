@@ -14,15 +14,51 @@ from matplotlib.colors import LogNorm  # noqa: E402
 from liprobe.plots.style import PALETTE, figure, label  # noqa: E402
 
 
-def plot_stacked_spectra(
+def plot_series_spectra(
     spectra: pd.DataFrame, regions: pd.DataFrame, title: str = ""
 ) -> plt.Figure:
+    """The stacked spectra of every experiment of a series, one panel each.
+
+    ``spectra`` and ``regions`` carry an ``experiment`` column (the series'
+    tables); panels follow the experiments' order in the tables.
+    """
+    experiments = list(dict.fromkeys(spectra["experiment"]))
+    n = max(1, len(experiments))
+    ncols = 1 if n == 1 else (2 if n <= 4 else 3)
+    nrows = -(-n // ncols)
+    width = "single" if ncols == 1 else "double"
+    fig, axes = figure(width, 0.9, nrows=nrows, ncols=ncols, squeeze=False)
+    flat = list(axes.ravel())
+    for ax, experiment in zip(flat[: len(experiments)], experiments, strict=True):
+        draw_stacked_spectra(
+            fig,
+            ax,
+            spectra[spectra["experiment"] == experiment],
+            regions[regions["experiment"] == experiment],
+            title=str(experiment),
+        )
+    for k, ax in enumerate(flat[:n]):
+        if k % ncols:
+            ax.set_ylabel("")  # the first column carries the label
+    for ax in flat[n:]:
+        ax.set_axis_off()
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def draw_stacked_spectra(
+    fig: plt.Figure,
+    ax: plt.Axes,
+    spectra: pd.DataFrame,
+    regions: pd.DataFrame,
+    title: str = "",
+) -> None:
     """Stacked processed spectra (one trace per increment) with regions shaded.
 
     ``spectra``: long frame with increment, list_time_s, ppm, intensity.
     ``regions``: region, ppm_min, ppm_max (several rows per region allowed).
     """
-    fig, ax = figure("single", 0.9)
     increments = sorted(spectra["increment"].unique())
     peak = float(np.nanmax(np.abs(spectra["intensity"]))) or 1.0
     offset = 0.6 * peak
@@ -74,4 +110,3 @@ def plot_stacked_spectra(
         ax.legend(fontsize=6, frameon=False, loc="upper left", ncols=min(4, len(names)))
     if title:
         ax.set_title(title, fontsize=8)
-    return fig

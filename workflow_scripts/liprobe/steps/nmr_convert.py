@@ -1,8 +1,9 @@
-"""Rule nmr_convert: one 1D or pseudo-2D Bruker folder -> experiment record,
-integrals, spectra.
+"""Rule nmr_convert: the 1D and pseudo-2D Bruker folders of one series ->
+experiment records, integrals, spectra and regions of the series.
 
-True 2D (EXSY) folders are read and processed once, by the EXSY stage, which
-writes their experiment records too.
+One job per series (a series is what a scientist reruns anyway): the job pays
+its imports once for all its folders. True 2D (EXSY) folders are read and
+processed once, by the EXSY stage, which writes their experiment records too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pandas as pd
 from liprobe.errors import InputError
 from liprobe.io.bruker import read_intrng, read_processed
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import write_table
+from liprobe.io.tables import sha256_file, write_table
 from liprobe.nmr import (
     experiment_record,
     integrate_regions,
@@ -24,71 +25,107 @@ from liprobe.options import NmrOptions
 from liprobe.steps.job import Job
 from liprobe.tidy import spectra_frame
 
+TABLES = ("experiments", "integrals", "spectra", "regions")
+
 
 def _number(value):
     """Sheet numbers as floats; absent values as NaN (a float column, not None)."""
     return float("nan") if value is None else float(value)
 
 
+def convert_experiment(
+    item: dict, options: NmrOptions, *, mixing_delay_index: int, log
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Read, process and integrate one experiment of the sheet.
+
+    ``item``: the sheet row as the rule hands it (experiment, sample, series,
+    path, procno, particle_radius_um, overrides, regions). Returns its four
+    tables (keys of :data:`TABLES`) and the raw files read.
+    """
+    path, procno = item["path"], int(item["procno"])
+    overrides = dict(item["overrides"])
+    fid = read_experiment(
+        path,
+        procno,
+        overrides,
+        mixing_delay_index=mixing_delay_index,
+        plausible_temperature_K=options.plausible_temperature_K,
+    )
+    if fid.kind == "exsy":
+        raise InputError(
+            path,
+            "kind",
+            "a 1D or pseudo-2D experiment (true 2D folders go to the EXSY stage)",
+            "a 2D EXSY acquisition (set its kind in the nmr sheet)",
+        )
+    reference = read_processed(path, procno)
+    log.info("read %s: kind %s, %d rows", path, fid.kind, fid.data.shape[0])
+    if item["regions"]:
+        regions = pd.DataFrame(list(item["regions"]))
+        region_source = "sheet"
+        region_file = f"regions sheet (sample {item['sample']})"
+    else:
+        regions = read_intrng(path, procno)
+        region_source = "topspin_intrng"
+        region_file = f"{path}/pdata/{procno}/intrng"
+    spectra = process(fid, options)
+    integrals = integrate_regions(
+        spectra, fid, regions, noise_ppm=options.noise_ppm, source=region_file
+    )
+    integrals.insert(0, "experiment", item["experiment"])
+    record = experiment_record(fid, spectra)
+    parity = topspin_parity(spectra, reference, fid.td1)
+    frame = spectra_frame(spectra, fid)
+    frame.insert(0, "experiment", item["experiment"])
+    record.update(
+        experiment=item["experiment"],
+        sample=item["sample"],
+        series=item["series"] or "",
+        path=path,
+        procno=procno,
+        particle_radius_um=_number(item["particle_radius_um"]),
+        spinlock_kHz=_number(overrides.get("spinlock_kHz")),
+        region_source=region_source,
+        topspin_parity_r=parity,
+    )
+    front = ["experiment", "sample", "series", "path"]
+    experiment = pd.DataFrame([record])
+    experiment = experiment[front + [c for c in experiment.columns if c not in front]]
+    if regions is None:
+        regions = pd.DataFrame(columns=["region", "ppm_min", "ppm_max"])
+    regions = regions[["region", "ppm_min", "ppm_max"]].copy()
+    regions.insert(0, "experiment", item["experiment"])
+    tables = {
+        "experiments": experiment,
+        "integrals": integrals,
+        "spectra": frame,
+        "regions": regions,
+    }
+    return tables, [str(f) for f in fid.raw_files]
+
+
 def run(job: Job) -> None:
-    """Read, process and integrate one experiment; write its four tables."""
+    """Convert every experiment of one series; write the series' four tables."""
     p = job.params
     options = NmrOptions.from_params(p.options, "nmr")
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    raw: list[str] = []
     with rule_log(job.log[0]) as log:
-        fid = read_experiment(
-            p.path,
-            p.procno,
-            dict(p.overrides),
-            mixing_delay_index=p.mixing_delay_index,
-            plausible_temperature_K=options.plausible_temperature_K,
-        )
-        reference = read_processed(p.path, p.procno)
-        log.info("read %s: kind %s, %d rows", p.path, fid.kind, fid.data.shape[0])
-        if p.regions:
-            regions = pd.DataFrame(list(p.regions))
-            region_source = "sheet"
-            region_file = f"regions sheet (sample {p.sample})"
-        else:
-            regions = read_intrng(p.path, p.procno)
-            region_source = "topspin_intrng"
-            region_file = f"{p.path}/pdata/{p.procno}/intrng"
-        if fid.kind == "exsy":
-            raise InputError(
-                p.path,
-                "kind",
-                "a 1D or pseudo-2D experiment (true 2D folders go to the EXSY stage)",
-                "a 2D EXSY acquisition (set its kind in the nmr sheet)",
+        for item in p.experiments:
+            tables, files = convert_experiment(
+                item, options, mixing_delay_index=p.mixing_delay_index, log=log
             )
-        spectra = process(fid, options)
-        integrals = integrate_regions(
-            spectra, fid, regions, noise_ppm=options.noise_ppm, source=region_file
+            for name in TABLES:
+                parts[name].append(tables[name])
+            raw.extend(files)
+        hashes = {f: sha256_file(f) for f in raw}  # once, not once per table
+        for name in TABLES:
+            frames = [f for f in parts[name] if len(f)] or parts[name][:1]
+            table = pd.concat(frames, ignore_index=True)
+            write_table(table, job.output[name], input_hashes=hashes, config=p.options)
+        log.info(
+            "series %s: %d experiments, %d integrals",
+            job.wildcards.get("series", ""),
+            len(p.experiments),
+            sum(len(f) for f in parts["integrals"]),
         )
-        integrals.insert(0, "experiment", p.experiment)
-        record = experiment_record(fid, spectra)
-        parity = topspin_parity(spectra, reference, fid.td1)
-        frame = spectra_frame(spectra, fid)
-        frame.insert(0, "experiment", p.experiment)
-        record.update(
-            experiment=p.experiment,
-            sample=p.sample,
-            series=p.series or "",
-            path=p.path,
-            procno=p.procno,
-            particle_radius_um=_number(p.particle_radius_um),
-            spinlock_kHz=_number(p.overrides.get("spinlock_kHz")),
-            region_source=region_source,
-            topspin_parity_r=parity,
-        )
-        front = ["experiment", "sample", "series", "path"]
-        exp = pd.DataFrame([record])
-        exp = exp[front + [c for c in exp.columns if c not in front]]
-        raw = [str(f) for f in fid.raw_files]
-        write_table(exp, job.output.experiment, inputs=raw, config=p.options)
-        write_table(integrals, job.output.integrals, inputs=raw, config=p.options)
-        write_table(frame, job.output.spectra, inputs=raw, config=p.options)
-        if regions is None:
-            regions = pd.DataFrame(columns=["region", "ppm_min", "ppm_max"])
-        regions = regions[["region", "ppm_min", "ppm_max"]].copy()
-        regions.insert(0, "experiment", p.experiment)
-        write_table(regions, job.output.regions, inputs=raw, config=p.options)
-        log.info("wrote %d integrals", len(integrals))
