@@ -33,14 +33,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow_scripts"))
 
-from liprobe.io.listmode import _compass_dtype, open_listmode  # noqa: E402
+from liprobe.io.listmode import compass_dtype, open_listmode  # noqa: E402
 from liprobe.ndp.events import EventAccumulator  # noqa: E402
 
 
 def write_file(path: Path, n: int, chunk: int, seed: int = 0) -> float:
     """Write ``n`` events at 1 kHz mean rate; returns the acquisition length (s)."""
     rng = np.random.default_rng(seed)
-    dtype = _compass_dtype(0x1, 0)
+    dtype = compass_dtype(0x1, 0)
     t_ps = 0
     with open(path, "wb") as fh:
         fh.write((0xCAE1).to_bytes(2, "little"))
