@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from liprobe.errors import InputError
+from liprobe.io import listmode
 from liprobe.io.listmode import (
     FLAG_LOST_TRIGGER,
     FLAG_PILEUP,
@@ -18,10 +19,13 @@ from liprobe.io.listmode import (
     ListModeReader,
     compass_csv_text,
     detect_format,
-    open_listmode,
     read_events,
     write_compass_bin,
 )
+
+from conftest import with_schema_defaults
+
+open_listmode = with_schema_defaults(listmode.open_listmode, "ndp")
 
 
 def test_compass_real_file(shared_dir):

@@ -122,10 +122,15 @@ def detect_format(path: str | Path) -> str:
 def open_listmode(
     path: str | Path,
     format: str = "auto",
-    chunk_events: int = 1 << 20,
+    *,
+    chunk_events: int,
     with_waveforms: bool = False,
 ) -> ListModeReader:
-    """Open a list-mode file; ``format='auto'`` detects it from magic bytes."""
+    """Open a list-mode file; ``format='auto'`` detects it from magic bytes.
+
+    ``chunk_events`` is the most events one chunk holds (config
+    ``ndp.chunk_events``: the memory of one streaming step).
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "listmode", "an existing file", "no such file")
@@ -136,8 +141,10 @@ def open_listmode(
 
 
 def read_events(path: str | Path, format: str = "auto") -> pd.DataFrame:
-    """All events of a (small) file as a frame: time_s, channel, energy, flags."""
-    parts = list(open_listmode(path, format).chunks())
+    """All events of a (small) file as a frame: time_s, channel, energy, flags
+    (the chunks are concatenated, so their size changes nothing but the peak
+    memory while reading)."""
+    parts = list(open_listmode(path, format, chunk_events=1 << 16).chunks())
     if not parts:
         return pd.DataFrame(
             {"time_s": [], "channel": [], "energy": [], "energy_cal": [], "flags": []}
