@@ -185,6 +185,13 @@ def _(tmp, shared):
     return _read(f)
 
 
+@case("acqus_GRPDLY_not_numeric", "bruker", "acqus", "GRPDLY")
+def _(tmp, shared):
+    f = _bruker(tmp)
+    set_param(f / "acqus", "GRPDLY", "67.98ms")
+    return _read(f)
+
+
 @case("acqus_TD_zero", "bruker", "acqus", "TD")
 def _(tmp, shared):
     f = _bruker(tmp)
