@@ -33,14 +33,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow_scripts"))
 
-from liprobe.io.listmode import _compass_dtype, open_listmode  # noqa: E402
+from liprobe.io.listmode import compass_dtype, open_listmode  # noqa: E402
 from liprobe.ndp.events import EventAccumulator  # noqa: E402
+from liprobe.options import defaults  # noqa: E402
 
 
 def write_file(path: Path, n: int, chunk: int, seed: int = 0) -> float:
     """Write ``n`` events at 1 kHz mean rate; returns the acquisition length (s)."""
     rng = np.random.default_rng(seed)
-    dtype = _compass_dtype(0x1, 0)
+    dtype = compass_dtype(0x1, 0)
     t_ps = 0
     with open(path, "wb") as fh:
         fh.write((0xCAE1).to_bytes(2, "little"))
@@ -72,11 +73,14 @@ def plain_read(path: Path, chunk_bytes: int) -> int:
 def pipeline(path: Path, duration_s: float, chunk: int) -> int:
     """Decode, slice (1800 s) and histogram every event; returns events read."""
     edges = np.arange(0.0, duration_s + 1800.0, 1800.0)
-    acc = EventAccumulator(edges, n_channels=4096)
+    ndp = defaults().ndp
+    acc = EventAccumulator(
+        edges, n_channels=4096, disorder_tolerance_s=ndp.disorder_tolerance_s
+    )
     reader = open_listmode(path, "compass_bin", chunk_events=chunk)
     for rec in reader.raw_chunks():
         acc.add_raw(rec["timetag"], rec["energy"], rec["flags"])
-    acc.live_times(False)
+    acc.live_times(False, dead_time_per_event_s=ndp.dead_time_per_event_s)
     assert sum(acc.accounting().values()) == acc.n_read
     return acc.n_read
 

@@ -52,33 +52,40 @@ from liprobe.simulate.cells import (  # noqa: E402
 from liprobe.simulate.ndp import write_demo_ndp  # noqa: E402
 
 
-def _whole_file(path: str, n_ch: int) -> tuple[np.ndarray, float]:
-    reader = open_listmode(path)
+def _events(cfg) -> dict:
+    """The event options of the stage (as the ndp_events rule passes them)."""
+    return {
+        "n_channels": int(cfg.n_channels),
+        "disorder_tolerance_s": float(cfg.disorder_tolerance_s),
+        "dead_time_per_event_s": float(cfg.dead_time_per_event_s),
+    }
+
+
+def _whole_file(path: str, cfg) -> tuple[np.ndarray, float]:
+    reader = open_listmode(path, chunk_events=int(cfg.chunk_events))
     _, t_hi = reader.time_span()
     origin = pd.Timestamp(0, tz="UTC")
     one = make_slices(origin, origin + pd.Timedelta(seconds=t_hi + 1), t_hi + 2)
-    acc = accumulate_files([reader], one, origin, n_channels=n_ch)
+    acc = accumulate_files([reader], one, origin, **_events(cfg))
     return acc["hist"][0], float(acc["slices"]["live_s"].sum())
 
 
 def reduce_demo_run(row: pd.Series, block: dict, cell) -> dict:
     """Slice, reduce and integrate one demo run (as the workflow's rules do)."""
     cfg = defaults(ndp=block).ndp
-    n_ch = int(cfg.n_channels)
     start = pd.Timestamp(row["listmode_start_utc"])
     sched = schedule(cell)
     end = sched["t_end_utc"].iloc[-1]
     bounds = [*sched["t_start_utc"], end]
     slices = make_slices(start, end, float(row["slice_s"]), bounds)
-    ev = accumulate_files(
-        [open_listmode(row["listmode"])], slices, start, n_channels=n_ch
-    )
-    bg = _whole_file(row["background"], n_ch)
+    reader = open_listmode(row["listmode"], chunk_events=int(cfg.chunk_events))
+    ev = accumulate_files([reader], slices, start, **_events(cfg))
+    bg = _whole_file(row["background"], cfg)
     layers = stack_from_config(row["stack"], cfg.stacks)
     norm = cfg.normalisation
     kw = {}
     if norm.method == "reference":
-        h, live = _whole_file(row["reference"], n_ch)
+        h, live = _whole_file(row["reference"], cfg)
         nz = np.flatnonzero(h)
         ref = pd.DataFrame({"channel": nz, "counts": h[nz], "live_s": live})
         k, k_err = conc.reference_sensitivity(ev["hist"].sum(axis=0), ref, layers, cfg)

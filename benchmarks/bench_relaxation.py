@@ -30,7 +30,12 @@ from scipy.optimize import curve_fit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow_scripts"))
 
+from liprobe.options import defaults  # noqa: E402
 from liprobe.relaxation import fit_curve, fit_curves_fast  # noqa: E402
+
+#: the fit settings of a campaign that sets none (the schema defaults)
+_OPTS = defaults().relaxation
+FIT = {"scale_covar": _OPTS.scale_covar, "poor_fit_p": _OPTS.poor_fit_p_value}
 from liprobe.relaxation.models import inversion_recovery  # noqa: E402
 
 
@@ -75,11 +80,14 @@ def main(argv=None) -> int:
     t_base = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    fast = fit_curves_fast(t, Y, E, "ir")
+    fast = fit_curves_fast(t, Y, E, "ir", **FIT)
     t_fast = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    ref = [fit_curve(t, Y[i], E[i], "ir") for i in range(n_ref)]
+    ref = [
+        fit_curve(t, Y[i], E[i], "ir", **FIT, n_bootstrap=0, engine="lmfit")
+        for i in range(n_ref)
+    ]
     t_ref = time.perf_counter() - t0
 
     ref_t1 = np.array([r["time_constant_s"] for r in ref])

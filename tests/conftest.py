@@ -7,6 +7,8 @@ environment variable ``CI`` is set, so they can never silently vanish from CI.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from pathlib import Path
 
@@ -145,3 +147,62 @@ def ndp_opts(overrides: dict | None = None):
     from liprobe.options import defaults
 
     return defaults(ndp=_plain(overrides or {})).ndp
+
+
+@functools.cache
+def _default_options():
+    from liprobe.options import defaults
+
+    return defaults()
+
+
+def schema_default(key: str):
+    """The schema default of a dotted config key, typed as the steps pass it
+    (``schema_default("exsy.poor_fit_p_value")``; EXSY's phase is ``exsy.phase``
+    and a material's density ``relaxation.material.li_per_cm3``)."""
+    value = _default_options()
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+#: library parameters whose config key has another name, by stage
+PARAMETER_KEYS = {
+    "relaxation": {
+        "poor_fit_p": "relaxation.poor_fit_p_value",
+        "li_density_per_cm3": "relaxation.material.li_per_cm3",
+    },
+    "exsy": {
+        "poor_fit_p": "exsy.poor_fit_p_value",
+        "overlap": "exsy.overlap_correction",
+        "margin_fraction": "exsy.noise_margin_fraction",
+        "phase_mode": "exsy.phase",
+        "delay_index": "exsy.mixing_delay_index",
+        "li_density_per_cm3": "exsy.material.li_per_cm3",
+    },
+    "echem": {"fmt": "echem.format"},
+    "ndp": {
+        "order": "ndp.regularisation.order",
+        "criterion": "ndp.regularisation.criterion",
+    },
+}
+
+
+def with_schema_defaults(func, block: str, **keys: str):
+    """``func`` with its required keyword-only parameters set to the schema
+    defaults of the keys of ``block`` they name (:data:`PARAMETER_KEYS` and
+    ``keys`` map a parameter to a dotted key when the names differ), as a
+    campaign that sets none of them would run it. A call's keywords override.
+    Required parameters without a schema key stay required."""
+    keys = {**PARAMETER_KEYS.get(block, {}), **keys}
+    bound = {}
+    for param in inspect.signature(func).parameters.values():
+        if param.kind is not param.KEYWORD_ONLY or param.default is not param.empty:
+            continue
+        key = keys.get(param.name, f"{block}.{param.name}")
+        try:
+            bound[param.name] = schema_default(key)
+        except AttributeError:
+            if param.name in keys:
+                raise
+    return functools.partial(func, **bound)

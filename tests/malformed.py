@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from conftest import nmr_opts
+from conftest import nmr_opts, with_schema_defaults
 
 Thunk = Callable[[], object]
 Builder = Callable[[Path, Path | None], Thunk]
@@ -182,6 +182,13 @@ def _(tmp, shared):
 def _(tmp, shared):
     f = _bruker(tmp)
     set_param(f / "acqus", "TD", "<256k>")
+    return _read(f)
+
+
+@case("acqus_GRPDLY_not_numeric", "bruker", "acqus", "GRPDLY")
+def _(tmp, shared):
+    f = _bruker(tmp)
+    set_param(f / "acqus", "GRPDLY", "67.98ms")
     return _read(f)
 
 
@@ -444,15 +451,17 @@ def _(tmp, shared):
 # ============================================================ fits (flagged)
 @case("relaxation_series_one_temperature", "fits", field="", outcome="flagged")
 def _(tmp, shared):
-    from liprobe.relaxation.temperature import analyse_series
+    from liprobe.relaxation import temperature
 
+    analyse_series = with_schema_defaults(temperature.analyse_series, "relaxation")
     return lambda: analyse_series([300.0], [2.0], [0.1], "t1_sr", 155.5)
 
 
 @case("relaxation_curve_two_points", "fits", field="too_few_points", outcome="flagged")
 def _(tmp, shared):
-    from liprobe.relaxation.fitting import fit_curve
+    from liprobe.relaxation import fitting
 
+    fit_curve = with_schema_defaults(fitting.fit_curve, "relaxation")
     return lambda: [fit_curve([0.01, 1.0], [0.1, 0.9], [0.01, 0.01], model="sr")]
 
 
@@ -477,8 +486,9 @@ def _exsy_volumes(mixing_times: list[float]) -> pd.DataFrame:
 
 @case("exsy_series_one_mixing_time", "fits", field="mixing_time", outcome="flagged")
 def _(tmp, shared):
-    from liprobe.exsy.series import fit_series
+    from liprobe.exsy import series
 
+    fit_series = with_schema_defaults(series.fit_series, "exsy")
     return lambda: fit_series(_exsy_volumes([0.01]), particle_radius_um=1.0)
 
 
@@ -507,8 +517,11 @@ def _open(path: Path) -> Thunk:
 
 
 def _accounted(path: Path, slice_edges_s=(0.0, 50.0, 100.0, 150.0)) -> Thunk:
-    from liprobe.io.listmode import open_listmode
-    from liprobe.ndp.events import accumulate_files
+    from liprobe.io import listmode
+    from liprobe.ndp import events
+
+    open_listmode = with_schema_defaults(listmode.open_listmode, "ndp")
+    accumulate_files = with_schema_defaults(events.accumulate_files, "ndp")
 
     def run():
         reader = open_listmode(path, chunk_events=16)
@@ -759,8 +772,9 @@ def _write_mpt(path: Path, header: list[str], data: pd.DataFrame, **kw) -> None:
 
 
 def _cycler(path: Path, tz: str | None = TZ) -> Thunk:
-    from liprobe.io.cycler import read_cycler
+    from liprobe.io import cycler
 
+    read_cycler = with_schema_defaults(cycler.read_cycler, "echem")
     return lambda: read_cycler(path, tz)
 
 

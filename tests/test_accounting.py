@@ -12,11 +12,15 @@ from liprobe.accounting import (
     li_inventory,
     slice_mean_charge,
 )
-from liprobe.echem import segment_half_cycles, step_boundaries
+from liprobe.echem import segment, step_boundaries
 from liprobe.errors import InputError
 from liprobe.ndp.concentration import inventory
 from liprobe.simulate.cells import DemoCell, demo_cells, true_efficiency, true_inventory
 from liprobe.simulate.cycler import demo_cycler_frame
+
+from conftest import with_schema_defaults
+
+segment_half_cycles = with_schema_defaults(segment.segment_half_cycles, "echem")
 
 #: Li atoms per count of the synthetic Poisson inventory (about 0.7 % per 10 min
 #: slice at the end of a plating step, typical of operando NDP count rates)

@@ -6,11 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liprobe.echem import coulombic_efficiency, segment_half_cycles
+from liprobe.echem import coulombic_efficiency, segment
 from liprobe.errors import InputError
-from liprobe.io.cycler import read_cycler
+from liprobe.io import cycler
 from liprobe.simulate.cells import DemoCell, demo_cells, schedule
 from liprobe.simulate.cycler import write_demo_cycler
+
+from conftest import with_schema_defaults
+
+read_cycler = with_schema_defaults(cycler.read_cycler, "echem")
+segment_half_cycles = with_schema_defaults(segment.segment_half_cycles, "echem")
 
 
 @pytest.fixture(scope="module")

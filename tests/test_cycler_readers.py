@@ -6,9 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liprobe.echem import coulombic_efficiency, segment_half_cycles
+from liprobe.echem import coulombic_efficiency, segment
 from liprobe.errors import InputError
-from liprobe.io.cycler import TRACE_COLUMNS, detect_format, read_cycler
+from liprobe.io import cycler
+from liprobe.io.cycler import TRACE_COLUMNS, detect_format
+
+from conftest import with_schema_defaults
+
+read_cycler = with_schema_defaults(cycler.read_cycler, "echem")
+segment_half_cycles = with_schema_defaults(segment.segment_half_cycles, "echem")
 
 BERLIN = "Europe/Berlin"
 

@@ -11,12 +11,15 @@ from hypothesis import strategies as st
 from liprobe.echem import (
     assign_cycles,
     coulombic_efficiency,
-    segment_half_cycles,
+    segment,
     step_boundaries,
 )
 from liprobe.errors import InputError
 
+from conftest import with_schema_defaults
+
 T0 = pd.Timestamp("2024-01-01 00:00", tz="UTC")
+segment_half_cycles = with_schema_defaults(segment.segment_half_cycles, "echem")
 
 
 def make_trace(blocks, dt_s=10.0, rng=None):

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liprobe.exsy.arrhenius import add_exchange_current, arrhenius_table
-from liprobe.exsy.series import experiment_volumes, fit_series
+from liprobe.exsy import arrhenius
+from liprobe.exsy import series as exsy_series
+from liprobe.exsy.arrhenius import add_exchange_current
 from liprobe.exsy.volumes import site_regions
 from liprobe.io.bruker import read_processed
 from liprobe.io.tables import read_metadata, read_table, write_table
@@ -25,7 +26,11 @@ from liprobe.simulate.exsy import (
     write_demo_exsy_two_site,
 )
 
-from conftest import read_experiment
+from conftest import read_experiment, with_schema_defaults
+
+arrhenius_table = with_schema_defaults(arrhenius.arrhenius_table, "exsy")
+experiment_volumes = with_schema_defaults(exsy_series.experiment_volumes, "exsy")
+fit_series = with_schema_defaults(exsy_series.fit_series, "exsy")
 
 # |z| above this for one value is a failure (p < 1e-4 for an honest error)
 MAX_Z = 4.0
@@ -56,10 +61,6 @@ def reduced(demo):
             experiment=r["experiment"],
             sample=r["sample"],
             series=r["series"],
-            phase_mode="procs",
-            delay_index=8,
-            baseline=True,
-            margin_fraction=0.5,
             reference=read_processed(r["path"], 1),
         )
         frames.append(frame)
@@ -67,8 +68,8 @@ def reduced(demo):
     radius = {r["series"]: r.get("particle_radius_um", np.nan) for r in rows}
     fits = pd.concat(
         [
-            fit_series(g, particle_radius_um=radius[series])
-            for series, g in volumes.groupby("series")
+            fit_series(g, particle_radius_um=radius[name])
+            for name, g in volumes.groupby("series")
         ],
         ignore_index=True,
     )

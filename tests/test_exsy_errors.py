@@ -9,24 +9,26 @@ import pandas as pd
 import pytest
 from scipy.linalg import expm
 
-from liprobe.exsy.arrhenius import (
-    add_exchange_current,
-    arrhenius_table,
-    fit_arrhenius,
-)
-from liprobe.exsy.fit import fit_diffusion_sphere, fit_two_site
+from liprobe.exsy import arrhenius, fit, models, series
+from liprobe.exsy.arrhenius import add_exchange_current
 from liprobe.exsy.models import (
     KB_EV,
     PEAKS,
     crank_roots,
-    diffusion_volumes,
     sphere_exchanged_fraction,
     sphere_half_time_x,
     two_site_volumes,
 )
-from liprobe.exsy.series import fit_series
+
+from conftest import with_schema_defaults
 
 TM = np.geomspace(1e-3, 10, 10)
+arrhenius_table = with_schema_defaults(arrhenius.arrhenius_table, "exsy")
+fit_arrhenius = with_schema_defaults(arrhenius.fit_arrhenius, "exsy")
+fit_diffusion_sphere = with_schema_defaults(fit.fit_diffusion_sphere, "exsy")
+fit_two_site = with_schema_defaults(fit.fit_two_site, "exsy")
+diffusion_volumes = with_schema_defaults(models.diffusion_volumes, "exsy")
+fit_series = with_schema_defaults(series.fit_series, "exsy")
 
 
 def brute_force_fraction(x: np.ndarray, alpha: float, shells: int = 400):

@@ -6,16 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liprobe.exsy.arrhenius import (
-    E_CHARGE_C,
-    arrhenius_table,
-    exchange_current_density,
-    fit_arrhenius,
-)
-from liprobe.exsy.fit import fit_diffusion_sphere, fit_two_site
-from liprobe.exsy.models import KB_EV, PEAKS, diffusion_volumes, two_site_volumes
+from liprobe.exsy import arrhenius, fit, models
+from liprobe.exsy.arrhenius import E_CHARGE_C
+from liprobe.exsy.models import KB_EV, PEAKS, two_site_volumes
+
+from conftest import with_schema_defaults
 
 TM = np.geomspace(1e-3, 10, 10)
+arrhenius_table = with_schema_defaults(arrhenius.arrhenius_table, "exsy")
+exchange_current_density = with_schema_defaults(
+    arrhenius.exchange_current_density, "exsy"
+)
+fit_arrhenius = with_schema_defaults(arrhenius.fit_arrhenius, "exsy")
+fit_diffusion_sphere = with_schema_defaults(fit.fit_diffusion_sphere, "exsy")
+fit_two_site = with_schema_defaults(fit.fit_two_site, "exsy")
+diffusion_volumes = with_schema_defaults(models.diffusion_volumes, "exsy")
 
 
 def _noisy(v, sigma, seed):

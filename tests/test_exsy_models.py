@@ -6,16 +6,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.linalg import expm
 
+from liprobe.exsy import models
 from liprobe.exsy.models import (
     PEAKS,
-    diffusion_volumes,
     normalised_cross_ratio,
     sphere_exchanged_fraction,
     two_site_volumes,
     with_overlap,
 )
 
+from conftest import with_schema_defaults
+
 rates = st.floats(min_value=1e-3, max_value=50.0)
+diffusion_volumes = with_schema_defaults(models.diffusion_volumes, "exsy")
 
 
 @settings(max_examples=40, deadline=None)

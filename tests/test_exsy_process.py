@@ -4,9 +4,14 @@ import numpy as np
 import pytest
 
 from liprobe.errors import InputError
+from liprobe.exsy import process
 from liprobe.exsy.parity import exsy_topspin_parity, pearson_2d
-from liprobe.exsy.process import process_2d, process_f2
 from liprobe.io.bruker import read_processed
+
+from conftest import with_schema_defaults
+
+process_2d = with_schema_defaults(process.process_2d, "exsy")
+process_f2 = with_schema_defaults(process.process_f2, "exsy")
 
 BF = 73.6
 SW2, SW1 = 800.0, 400.0
@@ -207,8 +212,9 @@ def test_exsy_topspin_parity_on_simulated_folder(tmp_path):
     assert res["flags"] == ""
     assert res["pearson_r"] > 0.9999, res
     assert res["max_ppm_offset"] < 1e-9
-    from liprobe.exsy.series import experiment_volumes
+    from liprobe.exsy import series
 
+    experiment_volumes = with_schema_defaults(series.experiment_volumes, "exsy")
     sites = {"A": [(1.3, 1.8)], "B": [(0.3, 0.8)]}
     frame, _ = experiment_volumes(
         fid,
@@ -216,10 +222,6 @@ def test_exsy_topspin_parity_on_simulated_folder(tmp_path):
         experiment="e",
         sample="s",
         series="s_300K",
-        phase_mode="procs",
-        delay_index=8,
-        baseline=True,
-        margin_fraction=0.5,
         reference=read_processed(folder, 1),
     )
     assert (frame["topspin_parity_r"] > 0.9999).all()

@@ -6,9 +6,14 @@ import pandas as pd
 import pytest
 
 from liprobe.errors import InputError
-from liprobe.exsy.process import process_2d
-from liprobe.exsy.volumes import peak_volumes, site_regions
+from liprobe.exsy import process, volumes
+from liprobe.exsy.volumes import site_regions
 from liprobe.simulate.exsy import simulate_ser
+
+from conftest import with_schema_defaults
+
+process_2d = with_schema_defaults(process.process_2d, "exsy")
+peak_volumes = with_schema_defaults(volumes.peak_volumes, "exsy")
 
 BF = 73.6
 SW2, SW1 = 736.0, 294.4

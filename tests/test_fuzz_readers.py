@@ -265,7 +265,12 @@ def _read_all_and_account(path: Path) -> None:
     outside the energy window).
     """
     from liprobe.io.listmode import REJECT_FLAGS, open_listmode
-    from liprobe.ndp.events import accumulate_files, split_energy_reasons
+    from liprobe.ndp import events
+    from liprobe.ndp.events import split_energy_reasons
+
+    from conftest import with_schema_defaults
+
+    accumulate_files = with_schema_defaults(events.accumulate_files, "ndp")
 
     chunks = list(open_listmode(path, chunk_events=7).chunks())
     n_read = sum(len(c) for c in chunks)
@@ -386,15 +391,17 @@ def test_fuzz_nexus(nexus_bytes, work, edits):
 
 # --------------------------------------------------------------------- cycler
 def _read_cycler(path: Path) -> None:
-    from liprobe.io.cycler import read_cycler
+    from liprobe.io import cycler
 
-    trace = read_cycler(path, TZ)
+    from conftest import with_schema_defaults
+
+    trace = with_schema_defaults(cycler.read_cycler, "echem")(path, TZ)
     check_trace(trace)
 
 
 def check_trace(trace: pd.DataFrame) -> None:
     """Invariants of a cycler trace (the module doc of liprobe.io.cycler)."""
-    from liprobe.io.cycler import DEFAULT_MAX_GAP_S
+    from conftest import schema_default
 
     assert len(trace) >= 1
     t = trace["t_utc"]
@@ -405,7 +412,7 @@ def check_trace(trace: pd.DataFrame) -> None:
     for column in ("current_mA", "charge_mAh"):
         assert np.isfinite(trace[column].to_numpy(float)).all(), column
     if len(trace) > 1:
-        assert np.diff(since).max() <= DEFAULT_MAX_GAP_S
+        assert np.diff(since).max() <= schema_default("echem.max_gap_s")
 
 
 @FUZZ

@@ -10,15 +10,22 @@ import pandas as pd
 import pytest
 
 from liprobe.errors import InputError
+from liprobe.io import listmode
 from liprobe.io.listmode import (
     FLAG_LOST_TRIGGER,
     FLAG_PILEUP,
+    FORMATS,
+    READERS,
+    ListModeReader,
     compass_csv_text,
     detect_format,
-    open_listmode,
     read_events,
     write_compass_bin,
 )
+
+from conftest import with_schema_defaults
+
+open_listmode = with_schema_defaults(listmode.open_listmode, "ndp")
 
 
 def test_compass_real_file(shared_dir):
@@ -73,6 +80,24 @@ def test_ortec_real_file(shared_dir):
     # live-time records end at the header's live time
     assert marks[-1, 1] == pytest.approx(300.0, abs=0.05)
     assert marks[-1, 0] == pytest.approx(317.14, abs=0.05)
+
+
+def test_one_reader_per_format():
+    """Every format has its reader class, named by its format."""
+    assert sorted(READERS) == sorted(FORMATS)
+    for fmt, reader in READERS.items():
+        assert issubclass(reader, ListModeReader) and reader.format == fmt
+
+
+def test_raw_records_only_from_compass_binary(tmp_path):
+    """Only CoMPASS binary files have packed records to hand out unconverted."""
+    path = tmp_path / "spec.Lis"
+    _ortec_file(path, {5: [(100, 10)]})
+    reader = open_listmode(path)
+    with pytest.raises(InputError, match="compass_bin"):
+        next(reader.raw_chunks())
+    with pytest.raises(InputError, match="format"):
+        open_listmode(path, "ortec")
 
 
 def test_unknown_magic_is_an_input_error(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liprobe.io.listmode import open_listmode
+from liprobe.io import listmode
 from liprobe.ndp.concentration import (
     LI_METAL_PER_CM3,
     inventory,
@@ -33,19 +33,27 @@ def demo(tmp_path_factory):
     bounds = [*sched["t_start_utc"], end]
     slices = make_slices(start, end, float(row["slice_s"]), bounds)
     cfg = ndp_opts(res["config"])
-    ev = accumulate_files(
-        [open_listmode(row["listmode"])], slices, start, n_channels=cfg.n_channels
-    )
+    # the stage's event options, from the demo's ndp block
+    events = {
+        "n_channels": cfg.n_channels,
+        "disorder_tolerance_s": cfg.disorder_tolerance_s,
+        "dead_time_per_event_s": cfg.dead_time_per_event_s,
+    }
+
+    def open_listmode(path):
+        return listmode.open_listmode(path, chunk_events=cfg.chunk_events)
+
+    ev = accumulate_files([open_listmode(row["listmode"])], slices, start, **events)
     bg_reader = open_listmode(row["background"])
     _, t_hi = bg_reader.time_span()
     origin = pd.Timestamp(0, tz="UTC")
     one = make_slices(origin, origin + pd.Timedelta(seconds=t_hi + 1), t_hi + 2)
-    bg = accumulate_files([bg_reader], one, origin, n_channels=cfg.n_channels)
+    bg = accumulate_files([bg_reader], one, origin, **events)
     layers = stack_from_config(row["stack"], cfg.stacks)
     ref_reader = open_listmode(row["reference"])
     _, t_ref = ref_reader.time_span()
     one = make_slices(origin, origin + pd.Timedelta(seconds=t_ref + 1), t_ref + 2)
-    ref = accumulate_files([ref_reader], one, origin, n_channels=cfg.n_channels)
+    ref = accumulate_files([ref_reader], one, origin, **events)
     h = ref["hist"].sum(axis=0)
     nz = np.flatnonzero(h)
     ref_frame = pd.DataFrame(

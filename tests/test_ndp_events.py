@@ -17,14 +17,14 @@ from liprobe.io.listmode import (
     open_listmode,
     write_compass_bin,
 )
-from liprobe.ndp.events import (
-    EventAccumulator,
-    accumulate_files,
-    make_slices,
-    split_energy_reasons,
-)
+from liprobe.ndp import events
+from liprobe.ndp.events import make_slices, split_energy_reasons
+
+from conftest import with_schema_defaults
 
 T0 = pd.Timestamp("2024-03-04 08:00", tz="UTC")
+EventAccumulator = with_schema_defaults(events.EventAccumulator, "ndp")
+accumulate_files = with_schema_defaults(events.accumulate_files, "ndp")
 
 
 def test_fixed_slices_cover_the_span():
@@ -79,7 +79,7 @@ def test_reasons_and_live_time_from_flags():
     }
     assert sum(c.values()) == acc.n_read == 8
     assert acc.hist[0, 5] == 1 and acc.hist[1, 7] == 2
-    lt = acc.live_times(has_live_records=False)
+    lt = acc.live_times(has_live_records=False, dead_time_per_event_s=0.0)
     # slice 0: 3 recorded, none lost; slice 1: 3 recorded, 1 + 1024 lost
     assert list(lt["n_recorded"]) == [3, 3]
     assert list(lt["n_lost"]) == [0, 1025]
@@ -95,7 +95,7 @@ def test_live_time_from_records_is_interpolated():
     chunk = _chunk([1.0, 9.0], [1, 1], [0, 0])
     chunk.live_marks = np.array([[5.0, 4.0], [10.0, 6.0]])
     acc.add(chunk)
-    lt = acc.live_times(has_live_records=True)
+    lt = acc.live_times(has_live_records=True, dead_time_per_event_s=0.0)
     np.testing.assert_allclose(lt["live_s"], [4.0, 2.0])
     np.testing.assert_allclose(lt["real_s"], [5.0, 5.0])
 
@@ -172,5 +172,6 @@ def test_compiled_path_matches_the_numpy_path():
     np.testing.assert_array_equal(slow.n_recorded, fast.n_recorded)
     np.testing.assert_array_equal(slow.n_lost, fast.n_lost)
     np.testing.assert_allclose(
-        slow.live_times(False)["live_s"], fast.live_times(False)["live_s"]
+        slow.live_times(False, dead_time_per_event_s=0.0)["live_s"],
+        fast.live_times(False, dead_time_per_event_s=0.0)["live_s"],
     )

@@ -6,14 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from liprobe.ndp import invert as inversion
 from liprobe.ndp.calibration import edge_calibration, linear_from_points
 from liprobe.ndp.concentration import reduce_run
-from liprobe.ndp.invert import invert
 from liprobe.ndp.response import Layer, response_matrix
 from liprobe.ndp.stopping import catima_table
 from liprobe.simulate.ndp import transport
 
-from conftest import ndp_opts
+from conftest import ndp_opts, with_schema_defaults
+
+invert = with_schema_defaults(inversion.invert, "ndp")
+invert_run = with_schema_defaults(inversion.invert_run, "ndp")
 
 STACK = [Layer("Cu", "Cu", 8.96, 1.0), Layer("Li", "Li", 0.534, 12.0)]
 CONE = 20.0
@@ -192,7 +195,7 @@ def test_bounded_inversion_areal_content_is_unbiased_with_honest_errors():
 
 
 def test_one_strength_per_run_and_kernels():
-    from liprobe.ndp.invert import SliceData, invert_run
+    from liprobe.ndp.invert import SliceData
 
     M, truth = _dense_layer_problem(counts=8_000)
     rng = np.random.default_rng(2)

@@ -6,15 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liprobe.relaxation.temperature import (
-    analyse_series,
-    arrhenius_table,
-    fit_bpp,
-    fit_flank,
-    r1_bpp,
-)
+from liprobe.relaxation import temperature
+from liprobe.relaxation.temperature import arrhenius_table, r1_bpp
 
-from conftest import relax
+from conftest import relax, with_schema_defaults
+
+analyse_series = with_schema_defaults(temperature.analyse_series, "relaxation")
+fit_bpp = with_schema_defaults(temperature.fit_bpp, "relaxation")
+fit_flank = with_schema_defaults(temperature.fit_flank, "relaxation")
 
 EA, LOG_TAU0, LARMOR, LOG_C = 0.20, -13.0, 194.4, 9.5
 T = np.linspace(180.0, 420.0, 9)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from liprobe.relaxation.fitting import fit_curve, fit_curves_fast
+from liprobe.relaxation import fitting
 from liprobe.relaxation.models import (
     MODELS,
     decay,
@@ -17,7 +17,11 @@ from liprobe.relaxation.models import (
     saturation_recovery,
 )
 
+from conftest import with_schema_defaults
+
 T_LIST = np.geomspace(1e-3, 5.0, 14)
+fit_curve = with_schema_defaults(fitting.fit_curve, "relaxation")
+fit_curves_fast = with_schema_defaults(fitting.fit_curves_fast, "relaxation")
 
 
 def test_model_formulas_at_special_points():

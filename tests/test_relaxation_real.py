@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from liprobe.relaxation import fit_curve, fit_relaxation_table
+from liprobe.relaxation import fit_relaxation_table, fitting
 
-from conftest import nmr_opts, relax
+from conftest import nmr_opts, relax, with_schema_defaults
+
+fit_curve = with_schema_defaults(fitting.fit_curve, "relaxation")
 
 MENTHOL = "bruker/cheminfo_1H_t1ir_menthol/1"
 

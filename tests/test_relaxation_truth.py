@@ -21,19 +21,19 @@ from scipy.integrate import quad
 from liprobe.relaxation import (
     arrhenius_table,
     calibrate_temperature,
-    fit_curves_fast,
     fit_relaxation_table,
+    fitting,
     r1_bpp,
     r1rho_bpp,
+    temperature,
 )
-from liprobe.relaxation.temperature import (
-    analyse_series,
-    correlation_time,
-    fit_bpp,
-    spectral_density,
-)
+from liprobe.relaxation.temperature import correlation_time, spectral_density
 
-from conftest import relax
+from conftest import relax, with_schema_defaults
+
+analyse_series = with_schema_defaults(temperature.analyse_series, "relaxation")
+fit_bpp = with_schema_defaults(temperature.fit_bpp, "relaxation")
+fit_curves_fast = with_schema_defaults(fitting.fit_curves_fast, "relaxation")
 
 EA, LOG_TAU0, LARMOR, LOG_C = 0.20, -13.0, 194.4, 9.5
 TEMPS = np.linspace(180.0, 420.0, 9)
@@ -334,9 +334,10 @@ def test_too_few_temperatures_is_a_flagged_row():
 
 
 def test_temperature_calibration_applied_before_fits():
-    assert calibrate_temperature(300.0, 10.0, mas_coefficient_K_per_kHz2=0.1) == 310.0
+    heating = {"offset_K": 0.0, "slope": 1.0, "mas_coefficient_K_per_kHz2": 0.1}
+    assert calibrate_temperature(300.0, 10.0, **heating) == 310.0
     assert calibrate_temperature(
-        300.0, 0.0, offset_K=-2.0, slope=1.01
+        300.0, 0.0, offset_K=-2.0, slope=1.01, mas_coefficient_K_per_kHz2=0.0
     ) == pytest.approx(301.0)
     exps, ints, _ = simulate(seed=2, mas_kHz=20.0)
     cal = {"temperature_calibration": {"mas_coefficient_K_per_kHz2": 0.05}}

@@ -39,8 +39,6 @@ import pandas as pd
 
 from liprobe.errors import InputError
 
-DEFAULT_EXCLUDE = ("EIS", "PEIS", "GEIS", "SPEIS", "SGEIS", "impedance")
-
 CYCLE_COLUMNS = [
     "cycle",
     "step",
@@ -103,11 +101,11 @@ def segment_half_cycles(
     trace: pd.DataFrame,
     plating_sign: str | int = "negative",
     *,
-    rest_current_mA: float | None = None,
-    rest_fraction: float = 0.02,
-    min_step_s: float = 0.0,
-    min_points: int = 2,
-    exclude_techniques: Sequence[str] = DEFAULT_EXCLUDE,
+    rest_current_mA: float | None,
+    rest_fraction: float,
+    min_step_s: float,
+    min_points: int,
+    exclude_techniques: Sequence[str],
     source: str | None = None,
 ) -> pd.DataFrame:
     """Plating and stripping steps of a cycler trace (see module doc).

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from liprobe.constants import E_CHARGE_C, KB_EV
-from liprobe.exsy.fit import POOR_FIT_P, SPHERE_X_HALF
+from liprobe.exsy.fit import SPHERE_X_HALF
 from liprobe.exsy.models import arrhenius
 
 ARRHENIUS_UNCERTAINTY = (
@@ -46,7 +46,8 @@ def fit_arrhenius(
     temperature_K: np.ndarray,
     value: np.ndarray,
     value_err: np.ndarray,
-    poor_fit_p: float = POOR_FIT_P,
+    *,
+    poor_fit_p: float,
 ) -> dict:
     """Fit ln y = ln A - Ea / (kB T) (:func:`liprobe.exsy.models.arrhenius`).
 
@@ -137,7 +138,7 @@ def exchange_current_density(
     *,
     particle_radius_um: float,
     li_density_per_cm3: float,
-    interface_area_fraction: float = 1.0,
+    interface_area_fraction: float,
     particle_radius_um_err: float = 0.0,
 ) -> tuple[float, float]:
     """Equilibrium exchange current density i0 (A/cm^2) from an exchange rate.
@@ -235,8 +236,8 @@ def arrhenius_table(
     *,
     li_density_per_cm3: float,
     interface_area_fraction: float,
-    reference_temperature_K: float = 298.15,
-    poor_fit_p: float = POOR_FIT_P,
+    reference_temperature_K: float,
+    poor_fit_p: float,
 ) -> pd.DataFrame:
     """Arrhenius fits per sample for k_AB, k_BA (two_site) and D (diffusion).
 
@@ -267,7 +268,7 @@ def arrhenius_table(
             if quantity == "D" and "D_m2_per_s_stat_err" in sel:
                 err_col = "D_m2_per_s_stat_err"
             res = fit_arrhenius(
-                sel["temperature_K"], sel[column], sel[err_col], poor_fit_p
+                sel["temperature_K"], sel[column], sel[err_col], poor_fit_p=poor_fit_p
             )
             if n_failed:
                 res["flags"] = ";".join(

@@ -39,8 +39,6 @@ from liprobe.exsy.models import (
 )
 
 UNCERTAINTY_METHOD = "covariance of weighted least squares (absolute weights)"
-#: chi-square p-value below which a fit does not describe the data
-POOR_FIT_P = 0.001
 # D t_half / r^2 at which Crank's sphere fraction reaches 1/2 (infinite sink).
 SPHERE_X_HALF = 0.0305465
 RADIUS_ERR_METHOD = (
@@ -230,10 +228,10 @@ def fit_two_site(
     volumes: Mapping[str, np.ndarray],
     errors: Mapping[str, np.ndarray],
     *,
-    detailed_balance: bool = True,
-    equal_R1: bool = False,
-    overlap: bool = True,
-    poor_fit_p: float = POOR_FIT_P,
+    detailed_balance: bool,
+    equal_R1: bool,
+    overlap: bool,
+    poor_fit_p: float,
 ) -> dict:
     """Fit the two-site matrix-exponential model to the four peak build-ups.
 
@@ -338,9 +336,9 @@ def fit_diffusion_sphere(
     *,
     radius_um: float,
     radius_err_um: float = 0.0,
-    overlap: bool = True,
-    particle_site: str | None = "A",
-    poor_fit_p: float = POOR_FIT_P,
+    overlap: bool,
+    particle_site: str | None,
+    poor_fit_p: float,
 ) -> dict:
     """Fit Crank's sphere-diffusion exchange model to the four build-ups.
 
@@ -385,7 +383,7 @@ def fit_diffusion_sphere(
     def residual(params):
         v = params.valuesdict()
         model = diffusion_volumes(
-            tm, v["D_r2"], 1.0, v["pA"], v["R1"], v["M0"], particle_site
+            tm, v["D_r2"], 1.0, v["pA"], v["R1"], v["M0"], particle_site=particle_site
         )
         if overlap:
             model = with_overlap(model, v["eps_F1"], v["eps_F2"])

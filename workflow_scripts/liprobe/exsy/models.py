@@ -163,7 +163,7 @@ def sphere_exchanged_fraction(
     return np.where(x < X_SHORT, short, full)
 
 
-def partner_ratio(pA: float, particle_site: str = "A") -> float:
+def partner_ratio(pA: float, particle_site: str) -> float:
     """Crank's alpha from the equilibrium populations: Li in the partner phase
     over Li in the particles (``pB / pA`` when site A is the particle)."""
     pB = 1.0 - pA
@@ -189,7 +189,8 @@ def diffusion_volumes(
     pA: float,
     R1: float,
     M0: float,
-    particle_site: str | None = "A",
+    *,
+    particle_site: str | None,
 ) -> dict[str, np.ndarray]:
     """EXSY peak volumes when exchange is limited by diffusion through spheres.
 

@@ -81,8 +81,9 @@ def _num(params: Mapping | None, key: str, default: float = math.nan) -> float:
         return default
 
 
-def delay_from_acqus(acqus: Mapping, index: int = 8, source: str = "acqus") -> float:
-    """Delay ``D[index]`` (s) of an acqus mapping (the EXSY mixing time is D[8])."""
+def delay_from_acqus(acqus: Mapping, index: int, source: str = "acqus") -> float:
+    """Delay ``D[index]`` (s) of an acqus mapping (the EXSY mixing time is the
+    delay ``exsy.mixing_delay_index`` names)."""
     delays = _get(acqus, "D")
     if not isinstance(delays, (list, tuple, np.ndarray)) or len(delays) <= index:
         raise InputError(
@@ -237,7 +238,7 @@ def process_f2(
     procs: Mapping | None = None,
     *,
     si: int | None = None,
-    phase_mode: str = "procs",
+    phase_mode: str,
     source: str = "ser",
 ) -> tuple[np.ndarray, float, float]:
     """Direct-dimension processing of every row: digital-filter delay removed
@@ -269,7 +270,7 @@ def process_2d(
     proc2s: Mapping | None = None,
     *,
     fnmode: int | None = None,
-    phase_mode: str = "procs",
+    phase_mode: str,
     si2: int | None = None,
     si1: int | None = None,
     source: str = "ser",

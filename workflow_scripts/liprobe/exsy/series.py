@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from liprobe.errors import InputError
-from liprobe.exsy.fit import POOR_FIT_P, fit_diffusion_sphere, fit_two_site
+from liprobe.exsy.fit import fit_diffusion_sphere, fit_two_site
 from liprobe.exsy.models import PEAKS
 from liprobe.exsy.parity import exsy_topspin_parity
 from liprobe.exsy.process import (
@@ -24,8 +24,6 @@ from liprobe.exsy.process import (
     process_2d,
 )
 from liprobe.exsy.volumes import free_masks, peak_volumes, volume_err_method
-
-MODELS = ("two_site", "diffusion_sphere")
 
 VOLUME_COLUMNS = [
     "experiment",
@@ -158,14 +156,14 @@ def _arrays(volumes: pd.DataFrame):
 def fit_series(
     volumes: pd.DataFrame,
     *,
-    models: Iterable[str] = MODELS,
-    detailed_balance: bool = True,
-    equal_R1: bool = False,
-    overlap: bool = True,
+    models: Iterable[str],
+    detailed_balance: bool,
+    equal_R1: bool,
+    overlap: bool,
     particle_radius_um: float | None = None,
     particle_radius_um_err: float | None = None,
-    particle_site: str | None = "A",
-    poor_fit_p: float = POOR_FIT_P,
+    particle_site: str | None,
+    poor_fit_p: float,
 ) -> pd.DataFrame:
     """Exchange fits of one series (rows of one series of ``exsy_volumes``).
 

@@ -130,7 +130,7 @@ def box_noise(
 
 
 def free_masks(
-    spectrum: Spectrum2D, sites: Sequence[Intervals], margin_fraction: float = 0.5
+    spectrum: Spectrum2D, sites: Sequence[Intervals], margin_fraction: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Signal-free F1 and F2 points: outside every site interval widened by
     ``margin_fraction`` of its width on both sides."""
@@ -177,8 +177,8 @@ def peak_volumes(
     site_b: Intervals,
     *,
     zero_fill_factor: float = 1.0,
-    margin_fraction: float = 0.5,
-    baseline: bool = True,
+    margin_fraction: float,
+    baseline: bool,
 ) -> tuple[dict[str, float], dict[str, float], list[str]]:
     """Volumes and 1-sigma errors of the AA, AB, BA and BB boxes.
 

@@ -317,7 +317,7 @@ def reduce_run(
         e_edges,
         float(layers[-1].thickness_um),
         srim,
-        float(cfg.cone_half_angle_deg),
+        cone_half_angle_deg=float(cfg.cone_half_angle_deg),
     )
     # slices with live time: one bounded inversion per run (common strength)
     rho_max = li_per_cm3_max(layers[-1]) / LI_METAL_PER_CM3

@@ -35,7 +35,7 @@ Live time per slice:
   (n_rec - n_rejected) / n_rec, n_rejected counting the slice's rejected
   records. Counts per live second then estimate the true rate: the rejected
   fraction no longer biases the inventory low. A fixed non-paralysable dead
-  time per recorded event (``dead_time_per_event_s``, default 0) can be
+  time per recorded event (config ``ndp.dead_time_per_event_s``) can be
   subtracted in addition.
   Events flagged 0x1 (dead time occurred before this event) carry no duration
   and only count as recorded.
@@ -116,9 +116,10 @@ class EventAccumulator:
     def __init__(
         self,
         slice_edges_s: np.ndarray,
-        n_channels: int = 16384,
+        *,
+        n_channels: int,
+        disorder_tolerance_s: float,
         reject_flags: int = REJECT_FLAGS,
-        disorder_tolerance_s: float = 1e-3,
         contiguous: np.ndarray | None = None,
     ) -> None:
         self.edges = np.asarray(slice_edges_s, float)
@@ -190,7 +191,7 @@ class EventAccumulator:
         self.hist += np.bincount(idx, minlength=self.hist.size).reshape(self.hist.shape)
 
     def live_times(
-        self, has_live_records: bool, dead_time_per_event_s: float = 0.0
+        self, has_live_records: bool, *, dead_time_per_event_s: float
     ) -> pd.DataFrame:
         """Per-slice ``real_s, live_s, n_recorded, n_lost, n_rejected`` (see
         module doc)."""
@@ -242,7 +243,7 @@ def split_energy_reasons(
     hist: np.ndarray,
     channel_energy_keV: np.ndarray,
     energy_window_keV: tuple[float, float],
-    interference_windows_keV: Iterable[tuple[float, float]] = (),
+    interference_windows_keV: Iterable[tuple[float, float]],
 ) -> tuple[dict[str, int], np.ndarray]:
     """Split histogrammed events into accepted / interference / outside window.
 
@@ -269,9 +270,9 @@ def accumulate_files(
     slices: pd.DataFrame,
     start_utc: pd.Timestamp,
     *,
-    n_channels: int = 16384,
-    disorder_tolerance_s: float = 1e-3,
-    dead_time_per_event_s: float = 0.0,
+    n_channels: int,
+    disorder_tolerance_s: float,
+    dead_time_per_event_s: float,
     run: str = "",
 ) -> dict:
     """Stream every reader's chunks into one set of slice spectra.
@@ -313,7 +314,7 @@ def accumulate_files(
             for chunk in reader.chunks():
                 acc.add(chunk)
         hist += acc.hist
-        lt = acc.live_times(has_live, dead_time_per_event_s)
+        lt = acc.live_times(has_live, dead_time_per_event_s=dead_time_per_event_s)
         live = lt if live is None else live + lt
         counts = acc.accounting()
         for reason, n in counts.items():

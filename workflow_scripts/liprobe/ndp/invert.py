@@ -85,7 +85,7 @@ from scipy.optimize import nnls
 BOUND_TOL = 1e-6
 
 
-def difference_operator(n: int, order: int = 1) -> np.ndarray:
+def difference_operator(n: int, order: int) -> np.ndarray:
     """Finite-difference regularisation operator of the given order (0, 1, 2)."""
     eye = np.eye(n)
     if order == 0:
@@ -355,8 +355,8 @@ def invert_run(
     data: list[SliceData],
     upper: np.ndarray,
     *,
-    order: int = 1,
-    criterion: str = "discrepancy",
+    order: int,
+    criterion: str,
     lambdas: np.ndarray | None = None,
     n_refine: int = 4,
     n_irls: int = 20,
@@ -460,8 +460,8 @@ def invert(
     upper=np.inf,
     background: np.ndarray | None = None,
     background_var: np.ndarray | None = None,
-    order: int = 1,
-    criterion: str = "discrepancy",
+    order: int,
+    criterion: str,
     lambdas: np.ndarray | None = None,
     conserve: bool = True,
 ) -> InversionResult:

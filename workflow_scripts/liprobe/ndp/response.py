@@ -127,8 +127,8 @@ def response_matrix(
     depth_edges_um,
     energy_edges_keV,
     *,
-    resolution_fwhm_keV: float = 20.0,
-    cone_half_angle_deg: float = 20.0,
+    resolution_fwhm_keV: float,
+    cone_half_angle_deg: float,
     particles=("alpha", "triton"),
     n_sub: int = 6,
     n_angles: int = 6,
@@ -171,7 +171,8 @@ def depth_of_energy(
     energy_keV,
     max_depth_um: float,
     srim: Mapping | None = None,
-    cone_half_angle_deg: float = 0.0,
+    *,
+    cone_half_angle_deg: float,
 ) -> np.ndarray:
     """Channel-to-depth map: depth (um) whose mean exit energy is ``energy_keV``.
 

@@ -79,6 +79,8 @@ class Spectra:
 
     ppm: np.ndarray
     data: np.ndarray
+    dc_offset: bool
+    baseline: bool
     flags: list[str] = field(default_factory=list)
     phase0_deg: float = 0.0
     phase1_deg: float = 0.0
@@ -87,8 +89,6 @@ class Spectra:
     group_delay_points: float = 0.0
     ppm_axis_source: str = "procs"
     points_used: int = 0
-    dc_offset: bool = False
-    baseline: bool = False
     options: NmrOptions | None = None
 
 
@@ -177,9 +177,7 @@ def auto_phase0(spec: np.ndarray, phc1_deg: float = 0.0) -> float:
     return float(np.rad2deg(np.angle(rotated.sum()))) % 360.0
 
 
-def baseline_correct(
-    data: np.ndarray, order: int = 3, iterations: int = 5
-) -> np.ndarray:
+def baseline_correct(data: np.ndarray, order: int, iterations: int = 5) -> np.ndarray:
     """Subtract a polynomial fitted to signal-free points of each row.
 
     Points count as signal-free when their second difference is within 3 robust

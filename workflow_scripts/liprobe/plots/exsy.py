@@ -112,7 +112,7 @@ def _model_fraction(row: pd.Series, tm: np.ndarray) -> np.ndarray:
     e1 = 0.0 if not np.isfinite(e1) else e1
     e2 = 0.0 if not np.isfinite(e2) else e2
     if row["model"] == "diffusion_sphere":
-        site = row.get("particle_site", "A")  # the fit's sink model
+        site = row["particle_site"]  # the fit's sink model
         v = diffusion_volumes(
             tm,
             row["D_m2_per_s"],
@@ -120,7 +120,7 @@ def _model_fraction(row: pd.Series, tm: np.ndarray) -> np.ndarray:
             row["pA"],
             row["R1A_per_s"],
             1.0,
-            site if site in ("A", "B") else None,
+            particle_site=site if site in ("A", "B") else None,
         )
     else:
         pa = row["pA"]

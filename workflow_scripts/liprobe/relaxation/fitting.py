@@ -136,11 +136,6 @@ def _weights(y: np.ndarray, yerr) -> tuple[np.ndarray | None, bool]:
     return 1.0 / e, True
 
 
-#: chi-square p-value below which a fit counts as poor (the model does not
-#: describe the data within their errors)
-POOR_FIT_P = 0.001
-
-
 BOOTSTRAP_TEXT = "; bootstrap (residual resampling, n={n}) in *_boot_err"
 
 
@@ -354,11 +349,11 @@ def fit_curve(
     yerr=None,
     model: str = "ir",
     *,
-    scale_covar: bool = False,
-    poor_fit_p: float = POOR_FIT_P,
-    n_bootstrap: int = 0,
+    scale_covar: bool,
+    poor_fit_p: float,
+    n_bootstrap: int,
+    engine: str,
     seed: int = 0,
-    engine: str = "lmfit",
 ) -> dict:
     """Fit one relaxation curve with a named model from :data:`MODELS`.
 
@@ -407,7 +402,9 @@ def fit_curve(
             row, weighted=weighted, scale_covar=scale_covar, poor_fit_p=poor_fit_p
         )
     if n_bootstrap and row["fit_ok"]:
-        row.update(_bootstrap(spec, t, y, e, row, n_bootstrap, seed))
+        row.update(
+            _bootstrap(spec, t, y, e, row, n_bootstrap, seed, scale_covar, poor_fit_p)
+        )
         row["err_method"] += BOOTSTRAP_TEXT.format(n=n_bootstrap)
     return row
 
@@ -459,8 +456,9 @@ def _fit_lmfit(spec, t, y, w, method, scale_covar) -> dict:
     )
 
 
-def _bootstrap(spec, t, y, e, row, n_boot, seed) -> dict:
-    """Residual bootstrap of the time constant and beta (fast solver refits)."""
+def _bootstrap(spec, t, y, e, row, n_boot, seed, scale_covar, poor_fit_p) -> dict:
+    """Residual bootstrap of the time constant and beta (fast solver refits;
+    only their values are used, so the error settings do not matter)."""
     rng = np.random.default_rng(seed)
     fitted = spec.func(t, **{p: row[f"p_{p}"] for p in spec.params})
     resid = y - fitted
@@ -472,7 +470,9 @@ def _bootstrap(spec, t, y, e, row, n_boot, seed) -> dict:
     Y = fitted[None, :] + draws
     E = None if e is None else np.broadcast_to(e, Y.shape)
     if spec.func.__name__ in _FAST_FUNCS:
-        res = fit_curves_fast(t, Y, E, spec.name)
+        res = fit_curves_fast(
+            t, Y, E, spec.name, scale_covar=scale_covar, poor_fit_p=poor_fit_p
+        )
         taus, betas = res["time_constant_s"], res["beta"]
     else:
         outs = [
@@ -607,8 +607,8 @@ def fit_curves_fast(
     Yerr=None,
     model: str = "ir",
     *,
-    scale_covar: bool = False,
-    poor_fit_p: float = POOR_FIT_P,
+    scale_covar: bool,
+    poor_fit_p: float,
     max_iter: int = 200,
 ) -> dict[str, np.ndarray]:
     """Fit many curves sharing one list time axis at once (vectorised LM).

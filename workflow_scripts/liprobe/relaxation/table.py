@@ -60,9 +60,9 @@ def sample_temperatures(
     T = calibrate_temperature(
         T_set,
         mas,
-        float(cal.offset_K),
-        float(cal.slope),
-        coeff,
+        offset_K=float(cal.offset_K),
+        slope=float(cal.slope),
+        mas_coefficient_K_per_kHz2=coeff,
     )
     return pd.DataFrame(
         {

@@ -49,7 +49,6 @@ from scipy.stats import chi2
 
 from liprobe.constants import E_CHARGE_C, KB_EV
 from liprobe.options import RelaxationOptions
-from liprobe.relaxation.fitting import POOR_FIT_P
 
 KB_J = 1.380649e-23  # J/K
 
@@ -91,13 +90,13 @@ def arrhenius_rate(T, log10_A, Ea_eV, sign=1.0):
 
 
 def calibrate_temperature(
-    T_set, mas_kHz=0.0, offset_K=0.0, slope=1.0, mas_coefficient_K_per_kHz2=0.0
+    T_set, mas_kHz, *, offset_K, slope, mas_coefficient_K_per_kHz2
 ):
     """Sample temperature from set point and MAS rate.
 
     ``T = offset_K + slope * T_set + c * MAS_kHz^2``: frictional heating grows
     with the square of the spinning rate (Brus, Solid State Nucl. Magn. Reson. 16
-    (2000) 151; calibrate c with Pb(NO3)2 or KBr). Identity by default.
+    (2000) 151; calibrate c with Pb(NO3)2 or KBr). A NaN MAS rate counts as 0.
     """
     mas = np.nan_to_num(np.asarray(mas_kHz, float), nan=0.0)
     return (
@@ -215,7 +214,7 @@ def transport_at(
     dimensionality,
     li_density_per_cm3,
     haven_ratio,
-    correlation_factor=1.0,
+    correlation_factor,
 ):
     """Jump rate (1/s), D (m^2/s) and sigma (S/cm) at ``T_K`` from BPP parameters.
 
@@ -240,8 +239,8 @@ def fit_bpp(
     spinlock_kHz: float | None = None,
     *,
     beta: float | None = None,
-    beta_bounds=(1.0, 2.0),
-    poor_fit_p: float = POOR_FIT_P,
+    beta_bounds: tuple[float, float],
+    poor_fit_p: float,
 ) -> dict:
     """Fit the BPP model to rates ``R`` (1/s) at temperatures ``T`` (K).
 
@@ -331,7 +330,7 @@ def fit_bpp(
     return out
 
 
-def fit_flank(T, R, R_err, side: str, poor_fit_p: float = POOR_FIT_P) -> dict:
+def fit_flank(T, R, R_err, side: str, *, poor_fit_p: float) -> dict:
     """Arrhenius fit of one flank (``side`` ``high_T`` or ``low_T``).
 
     Reports ``Ea_eV`` as the magnitude of the slope of ln R against 1/(kB T):
@@ -390,15 +389,15 @@ def analyse_series(
     larmor_MHz: float,
     spinlock_kHz: float | None = None,
     *,
-    reference_temperature_K: float = 298.15,
-    jump_distance_nm: float = 0.25,
-    dimensionality: int = 3,
-    li_density_per_cm3: float = 1.0e22,
-    haven_ratio: float = 1.0,
-    correlation_factor: float = 1.0,
-    beta_bounds=(1.0, 2.0),
-    flank_margin_K: float = 0.0,
-    poor_fit_p: float = POOR_FIT_P,
+    reference_temperature_K: float,
+    jump_distance_nm: float,
+    dimensionality: int,
+    li_density_per_cm3: float,
+    haven_ratio: float,
+    correlation_factor: float,
+    beta_bounds: tuple[float, float],
+    flank_margin_K: float,
+    poor_fit_p: float,
 ) -> list[dict]:
     """BPP (free beta and beta = 2) and both Arrhenius flanks for one rate series.
 
@@ -472,7 +471,7 @@ def analyse_series(
             sel = T > split + flank_margin_K
         else:
             sel = T < split - flank_margin_K
-        r = fit_flank(T[sel], R[sel], R_err[sel], side, poor_fit_p)
+        r = fit_flank(T[sel], R[sel], R_err[sel], side, poor_fit_p=poor_fit_p)
         r["model"] = f"arrhenius_{side}"
         r["split_temperature_K"] = split
         rows.append(r)

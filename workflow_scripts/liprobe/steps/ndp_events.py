@@ -23,7 +23,10 @@ def run(job: Job) -> None:
         run, row, config = run_setting(p)
         files = list(job.input.listmode)
         chunk = int(opts.chunk_events)
-        readers = [open_listmode(f, row.get("format") or "auto", chunk) for f in files]
+        readers = [
+            open_listmode(f, row.get("format") or "auto", chunk_events=chunk)
+            for f in files
+        ]
         sheet = p.sheet_name
         if row.get("listmode_start_utc"):
             try:
@@ -96,7 +99,7 @@ def run(job: Job) -> None:
                 path = path[0] if len(path) else None
             if not path:
                 return pd.DataFrame({"channel": [], "counts": []}), 0.0, pd.DataFrame()
-            reader = open_listmode(path, "auto", chunk)
+            reader = open_listmode(path, "auto", chunk_events=chunk)
             _, t_hi = reader.time_span()
             origin = pd.Timestamp(0, tz="UTC")
             one = make_slices(
@@ -107,6 +110,8 @@ def run(job: Job) -> None:
                 one,
                 origin,
                 n_channels=int(opts.n_channels),
+                disorder_tolerance_s=float(opts.disorder_tolerance_s),
+                dead_time_per_event_s=float(opts.dead_time_per_event_s),
                 run=run,
             )
             live = float(res_f["slices"]["live_s"].sum())

@@ -33,7 +33,7 @@ def group_delay(acqus: dict, file: Path) -> tuple[float, list[str]]:
     """
     flags: list[str] = []
     digmod = number(acqus, "DIGMOD", file, integer=True, default=1)
-    grpdly = float(acqus.get("GRPDLY", -1) or -1)
+    grpdly = number(acqus, "GRPDLY", file, default=-1.0)
     decim = acqus.get("DECIM")
     dspfvs = acqus.get("DSPFVS")
     if digmod == 0:

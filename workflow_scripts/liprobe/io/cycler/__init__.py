@@ -31,7 +31,7 @@ Every reader returns a frame with one row per recorded point and the columns
 Every value the trace needs must be a finite number: a cell that is not a
 number (a decimal comma in a decimal-point file, a truncated line), a NaN time,
 current or charge increment, times going backwards or a gap longer than
-``max_gap_s`` between recorded points (default :data:`DEFAULT_MAX_GAP_S`; the
+``max_gap_s`` between recorded points (config ``echem.max_gap_s``; the
 instrument stopped recording, so the charge passed in between is unknown) are
 each an :class:`InputError` naming the file, the column and the row.
 
@@ -58,7 +58,6 @@ from liprobe.errors import InputError
 from liprobe.io.cycler.biologic import read_biologic_mpr, read_biologic_mpt
 from liprobe.io.cycler.common import (
     BACKWARDS_TOLERANCE_S,
-    DEFAULT_MAX_GAP_S,
     FORMATS,
     MAX_ELAPSED_S,
     TRACE_COLUMNS,
@@ -71,7 +70,6 @@ from liprobe.io.cycler.neware import read_neware
 
 __all__ = [
     "BACKWARDS_TOLERANCE_S",
-    "DEFAULT_MAX_GAP_S",
     "FORMATS",
     "MAX_ELAPSED_S",
     "TRACE_COLUMNS",
@@ -121,8 +119,9 @@ def detect_format(path: str | Path) -> str:
 def read_cycler(
     path: str | Path,
     timezone: str | None,
-    fmt: str = "auto",
-    max_gap_s: float | None = DEFAULT_MAX_GAP_S,
+    *,
+    fmt: str,
+    max_gap_s: float | None,
 ) -> pd.DataFrame:
     """Read any supported cycler file into the tidy trace frame (module doc).
 

@@ -27,8 +27,6 @@ TRACE_COLUMNS = [
 ]
 
 FORMATS = ("biologic_mpr", "biologic_mpt", "neware", "maccor", "csv")
-#: Longest time between two recorded points before the trace is rejected (s).
-DEFAULT_MAX_GAP_S = 3600.0
 #: Times may step back by this much (s, rounding of sub-second times) before a
 #: file's time order counts as broken.
 BACKWARDS_TOLERANCE_S = 1.0
