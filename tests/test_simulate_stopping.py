@@ -4,8 +4,10 @@
   at the birth energy, projected ranges), which they come from;
 * against the reduction's CATIMA tables (``liprobe.ndp.stopping``): a different
   code, so close but not equal. Over the energies a demo spectrum holds the two
-  agree within 6 % (largest measured: 5.2 %, tritons in Li near 800 keV; alphas
-  in Li at 700 keV 5.1 %); CSDA ranges within 2 % in Li and Cu;
+  agree within the stated stopping uncertainty of each material
+  (``conftest.STOPPING_REL_UNCERTAINTY``: Li 6 %, Cu 2 %, PEO 5 %; largest
+  measured: 5.2 %, tritons in Li near 800 keV; alphas in Li at 700 keV 5.1 %;
+  1.7 % in Cu); CSDA ranges within 2 % in Li and Cu;
 * the simulator's Bohr straggling against the reduction's (two separate
   implementations of the same formula) and against the textbook constant;
 * the range-integral transport's own consistency.
@@ -25,6 +27,8 @@ from liprobe.simulate.stopping import (
     IONS,
     srim_stopping,
 )
+
+from conftest import STOPPING_REL_UNCERTAINTY
 
 LI, CU, PEO = ("Li", 0.534), ("Cu", 8.96), ("C2H4O", 1.21)
 
@@ -82,11 +86,13 @@ def _relative_difference(particle, material, e_low):
 
 @pytest.mark.parametrize("material", MATERIALS)
 @pytest.mark.parametrize(("particle", "e_low"), SPECTRUM)
-def test_stopping_agrees_with_catima_within_6_percent(particle, e_low, material):
+def test_stopping_agrees_with_catima_within_the_stated_uncertainty(
+    particle, e_low, material
+):
     d = _relative_difference(particle, material, e_low)
     worst = d[np.abs(d).argmax()]
     print(f"{particle} in {material[0]}: SRIM / CATIMA - 1 up to {worst:+.3f}")
-    assert np.abs(d).max() < 0.06
+    assert np.abs(d).max() < STOPPING_REL_UNCERTAINTY[material[0]]
 
 
 def test_stopping_is_not_the_reductions():
