@@ -22,11 +22,12 @@ Known simplifications: pores of the plated Li are empty (no electrolyte in
 them), the electrolyte holds no Li; a pile-up record stands for one lost
 particle of the sample (the reduction's live time counts it as such).
 Independence: nothing here or in what it imports is reduction code (a test
-walks the imports). The reduction computes its response with CATIMA; the
-simulator transports with SRIM-2013, which differs from CATIMA by up to ~6 %
-over the energies of the spectrum (:mod:`liprobe.simulate.stopping`), so the
-recovered profiles carry the effect of a realistic stopping-power error. Both
-use Bohr's straggling (the same physics, written separately).
+walks the imports). The demo config has the reduction compute its response
+with CATIMA; the simulator transports with SRIM-2013, which differs from
+CATIMA by up to about 5 % over the energies of the spectrum
+(:mod:`liprobe.simulate.stopping`), so the recovered profiles carry the effect
+of a realistic stopping-power error. Both use Bohr's straggling (the same
+physics, written separately).
 """
 
 from __future__ import annotations

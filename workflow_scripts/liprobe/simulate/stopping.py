@@ -12,13 +12,13 @@ Tables" module that reproduces its tables. SRIM's electronic stopping of H and
 He ions is Ziegler's parametrisation of measured stopping, joined to
 Bethe-Bloch theory with corrections at high energy; CATIMA is a different code
 with its own theory and parametrisation. Over the energies a demo spectrum
-holds (700 keV to the birth energy) the two differ by up to ~6 % (alpha and
-triton in Li), more at the lowest energies. Compounds follow Bragg's additivity
-(SRIM's compound correction left at 1). A triton is SRIM's H ion with the
-triton mass: SRIM takes the proton stopping at the same velocity. Masses are
-CODATA (``scipy.constants``); the birth energies are those of SCIENCE.md
-section 5 (6Li(n,alpha)3H: alpha 2055 keV, triton 2727 keV; 14N(n,p): proton
-584 keV).
+holds (700 keV to the birth energy) the two differ by up to about 5 %
+(alpha and triton in Li), more at the lowest energies. Compounds follow
+Bragg's additivity (SRIM's compound correction left at 1). A triton is SRIM's
+H ion with the triton mass: SRIM takes the proton stopping at the same
+velocity. Masses are CODATA (``scipy.constants``); the birth energies are
+those of SCIENCE.md section 5 (6Li(n,alpha)3H: alpha 2055 keV, triton
+2727 keV; 14N(n,p): proton 584 keV).
 
 Energy loss along a path (continuous slowing down): the SRIM table is
 interpolated in log-log (monotone cubic, PCHIP) onto a fine log grid; the path
