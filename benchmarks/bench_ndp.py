@@ -17,7 +17,16 @@ config, exactly as the workflow does. Reported, pooled over seeds:
   (amounts with the sensitivity's common error, the efficiency with the
   counting errors alone: the sensitivity cancels in it);
 * the dead Li at the end of the last stripping: its areal content and, when
-  a thickness is given, its density against the truth (half of Li metal).
+  a thickness is given, its density against the truth (half of Li metal);
+* the deposit's extent in depth, the figure a stopping-power error moves (the
+  inventory hardly depends on stopping): twice the Li-weighted mean depth at
+  the assumed density (Li metal) of each slice holding more than 0.3 um of
+  Li-metal equivalent, against the truth's Li-metal-equivalent thickness (a
+  pure Li deposit is uniform in mass depth whatever its porosity), as a ratio.
+
+The simulator transports with its own SRIM-2013 stopping
+(:mod:`liprobe.simulate.stopping`) and the reduction uses CATIMA, so the
+figures include the effect of a realistic stopping difference.
 
     python benchmarks/bench_ndp.py --seeds 10      # the table in README
     python benchmarks/bench_ndp.py --smoke         # one seed, one cell
@@ -45,6 +54,7 @@ from liprobe.ndp.events import accumulate_files, make_slices  # noqa: E402
 from liprobe.ndp.response import stack_from_config  # noqa: E402
 from liprobe.options import defaults  # noqa: E402
 from liprobe.simulate.cells import (  # noqa: E402
+    LI_METAL_PER_CM3,
     demo_cells,
     schedule,
     true_inventory,
@@ -225,6 +235,15 @@ def run_metrics(cell, out: dict, k_true: float) -> dict:
         var = (d_np * e_p) ** 2 + (d_ns * e_s) ** 2 + (d_n0 * e0) ** 2
         eff.append((eta - cell.li_efficiency) / np.sqrt(var))
         prev = (n_s, e_s)
+    # deposit extent: 2 x Li-weighted mean depth at the assumed density
+    depth_col = "depth_um_assumed" if "depth_um_assumed" in prof else "depth_um"
+    amount_col = "li_per_cm2" if "li_per_cm2" in prof else "li_per_cm3"
+    w = prof[amount_col].clip(lower=0.0)
+    moment = (prof[depth_col] * w).groupby(prof["slice"]).sum()
+    extent = 2.0 * moment / w.groupby(prof["slice"]).sum()
+    dense_true = inv.set_index("slice")["truth"] / LI_METAL_PER_CM3 * 1e4
+    thick = dense_true > 0.3
+    extent_ratio = (extent[thick.index[thick]] / dense_true[thick]).to_numpy()
     z_inv = (inv["li_per_cm2"] - inv["truth"]) / inv["li_per_cm2_err"]
     # counting errors alone: the sensitivity's own deviation divided out
     f = out["sensitivity"] / k_true
@@ -246,6 +265,7 @@ def run_metrics(cell, out: dict, k_true: float) -> dict:
         "step_z": [(v - t) / e for _, v, e, t, _ in step_rows if t > 1e15],
         "eff_z": eff,
         "lambda_rel_median": _lambda_spread(prof),
+        "extent_ratio": extent_ratio.tolist(),
     }
 
 
@@ -314,6 +334,7 @@ def main(argv=None) -> int:
                     "k_dev",
                     "step_z",
                     "eff_z",
+                    "extent_ratio",
                 ):
                     agg.setdefault(k, []).extend(m[k])
                 if row["cell"] == "bare_Cu":
@@ -357,6 +378,11 @@ def main(argv=None) -> int:
     ):
         k, mean, s = sd(key)
         print(f"{label:29s}: n {k}, mean {mean:+.2f}, sd {s:.2f}")
+    k, mean, s = sd("extent_ratio")
+    print(
+        f"deposit extent / true - 1    : n {k}, mean {100 * (mean - 1):+.2f} %, "
+        f"sd {100 * s:.2f} %"
+    )
     k, mean, s = sd("peak_jumps")
     print(f"stripes (peak density)       : n {k}, sd {100 * s:.1f} % of the peak")
     if dead:

@@ -14,11 +14,12 @@ from liprobe.ndp.concentration import (
     reference_sensitivity,
 )
 from liprobe.ndp.events import accumulate_files, make_slices
-from liprobe.ndp.response import stack_from_config
+from liprobe.ndp.response import stack_from_config, surface_energy
+from liprobe.ndp.stopping import PARTICLES
 from liprobe.simulate.cells import demo_cells, schedule
 from liprobe.simulate.ndp import write_demo_ndp
 
-from conftest import ndp_opts
+from conftest import STOPPING_REL_UNCERTAINTY, ndp_opts
 
 
 @pytest.fixture(scope="module")
@@ -100,12 +101,25 @@ def test_every_event_is_accounted_for(demo):
 
 
 def test_calibration_recovers_the_detector_scale(demo):
+    """The energy scale at the alpha and triton surface edges.
+
+    The edges are matched with the reduction's modelled surface energies, so a
+    stopping difference in the Cu window between the simulator (SRIM-2013) and
+    the reduction (CATIMA) moves each by (energy lost in the window) x
+    (relative stopping difference). That systematic, at the stated Cu stopping
+    uncertainty, adds in quadrature to the 3 keV the edge fit is allowed
+    (measured, seed 7: alpha edge -10.5 keV, from the window stopping 1.6 %
+    lower in SRIM; triton edge within 1 keV).
+    """
     cal = demo["reduced"]["calibration"]
     truth = demo["truth"]["calibration"]
-    for ch in (2000, 3700):  # alpha and triton edges
+    for ch, particle in ((2000, "alpha"), (3700, "triton")):
         fitted = cal["offset_keV"] + cal["gain_keV_per_channel"] * ch
         true = truth["offset_keV"] + truth["gain_keV_per_channel"] * ch
-        assert fitted == pytest.approx(true, abs=3.0)
+        loss = PARTICLES[particle].energy_keV - surface_energy(demo["layers"], particle)
+        tol = np.hypot(3.0, STOPPING_REL_UNCERTAINTY["Cu"] * loss)
+        print(f"{particle} edge: {fitted - true:+.1f} keV (tolerance {tol:.1f})")
+        assert abs(fitted - true) <= tol
 
 
 def _rest_mean(inv, rest):

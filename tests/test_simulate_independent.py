@@ -1,9 +1,12 @@
-"""The NMR simulators are independent of the reduction they validate.
+"""The simulators are independent of the reduction they validate.
 
 * Import graph: nothing reachable from the NMR simulators (``simulate.nmr``,
-  ``simulate.exsy``, ``simulate.bruker``) imports the reduction packages
-  ``liprobe.nmr``, ``liprobe.relaxation``, ``liprobe.exsy`` or ``liprobe.ndp``
-  (at module level or inside functions).
+  ``simulate.exsy``, ``simulate.bruker``), the NDP simulator
+  (``simulate.ndp`` with its stopping, cells and cycler modules) or the demo
+  builder (``simulate.demo``) imports the reduction packages ``liprobe.nmr``,
+  ``liprobe.relaxation``, ``liprobe.exsy`` or ``liprobe.ndp`` (at module level
+  or inside functions); file writers of the shared ``liprobe.io`` layer are
+  allowed.
 * The EXSY simulator's own physics against textbook solutions computed here:
   Crank's sphere in an infinite sink and in a well-stirred finite bath (The
   Mathematics of Diffusion, 2nd ed. (1975), eqs. 6.20 and 6.30), and the
@@ -36,6 +39,8 @@ NMR_SIMULATORS = (
     "liprobe.simulate.exsy",
     "liprobe.simulate.bruker",
 )
+NDP_SIMULATOR = ("liprobe.simulate.ndp",)
+DEMO_BUILDER = ("liprobe.simulate.demo",)
 FORBIDDEN = ("liprobe.nmr", "liprobe.relaxation", "liprobe.exsy", "liprobe.ndp")
 
 
@@ -106,6 +111,41 @@ def test_nmr_simulators_import_no_reduction_code():
     assert "liprobe" in closure
     # ... and none of the reduction
     assert _forbidden(closure) == {}
+
+
+def test_ndp_simulator_imports_no_reduction_code():
+    closure = import_closure(NDP_SIMULATOR, SCRIPTS)
+    # its own stopping, the cells' truth, the cycler writer (imported inside
+    # a function) and the list-mode writer of the io layer are reached ...
+    for module in (
+        "liprobe.simulate.stopping",
+        "liprobe.simulate.cells",
+        "liprobe.simulate.cycler",
+        "liprobe.io.listmode",
+    ):
+        assert module in closure, module
+    # ... and none of the reduction, not its stopping tables
+    assert _forbidden(closure) == {}
+    assert not any(m.startswith("liprobe.steps") for m in closure)
+
+
+def test_demo_builder_imports_no_reduction_code():
+    closure = import_closure(DEMO_BUILDER, SCRIPTS)
+    for module in (*NMR_SIMULATORS, *NDP_SIMULATOR):
+        assert module in closure, module
+    assert _forbidden(closure) == {}
+
+
+def test_demo_ndp_sheet_is_a_valid_user_sheet():
+    """The demo writes the sheet a user would: columns of the sheet format,
+    its required ones among them (not the reduction's own column list)."""
+    import yaml
+
+    from liprobe.simulate.demo import NDP_SHEET_COLUMNS
+
+    schema = yaml.safe_load((REPO / "config/schemas/ndp.schema.yaml").read_text())
+    assert set(NDP_SHEET_COLUMNS) <= set(schema["properties"])
+    assert set(schema["required"]) <= set(NDP_SHEET_COLUMNS)
 
 
 def test_import_walk_finds_a_reduction_import(tmp_path):

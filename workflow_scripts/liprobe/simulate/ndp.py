@@ -9,8 +9,9 @@ of :mod:`liprobe.simulate.cells` at that instant, emits its particle
 isotropically into the detector cone (mu uniform in [cos theta_max, 1]), and
 the particle is transported through the porous Li layers (dense-Li stopping
 scaled by the relative density), then the Cu window, with the energy loss
-integrated along the path by the range integral of CATIMA stopping tables,
-Bohr straggling and a Gaussian detector resolution (20 keV FWHM). Added: a
+integrated along the path by the range integral of the simulator's own
+SRIM-2013 stopping (:mod:`liprobe.simulate.stopping`), its own Bohr
+straggling and a Gaussian detector resolution (20 keV FWHM). Added: a
 flat background, 14N(n,p) 584 keV protons from the LiTFSI of the hybrid
 electrolyte (born in its first 5 um beyond the plated Li), pile-up records
 (flag 0x8000, summed energy), lost triggers (flag 0x20 on the next recorded
@@ -19,9 +20,14 @@ Each cell also gets a 10 h beam-shuttered background file (flat only) and a 1 h
 10B reference-standard file (:func:`write_reference_b10`).
 Known simplifications: pores of the plated Li are empty (no electrolyte in
 them), the electrolyte holds no Li; a pile-up record stands for one lost
-particle of the sample (the reduction's live time counts it as such). The
-transport shares the reduction's CATIMA tables and Bohr straggling, so the
-demo cannot reveal stopping-power errors of the reduction.
+particle of the sample (the reduction's live time counts it as such).
+Independence: nothing here or in what it imports is reduction code (a test
+walks the imports). The demo config has the reduction compute its response
+with CATIMA; the simulator transports with SRIM-2013, which differs from
+CATIMA by up to about 5 % over the energies of the spectrum
+(:mod:`liprobe.simulate.stopping`), so the recovered profiles carry the effect
+of a realistic stopping-power error. Both use Bohr's straggling (the same
+physics, written separately).
 """
 
 from __future__ import annotations
@@ -37,8 +43,6 @@ from liprobe.io.listmode import (
     FLAG_PILEUP,
     write_compass_bin,
 )
-from liprobe.ndp.response import FWHM_PER_SIGMA
-from liprobe.ndp.stopping import catima_table
 from liprobe.simulate.cells import (
     LI_METAL_PER_CM3,
     DemoCell,
@@ -47,6 +51,7 @@ from liprobe.simulate.cells import (
     true_inventory,
     true_layers,
 )
+from liprobe.simulate.stopping import FWHM_PER_SIGMA, IONS, srim_stopping
 
 #: Demo detector calibration: E(keV) = OFFSET + GAIN * channel.
 DEMO_OFFSET_KEV = 12.0
@@ -108,16 +113,17 @@ def demo_ndp_config() -> dict:
     }
 
 
-def transport(rng, particle, e0, paths, mu, window_tab, window_um, det_sigma):
-    """Exit energies (keV; -1 when stopped) after ``paths`` [(table, path um)],
-    the window, Bohr straggling and a Gaussian detector of sigma ``det_sigma``."""
+def transport(rng, e0, paths, mu, window_tab, window_um, det_sigma):
+    """Exit energies (keV; -1 when stopped) after ``paths`` [(stopping, path
+    um)], the window, Bohr straggling and a Gaussian detector of sigma
+    ``det_sigma``."""
     e = np.full(mu.size, e0)
     var = np.zeros(mu.size)
     for table, path in paths:
-        var += table.bohr_variance_keV2(path)
+        var += table.straggling_variance_keV2(path)
         e = table.energy_after(e, path)
     p = window_um / mu
-    var += window_tab.bohr_variance_keV2(p)
+    var += window_tab.straggling_variance_keV2(p)
     e = window_tab.energy_after(e, p)
     alive = e > 0
     e = e + rng.normal(0.0, 1.0, e.size) * np.sqrt(var + det_sigma**2)
@@ -134,10 +140,10 @@ def simulate_cell_events(
     n14_per_s: float = 0.4,
 ) -> dict:
     """Events (time_s, energy_keV, kind) of one cell, before DAQ effects."""
-    li = {p: catima_table(p, "Li", 0.534) for p in ("alpha", "triton")}
-    cu = {p: catima_table(p, "Cu", 8.96) for p in ("alpha", "triton", "proton_N14")}
-    li_p = catima_table("proton_N14", "Li", 0.534)
-    peo_p = catima_table("proton_N14", "C2H4O", 1.2)
+    li = {p: srim_stopping(p, "Li", 0.534) for p in ("alpha", "triton")}
+    cu = {p: srim_stopping(p, "Cu", 8.96) for p in ("alpha", "triton", "proton_N14")}
+    li_p = srim_stopping("proton_N14", "Li", 0.534)
+    peo_p = srim_stopping("proton_N14", "C2H4O", 1.2)
     k_abs = DEMO_FLUX * SIGMA_LI6_CM2 * DEMO_SOLID_ANGLE_FRACTION * cell.area_cm2
     total = (acq_end - acq_start).total_seconds()
     t_grid = np.arange(0.0, total, dt_s)
@@ -147,7 +153,8 @@ def simulate_cell_events(
     mu_min = np.cos(np.radians(DEMO_CONE_DEG))
     det_sigma = DEMO_RESOLUTION_FWHM_KEV / FWHM_PER_SIGMA
     times, energies, kinds = [], [], []
-    for particle, e0 in (("alpha", 2055.0), ("triton", 2727.0)):
+    for particle in ("alpha", "triton"):
+        e0 = IONS[particle].energy_keV
         lam = k_abs * LI6_NATURAL * inv["li_total_per_cm2"].to_numpy() * dt_s
         n = rng.poisson(lam)
         step = np.repeat(np.arange(t_grid.size), n)
@@ -164,7 +171,6 @@ def simulate_cell_events(
         path_dead = np.minimum(x, d_dead) / mu * cell.dead_density_rel
         e = transport(
             rng,
-            particle,
             e0,
             [(li[particle], path_act), (li[particle], path_dead)],
             mu,
@@ -187,8 +193,7 @@ def simulate_cell_events(
     )
     e = transport(
         rng,
-        "proton_N14",
-        584.0,
+        IONS["proton_N14"].energy_keV,
         [(peo_p, x_el / mu), (li_p, dense_li / mu)],
         mu,
         cu["proton_N14"],
