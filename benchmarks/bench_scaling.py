@@ -232,11 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     results: dict[str, dict[int, dict]] = {d: {} for d in DESIGNS}
-    for scale in scales:
+    for index, scale in enumerate(scales):
         for repeat in range(args.repeats):
-            # alternate the order, so that a drift of the machine's load does
-            # not favour one design
-            order = DESIGNS if repeat % 2 == 0 else DESIGNS[::-1]
+            # alternate the order (over repeats and scales), so that a drift of
+            # the machine's load does not favour one design
+            order = DESIGNS if (index + repeat) % 2 == 0 else DESIGNS[::-1]
             for design in order:
                 folder = root / f"x{scale}-{design}-{repeat}"
                 r = measure(
