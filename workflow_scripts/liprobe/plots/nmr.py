@@ -13,6 +13,9 @@ from matplotlib.colors import LogNorm  # noqa: E402
 
 from liprobe.plots.style import PALETTE, figure, label  # noqa: E402
 
+# Columns of a drawn trace (a panel is at most ~1000 pixels wide at 300 dpi).
+ENVELOPE_BINS = 600
+
 
 def plot_series_spectra(
     spectra: pd.DataFrame, regions: pd.DataFrame, title: str = ""
@@ -47,6 +50,24 @@ def plot_series_spectra(
     return fig
 
 
+def envelope(x: np.ndarray, y: np.ndarray, n_bins: int = ENVELOPE_BINS):
+    """A trace reduced for drawing: per bin of consecutive points its minimum
+    and maximum, in their order (what a raster of ``n_bins`` columns shows;
+    peaks and noise extremes are kept). Short traces come back unchanged."""
+    n = len(x) // n_bins
+    if n < 3:
+        return x, y
+    m = n * n_bins
+    xs, ys = x[:m].reshape(n_bins, n), y[:m].reshape(n_bins, n)
+    i_min, i_max = ys.argmin(axis=1), ys.argmax(axis=1)
+    first = np.minimum(i_min, i_max)
+    second = np.maximum(i_min, i_max)
+    idx = np.stack([first, second], axis=1)
+    out_x = np.take_along_axis(xs, idx, axis=1).ravel()
+    out_y = np.take_along_axis(ys, idx, axis=1).ravel()
+    return np.concatenate([out_x, x[m:]]), np.concatenate([out_y, y[m:]])
+
+
 def draw_stacked_spectra(
     fig: plt.Figure,
     ax: plt.Axes,
@@ -72,14 +93,20 @@ def draw_stacked_spectra(
     norm = None
     if len(positive) >= 2 and positive.max() > positive.min():
         norm = LogNorm(vmin=float(positive.min()), vmax=float(positive.max()))
-    for k, inc in enumerate(increments):
-        rows = spectra[spectra["increment"] == inc]
+    lo, hi = float(spectra["ppm"].min()), float(spectra["ppm"].max())
+    if len(regions):
+        span = regions["ppm_max"].max() - regions["ppm_min"].min()
+        lo = max(lo, regions["ppm_min"].min() - 0.5 * span)
+        hi = min(hi, regions["ppm_max"].max() + 0.5 * span)
+    shown = spectra[(spectra["ppm"] >= lo) & (spectra["ppm"] <= hi)]
+    for k, (inc, rows) in enumerate(shown.groupby("increment", sort=True)):
         t = float(times.get(inc, np.nan)) if len(times) else np.nan
         if norm is not None and np.isfinite(t) and t > 0:
             colour = cmap(norm(t))
         else:
             colour = cmap(k / max(1, len(increments) - 1))
-        ax.plot(rows["ppm"], rows["intensity"] + k * offset, lw=0.6, color=colour)
+        x, y = envelope(rows["ppm"].to_numpy(), rows["intensity"].to_numpy())
+        ax.plot(x, y + k * offset, lw=0.6, color=colour)
     if norm is not None:
         bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02)
         bar.set_label(label("list time", "s"))
@@ -94,11 +121,6 @@ def draw_stacked_spectra(
                 alpha=0.15,
                 label=name if k == 0 else None,
             )
-    lo, hi = float(spectra["ppm"].min()), float(spectra["ppm"].max())
-    if len(regions):
-        span = regions["ppm_max"].max() - regions["ppm_min"].min()
-        lo = max(lo, regions["ppm_min"].min() - 0.5 * span)
-        hi = min(hi, regions["ppm_max"].max() + 0.5 * span)
     ax.set_xlim(hi, lo)  # high ppm on the left
     ax.set_xlabel(label("δ", "ppm"))
     ax.set_ylabel(label("intensity (offset per increment)", "a.u."))
