@@ -24,14 +24,17 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from liprobe.plan.imports import external_imports
 
 from check_envs import (
+    LOCK,
     REPO,
     env_files,
     lock_pins,
     norm,
+    project,
     read_env,
     rule_envs,
     settings,
@@ -187,6 +190,75 @@ def test_gpl_only_in_the_echem_env_and_an_extra():
     }
     assert found.pop("echem.yaml") == ["datalab-org-galvani"]
     assert not any(found.values()), f"GPL packages outside echem.yaml: {found}"
+    runtime = [norm(Requirement(r).name) for r in project()["project"]["dependencies"]]
+    assert not [d for d in runtime if gpl.search(_license(d))]
+    cycler = {
+        norm(Requirement(r).name)
+        for r in project()["project"]["optional-dependencies"]["cycler"]
+    }
+    assert "datalab-org-galvani" in cycler
+
+
+def test_pyproject_dependencies_are_the_envs_packages():
+    """Runtime dependencies + the cycler extra: the envs' packages and Snakemake."""
+    meta = project()["project"]
+    runtime = {norm(Requirement(r).name) for r in meta["dependencies"]}
+    cycler = {
+        norm(Requirement(r).name) for r in meta["optional-dependencies"]["cycler"]
+    }
+    carried: set[str] = set()
+    for env_file in ENV_FILES:
+        carried |= set(read_env(env_file).distributions()) - set(
+            _runtime_only(env_file.name)
+        )
+    assert "snakemake" in runtime
+    assert runtime - {"snakemake"} == carried - cycler, (
+        f"only in pyproject: {sorted(runtime - {'snakemake'} - carried)}; "
+        f"only in envs: {sorted(carried - cycler - runtime)}"
+    )
+    assert cycler <= carried
+
+
+def _lock_flags() -> str:
+    text = (REPO / "Makefile").read_text().replace("\\\n", " ")
+    match = re.search(r"^LOCK_FLAGS := (.+)$", text, re.M)
+    assert match, "Makefile: no LOCK_FLAGS"
+    return " ".join(match.group(1).split())
+
+
+def test_lock_is_compiled_from_pyproject_with_hashes():
+    text = LOCK.read_text()
+    command = f"uv pip compile pyproject.toml {_lock_flags()} -o requirements.lock"
+    assert f"#    {command}\n" in text, (
+        f"requirements.lock was not compiled by `make lock` ({command})"
+    )
+    assert "--generate-hashes" in command
+    # every pin carries the hashes of its files
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", text)
+    pins = [b for b in blocks if "==" in b.splitlines()[0]]
+    assert len(pins) == len(lock_pins())
+    unhashed = [b.splitlines()[0] for b in pins if "--hash=sha256:" not in b]
+    assert not unhashed, f"pins without hashes: {unhashed}"
+    # every requirement of pyproject (dependencies and every extra) is pinned
+    # in the lock at a version it allows
+    meta = project()["project"]
+    requirements = list(meta["dependencies"])
+    for extra in meta["optional-dependencies"].values():
+        requirements += extra
+    lock = lock_pins()
+    for spec in requirements:
+        req = Requirement(spec)
+        version = lock.get(norm(req.name))
+        assert version is not None, f"{req.name} of pyproject.toml not in the lock"
+        assert req.specifier.contains(version, prereleases=True), (
+            f"lock pins {req.name}=={version}, pyproject.toml asks {req.specifier}"
+        )
+
+
+def test_make_installs_the_lock_with_hash_checking():
+    text = (REPO / "Makefile").read_text()
+    assert "pip install --quiet --require-hashes -r requirements.lock" in text
+    assert "--no-build-isolation -e ." in text
 
 
 # external_imports on a made-up package
