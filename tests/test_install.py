@@ -1,10 +1,14 @@
-"""liprobe installs as a package.
+"""liprobe installs as a package, and the workflow never runs a stale copy of it.
 
 * ``pip install -e .`` (hatchling, from pyproject.toml) makes ``import liprobe``
   work from any folder, from this checkout's ``workflow_scripts/``, and
   installs the ``liprobe`` command.
+* A rule's script imports liprobe from the checkout the Snakefile belongs to,
+  even when an older liprobe is installed in the interpreter's site-packages
+  (Snakemake's script preamble only appends the workflow's paths to
+  ``sys.path``, after site-packages).
 
-The tests build a small venv of its own (no pip, no packages): the packages of
+Each test builds a small venv of its own (no pip, no packages): the packages of
 the running interpreter are reached through a ``.pth`` file placed after
 everything else, so what the venv itself holds is found first.
 """
@@ -109,3 +113,39 @@ def test_liprobe_command(installed, tmp_path):
         env=_env(),
     ).stdout.strip()
     assert Path(where) == (REPO / "Snakefile").resolve()
+
+
+STALE = '''"""An old liprobe installed in site-packages."""
+raise ImportError("stale liprobe imported from site-packages: " + __file__)
+'''
+
+
+def test_rules_import_liprobe_from_this_checkout(tmp_path):
+    """A job of the real workflow runs this checkout's liprobe, not site-packages'."""
+    python, site = _venv(tmp_path / "venv")
+    (site / "liprobe").mkdir()
+    (site / "liprobe" / "__init__.py").write_text(STALE)
+    check = subprocess.run(
+        [str(python), "-c", "import liprobe"], capture_output=True, text=True
+    )
+    assert "stale liprobe" in check.stderr, (
+        "the stale copy is not what plain Python finds"
+    )
+
+    work = tmp_path / "work"
+    work.mkdir()
+    # a campaign without sheets: only the provenance rules have work to do
+    (work / "config.yaml").write_text("sheets:\n  nmr: null\n")
+    target = "results/report/config_used.yaml"
+    run = subprocess.run(
+        [str(python), "-m", "snakemake", target, "-s", str(REPO / "Snakefile")]
+        + ["--cores", "1", "--configfile", "config.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env=_env(),
+    )
+    log = run.stdout + run.stderr
+    assert "stale liprobe" not in log, log[-4000:]
+    assert run.returncode == 0, log[-4000:]
+    assert "sheets:" in (work / target).read_text()
