@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 8
 
-.PHONY: run test demo venv lint format report paper bench lock clean
+.PHONY: run test demo venv lint format report paper bench lock check-envs clean
 
 # requirements.lock: every package at one version, with the hashes of its files,
 # compiled from pyproject.toml (the runtime dependencies and the cycler, slurm and
@@ -59,6 +59,11 @@ bench: venv
 
 lock: venv
 	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+
+# One venv per conda environment file (envs/*.yaml) at the lock's pins; each
+# imports the modules of the rules that use it, isolated from this venv.
+check-envs: venv
+	$(BIN)/python tests/check_envs.py --python $(PYTHON)
 
 clean:
 	rm -rf results logs .snakemake demo

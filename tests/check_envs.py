@@ -318,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(base, ignore_errors=True)
     for problem in problems:
         print(problem, file=sys.stderr)
+    failed = {p.partition(":")[0] for p in problems}
+    print(f"check_envs: {len(names) - len(failed)} passed, {len(failed)} failed")
     return 1 if problems else 0
 
 
