@@ -126,7 +126,10 @@ def test_rules_import_liprobe_from_this_checkout(tmp_path):
     (site / "liprobe").mkdir()
     (site / "liprobe" / "__init__.py").write_text(STALE)
     check = subprocess.run(
-        [str(python), "-c", "import liprobe"], capture_output=True, text=True
+        [str(python), "-c", "import liprobe"],
+        capture_output=True,
+        text=True,
+        env=_env(),
     )
     assert "stale liprobe" in check.stderr, (
         "the stale copy is not what plain Python finds"
