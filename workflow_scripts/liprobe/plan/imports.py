@@ -11,6 +11,9 @@ package ``__init__`` of every module on the way, the lazy exports of a package
 ``{"liprobe.nmr.processing": ["Spectra", "process"]}``) and
 ``"liprobe.pkg.module:function"`` strings (work handed to another process).
 
+:func:`external_imports` names the third-party modules the same closure can
+import (what the conda environment of the rule must carry).
+
 Each file is parsed once per process (the results are cached), which keeps the
 parse time of a large campaign small.
 """
