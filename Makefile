@@ -6,12 +6,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 8
 
-.PHONY: run test demo venv lint format report paper bench clean
+.PHONY: run test demo venv lint format report paper bench lock check-envs clean
 
-$(BIN)/snakemake: requirements.lock
+# requirements.lock: every package at one version, with the hashes of its files,
+# compiled from pyproject.toml (the runtime dependencies and the cycler, slurm and
+# dev extras). `make lock` recompiles it; the versions already in it are kept
+# unless pyproject.toml asks for others (delete a line to let it move).
+LOCK_FLAGS := --extra cycler --extra slurm --extra dev --generate-hashes \
+	--python-version 3.11 --python-platform x86_64-manylinux_2_28
+
+# The venv: the lock with hash checking, then liprobe itself as an editable
+# install (its build backend, hatchling, comes from the lock).
+$(BIN)/snakemake: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 venv: $(BIN)/snakemake
@@ -46,6 +56,14 @@ bench: venv
 	$(BIN)/python benchmarks/bench_relaxation.py
 	$(BIN)/python benchmarks/bench_listmode.py
 	$(BIN)/python benchmarks/bench_scaling.py
+
+lock: venv
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+
+# One venv per conda environment file (envs/*.yaml) at the lock's pins; each
+# imports the modules of the rules that use it, isolated from this venv.
+check-envs: venv
+	$(BIN)/python tests/check_envs.py --python $(PYTHON)
 
 clean:
 	rm -rf results logs .snakemake demo

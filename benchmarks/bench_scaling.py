@@ -145,7 +145,13 @@ def run_snakemake(snakefile: Path, folder: Path, cores: int, log: Path) -> float
             cwd=folder,
             stdout=handle,
             stderr=subprocess.STDOUT,
-            env=dict(os.environ, LIPROBE_JOBSERVER="on"),
+            # each design's jobs import the liprobe of its own snapshot first
+            # (the baseline commit predates rules/common.smk doing so itself)
+            env=dict(
+                os.environ,
+                LIPROBE_JOBSERVER="on",
+                PYTHONPATH=str(snakefile.parent / "workflow_scripts"),
+            ),
         )
     wall = time.perf_counter() - start
     if result.returncode != 0:

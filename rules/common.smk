@@ -6,7 +6,18 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow_scripts"))
+# liprobe is imported from this checkout, never from an installed copy: first on
+# this process's path, and first on the path of every job's interpreter (local,
+# conda or cluster). Snakemake's script preamble only appends the workflow's
+# paths to sys.path, after site-packages, where an older liprobe may be installed.
+# (PYTHONPATH need not be set by the user: it is only extended here.)
+_SCRIPTS = str(Path(workflow.basedir) / "workflow_scripts")
+_PATH_VAR = "PYTHONPATH"
+sys.path.insert(0, _SCRIPTS)
+_OTHERS = os.environ.get(_PATH_VAR, "").split(os.pathsep)
+os.environ[_PATH_VAR] = os.pathsep.join(
+    [_SCRIPTS, *(p for p in _OTHERS if p and p != _SCRIPTS)]
+)
 
 from liprobe.errors import LiprobeError  # noqa: E402
 from liprobe.nmr.kinds import peek_kind  # noqa: E402

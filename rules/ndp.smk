@@ -145,7 +145,7 @@ rule plot_ndp:
     log:
         "logs/ndp/plot_ndp/{run}.log",
     conda:
-        "../envs/ndp.yaml"
+        "../envs/report.yaml"
     params:
         run="{run}",
     script:

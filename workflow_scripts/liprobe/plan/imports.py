@@ -11,6 +11,9 @@ package ``__init__`` of every module on the way, the lazy exports of a package
 ``{"liprobe.nmr.processing": ["Spectra", "process"]}``) and
 ``"liprobe.pkg.module:function"`` strings (work handed to another process).
 
+:func:`external_imports` names the third-party modules the same closure can
+import (what the conda environment of the rule must carry).
+
 Each file is parsed once per process (the results are cached), which keeps the
 parse time of a large campaign small.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import sys
 from pathlib import Path
 
 PACKAGE = "liprobe"
@@ -134,3 +138,102 @@ def import_closure(script: str | Path, root: str | Path) -> list[Path]:
                     todo.append(found)
     seen.discard(script)
     return sorted(seen)
+
+
+# Third-party modules of a script (the packages its environment must carry)
+
+_IMPORT_MODULE = {"import_module"}  # importlib.import_module, however imported
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _string_arg(node: ast.Call, index: int, keyword: str) -> str | None:
+    """The string constant a call passes as parameter ``index``/``keyword``."""
+    value = None
+    if index < len(node.args):
+        value = node.args[index]
+    for kw in node.keywords:
+        if kw.arg == keyword:
+            value = kw.value
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value
+    return None
+
+
+def _module_forwarders(paths: list[Path]) -> dict[str, tuple[int, str]]:
+    """Functions that import a module named by one of their parameters.
+
+    ``{function name: (parameter index, parameter name)}`` for every function
+    in ``paths`` whose body calls ``import_module(<that parameter>)``: a call of
+    such a function with a string constant imports the module it names.
+    """
+    out: dict[str, tuple[int, str]] = {}
+    for path in paths:
+        for node in ast.walk(_parse(path)):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Call)
+                    and _call_name(inner) in _IMPORT_MODULE
+                    and inner.args
+                    and isinstance(inner.args[0], ast.Name)
+                    and inner.args[0].id in params
+                ):
+                    name = inner.args[0].id
+                    out[node.name] = (params.index(name), name)
+    return out
+
+
+def _modules_imported(path: Path, forwarders: dict[str, tuple[int, str]]) -> set[str]:
+    """Absolute names of every module one file imports, statically or by name."""
+    names: set[str] = set()
+    for node in ast.walk(_parse(path)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Call):
+            call = _call_name(node)
+            if call in _IMPORT_MODULE:
+                text = _string_arg(node, 0, "name")
+            elif call in forwarders:
+                text = _string_arg(node, *forwarders[call])
+            else:
+                continue
+            if text:
+                names.add(text)
+    return names
+
+
+def external_imports(script: str | Path, root: str | Path) -> set[str]:
+    """Top-level names of the third-party modules ``script`` can import.
+
+    Every module imported anywhere in the script or a file of its
+    :func:`import_closure` (top level, inside functions, under ``try``), by an
+    ``import`` statement, by ``import_module("name")``, or by a call with a
+    string constant of a function that hands that parameter to
+    ``import_module`` (a reader loaded only when its file format is met). The
+    standard library and liprobe itself are left out. These are the packages
+    the environment that runs the script must carry.
+    """
+    root = Path(root).resolve()
+    script = Path(script).resolve()
+    files = [script, *import_closure(script, root)]
+    forwarders = _module_forwarders(files)
+    found: set[str] = set()
+    for path in files:
+        found.update(n.split(".")[0] for n in _modules_imported(path, forwarders))
+    return {
+        name
+        for name in found
+        if name and name != PACKAGE and name not in sys.stdlib_module_names
+    }
