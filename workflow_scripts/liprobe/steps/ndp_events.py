@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -71,15 +73,15 @@ def run(job: Job) -> None:
         slice_s = row.get("slice_s") or opts.slice_s
         slices = make_slices(start, end, float(slice_s), boundaries)
         log.info("%d slices from %s to %s", len(slices), start, end)
-        res = accumulate_files(
-            readers,
-            slices,
-            start,
+        # the signal, background and reference files: one set of event options
+        accumulate = partial(
+            accumulate_files,
             n_channels=int(opts.n_channels),
             disorder_tolerance_s=float(opts.disorder_tolerance_s),
             dead_time_per_event_s=float(opts.dead_time_per_event_s),
             run=run,
         )
+        res = accumulate(readers, slices, start)
         for _, r in res["accounting"].iterrows():
             log.info("%s %s: %d", r["file"], r["reason"], r["n_events"])
         hist = res["hist"]
@@ -105,15 +107,7 @@ def run(job: Job) -> None:
             one = make_slices(
                 origin, origin + pd.Timedelta(seconds=t_hi + 1e-6), slice_s=t_hi + 1.0
             )
-            res_f = accumulate_files(
-                [reader],
-                one,
-                origin,
-                n_channels=int(opts.n_channels),
-                disorder_tolerance_s=float(opts.disorder_tolerance_s),
-                dead_time_per_event_s=float(opts.dead_time_per_event_s),
-                run=run,
-            )
+            res_f = accumulate([reader], one, origin)
             live = float(res_f["slices"]["live_s"].sum())
             h = res_f["hist"].sum(axis=0)
             nz = np.flatnonzero(h)
