@@ -5,8 +5,9 @@ Pure functions on arrays and parameter mappings (as parsed from ``acqus``,
 
 1. F2 (direct): digital-filter delay of GRPDLY points (or the DECIM/DSPFVS
    table when GRPDLY is absent) removed by a time shift, window function (procs
-   WDW/LB/GB/SSB), zero fill to SI, FFT, phase (procs PHC0/PHC1 or automatic
-   zero order), spectrum ordered high to low frequency.
+   WDW/LB/GB/SSB) over the TD/2 - GRPDLY points that hold signal (so that it
+   ends where the acquisition ends), zero fill to SI, FFT, phase (procs
+   PHC0/PHC1 or automatic zero order), spectrum ordered high to low frequency.
 2. Indirect-dimension quadrature from FnMODE: 4 States and 5 States-TPPI (pairs
    of cosine/sine rows; States-TPPI has every other pair negated), 3 TPPI (real
    rows, real Fourier transform), 6 echo-antiecho (echo/antiecho rows combined
@@ -219,9 +220,9 @@ def remove_group_delay(data: np.ndarray, grpdly: float) -> np.ndarray:
     """Undo the digital-filter delay of ``grpdly`` points (may be fractional).
 
     Each row is zero padded to twice its length, shifted back in time by a
-    linear phase ramp of its spectrum and cut back to its length (the last
-    points, past the end of the acquisition, are then near zero), so that
-    window functions start at the true t = 0 and span TD as in TopSpin.
+    linear phase ramp of its spectrum and cut back to its length: the first
+    :func:`signal_points` points then hold the acquired signal from the true
+    t = 0, the rest lie past the end of the acquisition (near zero).
     """
     if grpdly <= 0:
         return data
@@ -229,6 +230,30 @@ def remove_group_delay(data: np.ndarray, grpdly: float) -> np.ndarray:
     spec = np.fft.fft(data, n=2 * n, axis=1)
     spec *= np.exp(2j * np.pi * np.fft.fftfreq(2 * n) * grpdly)
     return np.fft.ifft(spec, axis=1)[:, :n]
+
+
+def signal_points(n: int, grpdly: float) -> int:
+    """Points of a row that hold acquired signal once a digital-filter delay of
+    ``grpdly`` points is removed: point j is the signal at raw point
+    j + grpdly, which exists for j + grpdly <= n - 1."""
+    if grpdly <= 0:
+        return n
+    return max(int(math.floor(n - grpdly)), 1)
+
+
+def f2_window(n: int, grpdly: float, procs: Mapping | None, sw_Hz: float):
+    """The F2 window over a row of ``n`` points after the filter delay is removed.
+
+    The window function (procs) spans the points that hold signal
+    (:func:`signal_points`), from t = 0 to the end of the acquisition, and is
+    zero beyond them. Spanning all TD points instead would leave the signal
+    cut off where the acquisition ends (at TD - GRPDLY points), and that
+    truncation rings through the baseline and the neighbouring peak boxes.
+    """
+    m = signal_points(n, grpdly)
+    w = np.zeros(n)
+    w[:m] = window(m, procs, sw_Hz)
+    return w
 
 
 def process_f2(
@@ -241,17 +266,19 @@ def process_f2(
     source: str = "ser",
 ) -> tuple[np.ndarray, float, float]:
     """Direct-dimension processing of every row: digital-filter delay removed
-    (:func:`remove_group_delay`), window (procs), zero fill to SI, FFT, TopSpin
-    point order (first point at +SW/2) and phase. Returns the complex spectra
-    and the PHC0/PHC1 applied (deg).
+    (:func:`remove_group_delay`), window (procs) over the points that hold
+    signal (:func:`f2_window`), zero fill to SI, FFT, TopSpin point order
+    (first point at +SW/2) and phase. Returns the complex spectra and the
+    PHC0/PHC1 applied (deg).
     """
     sw2 = _num(acqus, "SW_h")
     if not (np.isfinite(sw2) and sw2 > 0):
         raise InputError(source, "acqus SW_h", "positive spectral width (Hz)", sw2)
-    data = remove_group_delay(data, group_delay(acqus))
+    grpdly = group_delay(acqus)
+    data = remove_group_delay(data, grpdly)
     n_pts = data.shape[1]
     si = int(si or _num(procs, "SI", 0) or _next_pow2(2 * n_pts))
-    w2 = window(n_pts, procs, sw2)
+    w2 = f2_window(n_pts, grpdly, procs, sw2)
     spec = np.fft.fft(data * w2, n=si, axis=1)
     spec = spec[:, _high_to_low_order(si)]
     p0 = _num(procs, "PHC0", 0.0)
