@@ -45,6 +45,7 @@ VOLUME_COLUMNS = [
     "topspin_parity_r",
     "err_method",
     "flags",
+    *(f"volume_corr_{q}" for q in PEAKS),
 ]
 
 
@@ -96,13 +97,14 @@ def experiment_volumes(
     names = list(sites)
     spectrum = process_experiment(fid, phase_mode=phase_mode)
     parity_r = exsy_topspin_parity(spectrum, reference)["pearson_r"]
-    vols, errs, vflags = peak_volumes(
+    boxes = peak_volumes(
         spectrum,
         sites[names[0]],
         sites[names[1]],
         baseline=baseline,
         margin_fraction=margin_fraction,
     )
+    vols, errs, vflags = boxes.volumes, boxes.errors, boxes.flags
     if baseline:
         free1, free2 = free_masks(spectrum, list(sites.values()), margin_fraction)
         spectrum = baseline_correct(spectrum, free1, free2)
@@ -131,8 +133,9 @@ def experiment_volumes(
             "region_F2": site_of[peak[1]],
             "fnmode": int(spectrum.fnmode),
             "topspin_parity_r": parity_r,
-            "err_method": volume_err_method(peak, vflags, baseline),
+            "err_method": volume_err_method(baseline),
             "flags": ";".join(dict.fromkeys(flags)),
+            **{f"volume_corr_{q}": boxes.correlation[peak][q] for q in PEAKS},
         }
         for peak in PEAKS
     ]
