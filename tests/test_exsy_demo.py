@@ -241,6 +241,8 @@ def test_two_site_fits_are_ok_on_two_site_data(reduced):
     _, fits, _ = reduced
     site = fits[(fits["model"] == "two_site") & (fits["sample"] == TWO_SITE_SAMPLE)]
     assert site["fit_ok"].all(), site["flags"].tolist()
+    # the four volumes of a spectrum enter with their noise correlation
+    assert site["err_method"].str.contains("generalised least squares").all()
     p = site["chi2_p_value"]
     assert ((p > 1e-3) & (p < 1 - 1e-3)).all(), p.tolist()
 
