@@ -76,3 +76,36 @@ def test_coverage_benchmark_smoke_run(tmp_path):
     assert set(summary["result"]) <= {"PASS", "FAIL"}
     for row in summary.itertuples():
         assert f"{row.quantity}" in out.stdout
+
+
+def test_exsy_coverage_benchmark_smoke_run(tmp_path):
+    """One seed of the in-process EXSY coverage, with the independent-weights
+    variant: every EXSY quantity has its values and finite z-values."""
+    import pandas as pd
+
+    z_csv = tmp_path / "z.csv"
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "bench_exsy_coverage.py"),
+            "--seeds",
+            "1",
+            "--independent",
+            "--out",
+            str(z_csv),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    z = pd.read_csv(z_csv)
+    counts = z.groupby("quantity").size()
+    for suffix in ("", " (independent weights)"):
+        assert counts[f"D per T{suffix}"] == 4
+        assert counts[f"k_AB per T two-site{suffix}"] == 4
+        assert counts[f"Ea(k_AB) two-site{suffix}"] == 1
+        assert counts[f"Ea(D){suffix}"] == 1
+    assert z["z"].notna().all() and (z["err"] > 0).all()
+    assert ((z["value"] - z["truth"]) / z["err"] - z["z"]).abs().max() < 1e-9

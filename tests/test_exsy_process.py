@@ -115,14 +115,19 @@ def test_f2_processing_matches_topspin_2rr_rows(shared_dir):
     assert shifted < min(r) - 0.01
 
 
-def _write_independent_2rr(folder, data, acqus, acqu2s, procs, proc2s):
+def _write_independent_2rr(folder, data, n_signal, procs, proc2s):
     """TopSpin-like 2rr of a States-TPPI ser processed with nmrglue's proc_base
-    (an implementation independent of liprobe's), stored as one int32 block."""
+    (an implementation independent of liprobe's), stored as one int32 block.
+
+    ``data`` has the filter delay undone; its first ``n_signal`` points hold
+    the acquired signal, and the F2 window spans them (it ends where the
+    acquisition ends)."""
     import nmrglue as ng
 
     pb = ng.proc_base
     si2, si1 = int(procs["SI"]), int(proc2s["SI"])
-    sine = pb.sp(data, off=0.5, end=1.0, pow=2.0)  # QSINE SSB=2 in F2
+    sine = np.zeros_like(data)  # QSINE SSB=2 in F2 over the acquired points
+    sine[:, :n_signal] = pb.sp(data[:, :n_signal], off=0.5, end=1.0, pow=2.0)
     f2 = pb.fft(pb.zf_size(sine, si2))  # nmrglue: fftshift(fft), low to high?
     f2 = f2[:, ::-1]  # high frequency first
     f2 = np.roll(f2, 1, axis=1)  # first point at +SW/2 (TopSpin order)
@@ -200,7 +205,8 @@ def test_exsy_topspin_parity_on_simulated_folder(tmp_path):
     from liprobe.simulate.bruker import delay_fid
 
     undelayed = delay_fid(fid.data, -67.9852447509766)
-    nc = _write_independent_2rr(folder, undelayed, fid.acqus, acqu2s, procs, proc2s)
+    n_signal = 128 - 68  # complex points recorded after the filter delay
+    nc = _write_independent_2rr(folder, undelayed, n_signal, procs, proc2s)
     procs["NC_proc"] = nc
     (folder / "pdata" / "1" / "procs").write_text(format_jcamp(procs))
     (folder / "pdata" / "1" / "proc2s").write_text(format_jcamp(proc2s))
@@ -232,3 +238,35 @@ def test_parity_without_2rr_says_so(tmp_path):
     assert read_processed(tmp_path, 1) is None
     res = exsy_topspin_parity(spec, read_processed(tmp_path, 1))
     assert np.isnan(res["pearson_r"]) and res["flags"] == "no_topspin_2rr"
+
+
+def test_f2_window_ends_where_the_acquisition_ends(monkeypatch):
+    """With a filter delay of 68 of 128 points the signal ends at point 60;
+    the window spans those points, so the cut-off signal does not ring."""
+    import liprobe.exsy.process as process
+    from liprobe.simulate.bruker import delay_fid
+
+    grpdly = 67.98
+    acqus = {**ACQUS, "DIGMOD": 1, "GRPDLY": grpdly}
+    procs = {"SI": 512, "WDW": 4, "SSB": 2}
+    assert process.signal_points(128, grpdly) == 60
+    assert process.signal_points(128, 0.0) == 128
+    w = process.f2_window(128, grpdly, procs, SW2)
+    assert w[0] == 1.0 and w[59] < 1e-3 and not w[60:].any()
+    t2 = np.arange(128) / SW2
+    row = np.exp(2j * np.pi * 30.0 * t2 - t2 / 0.15)[None, :]  # T2 beyond 60 points
+    raw = delay_fid(row, grpdly)
+
+    def ripple():
+        re = process_f2(raw, acqus, procs)[0][0].real
+        peak = int(np.argmax(re))
+        far = np.abs(np.arange(re.size) - peak) > 0.1 * re.size  # > 70 Hz away
+        # the t = 0 point adds a constant; what is left is ringing
+        return np.abs(re[far] - re[far].mean()).max() / re[peak]
+
+    assert ripple() < 2e-3
+    # a window over all 128 points leaves the signal cut off at point 60
+    monkeypatch.setattr(
+        process, "f2_window", lambda n, g, p, sw: process.window(n, p, sw)
+    )
+    assert ripple() > 5e-3

@@ -11,8 +11,11 @@ lmfit (Levenberg-Marquardt), weighted by the volume uncertainties:
 
 Uncertainties are 1-sigma from the covariance matrix of the weighted fit with
 absolute weights (the volume errors are measured; the reduced chi-square is
-not used to rescale them). The chi-square p-value is reported; below
-``poor_fit_p`` the model does not describe the data: the row is flagged
+not used to rescale them). The four volumes of one spectrum share noise (their
+baselines), so with their correlation given the residuals of each spectrum are
+whitened by its volume covariance (generalised least squares). The chi-square
+p-value is reported; below ``poor_fit_p`` the model does not describe the
+data: the row is flagged
 ``poor_fit``, ``fit_ok`` is False (it feeds no Arrhenius fit) and its errors are
 inflated (never shrunk) by ``sqrt(redchi)``. The columns ``err_method`` (and
 ``uncertainty_method``, the same text) say which. A fit that cannot be done
@@ -39,6 +42,10 @@ from liprobe.exsy.models import (
 )
 
 UNCERTAINTY_METHOD = "covariance of weighted least squares (absolute weights)"
+CORRELATED_METHOD = (
+    "covariance of generalised least squares (absolute weights; the four "
+    "volumes of each spectrum with their noise correlation)"
+)
 # D t_half / r^2 at which Crank's sphere fraction reaches 1/2 (infinite sink).
 SPHERE_X_HALF = 0.0305465
 RADIUS_ERR_METHOD = (
@@ -51,7 +58,10 @@ def _stack(volumes: Mapping[str, np.ndarray]) -> np.ndarray:
     return np.concatenate([np.asarray(volumes[p], dtype=float) for p in PEAKS])
 
 
-def _clean(tm, vol, err):
+def _clean(tm, vol, err, corr=None):
+    """Mixing times with finite volumes and positive errors, sorted; the noise
+    correlations (``corr[p][q]`` arrays) as a (n, 4, 4) array (identity when
+    None or not finite)."""
     tm = np.asarray(tm, dtype=float)
     vol = {p: np.asarray(vol[p], dtype=float) for p in PEAKS}
     err = {p: np.asarray(err[p], dtype=float) for p in PEAKS}
@@ -59,11 +69,29 @@ def _clean(tm, vol, err):
     for p in PEAKS:
         good &= np.isfinite(vol[p]) & np.isfinite(err[p]) & (err[p] > 0)
     order = np.argsort(tm[good])
+    matrix = np.broadcast_to(np.eye(4), (tm.size, 4, 4)).copy()
+    if corr is not None:
+        given = np.stack(
+            [
+                np.stack(
+                    [
+                        np.broadcast_to(np.asarray(corr[p][q], float), tm.shape)
+                        for q in PEAKS
+                    ],
+                    axis=-1,
+                )
+                for p in PEAKS
+            ],
+            axis=-2,
+        )
+        ok = np.isfinite(given).all(axis=(1, 2))
+        matrix[ok] = given[ok]
     return (
         tm[good][order],
         {p: vol[p][good][order] for p in PEAKS},
         {p: err[p][good][order] for p in PEAKS},
         int((~good).sum()),
+        matrix[good][order],
     )
 
 
@@ -124,6 +152,12 @@ def _stats(row: dict, result) -> None:
     )
 
 
+def _correlation_method(row: dict, correlation) -> None:
+    """``err_method`` of a fit that uses the volumes' noise correlation."""
+    if correlation is not None:
+        row["err_method"] = row["uncertainty_method"] = CORRELATED_METHOD
+
+
 def _error_policy(row: dict, poor_fit_p: float) -> list[str]:
     """Inflate every ``*_err`` of a poor fit by ``sqrt(redchi)``; its flag.
 
@@ -139,7 +173,7 @@ def _error_policy(row: dict, poor_fit_p: float) -> list[str]:
         if key.endswith("_err") and isinstance(row[key], float):
             row[key] *= factor
     text = (
-        f"{UNCERTAINTY_METHOD}, inflated by sqrt(reduced chi-square) = "
+        f"{row['err_method']}, inflated by sqrt(reduced chi-square) = "
         f"{factor:.3g} (poor fit: chi-square p < {poor_fit_p:g})"
     )
     row["err_method"] = row["uncertainty_method"] = text
@@ -188,19 +222,37 @@ def _initial_guess(tm, vol):
     return max(mA, 1e-12), max(mB, 1e-12), r1
 
 
-def _scaled_problem(tm: np.ndarray, vol: np.ndarray, err: np.ndarray):
+def _scaled_problem(tm: np.ndarray, vol: dict, err: dict, corr: np.ndarray):
     """Shared set-up of the exchange fits: volumes scaled to order one.
 
-    Returns the scale, the stacked scaled volumes ``y``, their weights
-    ``1 / sigma``, the initial guess ``(MA0, MB0, R1)`` and the positive
-    mixing-time span ``(t_lo, t_hi)`` that bounds the rate constants.
+    Returns the scale, the stacked scaled volumes ``y``, the whitening function
+    of a stacked residual, the initial guess ``(MA0, MB0, R1)``, the positive
+    mixing-time span ``(t_lo, t_hi)`` that bounds the rate constants and flags.
+    The four volumes of one spectrum have the covariance D R D (D their
+    errors, R their noise correlation ``corr``); the residuals of each
+    mixing time are multiplied by the inverse of its Cholesky factor, so that
+    the chi-square is r^T C^-1 r (generalised least squares) and the
+    covariance of the parameters accounts for the correlation.
     """
     scale = float(max(abs(_stack(vol)).max(), 1e-300))
     y = _stack(vol) / scale
-    w = 1.0 / (_stack(err) / scale)
+    sd = np.stack([err[p] for p in PEAKS], axis=-1) / scale  # (n, 4)
+    flags = []
+    try:
+        chol = np.linalg.cholesky(corr * sd[:, :, None] * sd[:, None, :])
+    except np.linalg.LinAlgError:
+        flags.append("volume_correlation_not_positive_definite_ignored")
+        chol = np.eye(4)[None] * sd[:, :, None]
+    inverse = np.linalg.inv(chol)  # (n, 4, 4)
+    n = tm.size
+
+    def whiten(residual: np.ndarray) -> np.ndarray:
+        per_tm = residual.reshape(4, n).T  # (n, 4): peaks of one spectrum
+        return np.einsum("tij,tj->it", inverse, per_tm).ravel()
+
     positive_tm = tm[tm > 0]
     t_lo = positive_tm.min() if positive_tm.size else 1e-3
-    return scale, y, w, _initial_guess(tm, vol), (t_lo, tm.max())
+    return scale, y, whiten, _initial_guess(tm, vol), (t_lo, tm.max()), flags
 
 
 def _best_of(residual, starts, flags: list[str]):
@@ -232,6 +284,7 @@ def fit_two_site(
     equal_R1: bool,
     overlap: bool,
     poor_fit_p: float,
+    correlation: Mapping[str, Mapping[str, np.ndarray]] | None = None,
 ) -> dict:
     """Fit the two-site matrix-exponential model to the four peak build-ups.
 
@@ -243,17 +296,24 @@ def fit_two_site(
     lowest chi-square kept (the exchange rate is the only non-linear parameter
     whose start matters). Returns one row (dict) with rates, errors, populations
     pA = MA0 / (MA0 + MB0), statistics, ``fit_ok`` and ``flags`` (``poor_fit``
-    below ``poor_fit_p``, see the module docstring).
+    below ``poor_fit_p``, see the module docstring). ``correlation[p][q]``
+    (arrays over ``tm``) is the noise correlation of the volumes of peaks p
+    and q of the same spectrum (``exsy_volumes`` ``volume_corr_*``); without
+    it the volumes are taken as independent.
     """
-    tm, vol, err, n_bad = _clean(tm, volumes, errors)
+    tm, vol, err, n_bad, corr = _clean(tm, volumes, errors, correlation)
     row = _base_row("two_site", int(tm.size * 4))
+    _correlation_method(row, correlation)
     row["detailed_balance"] = bool(detailed_balance)
     flags = [f"{n_bad}_points_dropped_nonfinite"] if n_bad else []
     n_free = 6 - int(detailed_balance) - int(equal_R1) + 2 * int(overlap)
     if tm.size * 4 <= n_free or np.unique(tm).size < 3:
         row["flags"] = ";".join([*flags, "too_few_mixing_times"])
         return row
-    scale, y, w, (mA, mB, r1), (t_lo, t_hi) = _scaled_problem(tm, vol, err)
+    scale, y, whiten, (mA, mB, r1), (t_lo, t_hi), more = _scaled_problem(
+        tm, vol, err, corr
+    )
+    flags += more
 
     def residual(params):
         v = params.valuesdict()
@@ -262,7 +322,7 @@ def fit_two_site(
         )
         if overlap:
             model = with_overlap(model, v["eps_F1"], v["eps_F2"])
-        return (_stack(model) - y) * w
+        return whiten(_stack(model) - y)
 
     def start(k0):
         params = lmfit.Parameters()
@@ -339,6 +399,7 @@ def fit_diffusion_sphere(
     overlap: bool,
     particle_site: str | None,
     poor_fit_p: float,
+    correlation: Mapping[str, Mapping[str, np.ndarray]] | None = None,
 ) -> dict:
     """Fit Crank's sphere-diffusion exchange model to the four build-ups.
 
@@ -354,9 +415,11 @@ def fit_diffusion_sphere(
     for an activation energy when all temperatures share the particles).
     Returns one row with ``D_m2_per_s`` and its errors, pA, R1 (as R1A = R1B),
     the exchange half time, statistics, ``fit_ok`` and ``flags``.
+    ``correlation``: as in :func:`fit_two_site`.
     """
-    tm, vol, err, n_bad = _clean(tm, volumes, errors)
+    tm, vol, err, n_bad, corr = _clean(tm, volumes, errors, correlation)
     row = _base_row("diffusion_sphere", int(tm.size * 4))
+    _correlation_method(row, correlation)
     row["detailed_balance"] = True
     row["particle_site"] = particle_site if particle_site else "infinite_sink"
     row["partner_fraction"] = math.nan
@@ -378,7 +441,10 @@ def fit_diffusion_sphere(
     if np.unique(tm).size < 3 or tm.size * 4 <= 4 + 2 * int(overlap):
         row["flags"] = ";".join([*flags, "too_few_mixing_times"])
         return row
-    scale, y, w, (mA, mB, r1), (t_lo, t_hi) = _scaled_problem(tm, vol, err)
+    scale, y, whiten, (mA, mB, r1), (t_lo, t_hi), more = _scaled_problem(
+        tm, vol, err, corr
+    )
+    flags += more
 
     def residual(params):
         v = params.valuesdict()
@@ -387,7 +453,7 @@ def fit_diffusion_sphere(
         )
         if overlap:
             model = with_overlap(model, v["eps_F1"], v["eps_F2"])
-        return (_stack(model) - y) * w
+        return whiten(_stack(model) - y)
 
     def start(x0):
         params = lmfit.Parameters()

@@ -5,8 +5,9 @@ Pure functions on arrays and parameter mappings (as parsed from ``acqus``,
 
 1. F2 (direct): digital-filter delay of GRPDLY points (or the DECIM/DSPFVS
    table when GRPDLY is absent) removed by a time shift, window function (procs
-   WDW/LB/GB/SSB), zero fill to SI, FFT, phase (procs PHC0/PHC1 or automatic
-   zero order), spectrum ordered high to low frequency.
+   WDW/LB/GB/SSB) over the TD/2 - GRPDLY points that hold signal (so that it
+   ends where the acquisition ends), zero fill to SI, FFT, phase (procs
+   PHC0/PHC1 or automatic zero order), spectrum ordered high to low frequency.
 2. Indirect-dimension quadrature from FnMODE: 4 States and 5 States-TPPI (pairs
    of cosine/sine rows; States-TPPI has every other pair negated), 3 TPPI (real
    rows, real Fourier transform), 6 echo-antiecho (echo/antiecho rows combined
@@ -17,7 +18,11 @@ Pure functions on arrays and parameter mappings (as parsed from ``acqus``,
 3. F1: window (proc2s), first point times FCOR (proc2s, default 0.5), zero fill
    to SI of proc2s, FFT, phase (proc2s or auto), real part.
 4. Optional zero-order baseline correction (:func:`baseline_correct`): the
-   median of signal-free points subtracted row by row and column by column.
+   mean of signal-free points subtracted row by row and column by column.
+
+The processing is linear in the stored data; :class:`LinearMaps` keeps it as
+matrices so that the receiver noise of any weighted sum of the spectrum (a box
+volume) is propagated exactly (:func:`noise_covariance`).
 
 Phase convention (TopSpin): the spectrum is multiplied by
 exp(-i (PHC0 + PHC1 (i / SI)) pi / 180) with i the point index from the left
@@ -34,6 +39,9 @@ import numpy as np
 
 from liprobe.errors import InputError
 
+#: fewest signal-free points a zero-order baseline is taken from
+MIN_FREE_POINTS = 8
+
 FNMODE_NAMES = {
     1: "QF",
     2: "QSEQ",
@@ -44,10 +52,29 @@ FNMODE_NAMES = {
 }
 
 
+@dataclass(frozen=True)
+class LinearMaps:
+    """The processing of one ``ser`` as the linear maps it is made of.
+
+    ``f2`` (complex, SI2 x TD2/2) takes one stored row to its phased F2
+    spectrum (filter delay, window, zero fill, FFT, phase); ``f1`` (complex,
+    SI1 x n1) takes the t1 interferogram of one F2 point (after the indirect
+    quadrature) to its phased F1 spectrum (window, FCOR, zero fill, FFT,
+    phase). The real spectrum is ``Re(f1 @ Q(f2 @ rows))`` with Q the
+    quadrature of ``fnmode`` (:func:`process_2d`). Used to propagate receiver
+    noise exactly (:func:`noise_covariance`).
+    """
+
+    f2: np.ndarray
+    f1: np.ndarray
+    fnmode: int
+
+
 @dataclass
 class Spectrum2D:
     """An absorptive 2D spectrum: ``data[i1, i2]`` with F1 rows and F2 columns,
-    both axes ordered from high to low ppm."""
+    both axes ordered from high to low ppm; ``maps`` the linear processing that
+    made it from the ``ser`` (None when not known)."""
 
     data: np.ndarray
     ppm_f1: np.ndarray
@@ -55,6 +82,7 @@ class Spectrum2D:
     fnmode: int
     phases_deg: dict = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
+    maps: LinearMaps | None = None
 
 
 def _get(params: Mapping | None, key: str, default=None):
@@ -220,9 +248,9 @@ def remove_group_delay(data: np.ndarray, grpdly: float) -> np.ndarray:
     """Undo the digital-filter delay of ``grpdly`` points (may be fractional).
 
     Each row is zero padded to twice its length, shifted back in time by a
-    linear phase ramp of its spectrum and cut back to its length (the last
-    points, past the end of the acquisition, are then near zero), so that
-    window functions start at the true t = 0 and span TD as in TopSpin.
+    linear phase ramp of its spectrum and cut back to its length: the first
+    :func:`signal_points` points then hold the acquired signal from the true
+    t = 0, the rest lie past the end of the acquisition (near zero).
     """
     if grpdly <= 0:
         return data
@@ -230,6 +258,30 @@ def remove_group_delay(data: np.ndarray, grpdly: float) -> np.ndarray:
     spec = np.fft.fft(data, n=2 * n, axis=1)
     spec *= np.exp(2j * np.pi * np.fft.fftfreq(2 * n) * grpdly)
     return np.fft.ifft(spec, axis=1)[:, :n]
+
+
+def signal_points(n: int, grpdly: float) -> int:
+    """Points of a row that hold acquired signal once a digital-filter delay of
+    ``grpdly`` points is removed: point j is the signal at raw point
+    j + grpdly, which exists for j + grpdly <= n - 1."""
+    if grpdly <= 0:
+        return n
+    return max(int(math.floor(n - grpdly)), 1)
+
+
+def f2_window(n: int, grpdly: float, procs: Mapping | None, sw_Hz: float):
+    """The F2 window over a row of ``n`` points after the filter delay is removed.
+
+    The window function (procs) spans the points that hold signal
+    (:func:`signal_points`), from t = 0 to the end of the acquisition, and is
+    zero beyond them. Spanning all TD points instead would leave the signal
+    cut off where the acquisition ends (at TD - GRPDLY points), and that
+    truncation rings through the baseline and the neighbouring peak boxes.
+    """
+    m = signal_points(n, grpdly)
+    w = np.zeros(n)
+    w[:m] = window(m, procs, sw_Hz)
+    return w
 
 
 def process_f2(
@@ -242,24 +294,50 @@ def process_f2(
     source: str = "ser",
 ) -> tuple[np.ndarray, float, float]:
     """Direct-dimension processing of every row: digital-filter delay removed
-    (:func:`remove_group_delay`), window (procs), zero fill to SI, FFT, TopSpin
-    point order (first point at +SW/2) and phase. Returns the complex spectra
-    and the PHC0/PHC1 applied (deg).
+    (:func:`remove_group_delay`), window (procs) over the points that hold
+    signal (:func:`f2_window`), zero fill to SI, FFT, TopSpin point order
+    (first point at +SW/2) and phase. Returns the complex spectra and the
+    PHC0/PHC1 applied (deg).
     """
     sw2 = _num(acqus, "SW_h")
     if not (np.isfinite(sw2) and sw2 > 0):
         raise InputError(source, "acqus SW_h", "positive spectral width (Hz)", sw2)
-    data = remove_group_delay(data, group_delay(acqus))
-    n_pts = data.shape[1]
-    si = int(si or _num(procs, "SI", 0) or _next_pow2(2 * n_pts))
-    w2 = window(n_pts, procs, sw2)
-    spec = np.fft.fft(data * w2, n=si, axis=1)
-    spec = spec[:, _high_to_low_order(si)]
+    si = int(si or _num(procs, "SI", 0) or _next_pow2(2 * data.shape[1]))
+    spec = _f2_unphased(data, acqus, procs, sw2, si)
     p0 = _num(procs, "PHC0", 0.0)
     p1 = _num(procs, "PHC1", 0.0)
     if phase_mode == "auto":
         p0 = auto_phase0(spec[0])
     return phase(spec, p0, p1, axis=1), p0, p1
+
+
+def _f2_unphased(
+    data: np.ndarray, acqus: Mapping, procs: Mapping | None, sw2: float, si: int
+) -> np.ndarray:
+    """F2 spectra of the rows before the phase: linear in ``data``."""
+    grpdly = group_delay(acqus)
+    data = remove_group_delay(data, grpdly)
+    w2 = f2_window(data.shape[1], grpdly, procs, sw2)
+    spec = np.fft.fft(data * w2, n=si, axis=1)
+    return spec[:, _high_to_low_order(si)]
+
+
+def _f1_unphased(
+    t1: np.ndarray, proc2s: Mapping | None, sw_t1: float, si1: int, mode: int
+) -> np.ndarray:
+    """F1 spectra of t1 interferograms (columns of ``t1``) before the phase:
+    window, first point times FCOR, zero fill, FFT; linear in ``t1``."""
+    w1 = window(t1.shape[0], proc2s, sw_t1)
+    t1 = t1 * w1[:, None]
+    # first t1 point (t1 = 0) scaled by FCOR (TopSpin default 0.5) so that the
+    # discrete transform has no baseline offset in F1
+    t1[0] = t1[0] * _num(proc2s, "FCOR", 0.5)
+    if mode == 3:
+        # real sequence at dwell 1 / (2 SW1): bin k is at k SW1 / SI1 with the
+        # carrier at SW1 / 2; keep bins SI1..1 so point i is at SW1/2 - i SW1/SI1.
+        full = np.fft.fft(t1, n=2 * si1, axis=0)
+        return np.flip(full[1 : si1 + 1], axis=0)
+    return _fft_high_to_low(t1, si1, axis=0)
 
 
 def process_2d(
@@ -346,23 +424,20 @@ def process_2d(
 
     # ---- F1 ----
     si1 = int(si1 or _num(proc2s, "SI", 0) or _next_pow2(2 * n1))
-    w1 = window(n1, proc2s, sw_t1)
-    t1 = t1 * w1[:, None]
-    # first t1 point (t1 = 0) scaled by FCOR (TopSpin default 0.5) so that the
-    # discrete transform has no baseline offset in F1
-    t1[0] = t1[0] * _num(proc2s, "FCOR", 0.5)
-    if mode == 3:
-        # real sequence at dwell 1 / (2 SW1): bin k is at k SW1 / SI1 with the
-        # carrier at SW1 / 2; keep bins SI1..1 so point i is at SW1/2 - i SW1/SI1.
-        full = np.fft.fft(t1, n=2 * si1, axis=0)
-        f1 = np.flip(full[1 : si1 + 1], axis=0)
-    else:
-        f1 = _fft_high_to_low(t1, si1, axis=0)
+    f1 = _f1_unphased(t1, proc2s, sw_t1, si1, mode)
     p0_1 = _num(proc2s, "PHC0", 0.0)
     p1_1 = _num(proc2s, "PHC1", 0.0)
     if phase_mode == "auto":
         p0_1 = auto_phase0(f1)
     f1 = phase(f1, p0_1, p1_1, axis=0)
+    # the same processing as linear maps (impulse responses), for the noise
+    eye2 = np.eye(data.shape[1], dtype=complex)
+    map2 = phase(_f2_unphased(eye2, acqus, procs, sw2, si2), p0_2, p1_2, axis=1)
+    eye1 = np.eye(n1, dtype=float if mode == 3 else complex)
+    map1 = phase(_f1_unphased(eye1, proc2s, sw_t1, si1, mode), p0_1, p1_1, axis=0)
+    maps = LinearMaps(
+        f2=np.ascontiguousarray(map2.T), f1=np.ascontiguousarray(map1), fnmode=mode
+    )
 
     bf1 = _num(acqus, "BF1")
     ppm2 = ppm_axis(
@@ -385,7 +460,88 @@ def process_2d(
         fnmode=mode,
         phases_deg={"PHC0_F2": p0_2, "PHC1_F2": p1_2, "PHC0_F1": p0_1, "PHC1_F1": p1_1},
         flags=flags,
+        maps=maps,
     )
+
+
+def _real_times(h: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``h @ m`` for real ``h`` and complex ``m``, by parts (numpy's mixed-type
+    product does not use BLAS)."""
+    return h @ m.real + 1j * (h @ m.imag)
+
+
+def noise_covariance(maps: LinearMaps, weights) -> np.ndarray:
+    """Covariance of separable weighted sums of a processed spectrum, per unit
+    variance of the receiver noise.
+
+    ``weights`` is a sequence of ``(h1, h2)`` real vectors over the F1 and F2
+    points; sum p is ``V_p = sum_k1 sum_k2 h1[k1] h2[k2] S[k1, k2]`` (a box
+    volume with its baseline subtracted, a single point, ...). With white
+    receiver noise of variance s2 in the real and in the imaginary part of
+    every stored point, the processing being linear, Cov(V_p, V_q) is s2 times
+    the returned matrix, exactly: with g_p = f2^T h2_p and b_p = f1^T h1_p,
+
+    * States, States-TPPI (4, 5): Re<g_p, g_q> Re<b_p, b_q> (the cosine and
+      sine rows carry independent noise);
+    * echo-antiecho (6): half of that (each t1 row is half a sum of two);
+    * TPPI (3): Re<g_p, g_q> <Re b_p, Re b_q> (real t1 rows).
+
+    It includes the correlation that apodization, zero filling, the
+    filter-delay shift and the baseline introduce, and the t1 rows discarded
+    before the transform.
+    """
+    h1 = np.array([np.asarray(w[0], dtype=float) for w in weights])
+    h2 = np.array([np.asarray(w[1], dtype=float) for w in weights])
+    g = _real_times(h2, maps.f2)  # rows g_p = f2^T h2_p
+    b = _real_times(h1, maps.f1)
+    cov2 = (g.conj() @ g.T).real
+    if maps.fnmode == 3:
+        cov1 = b.real @ b.real.T
+    else:
+        cov1 = (b.conj() @ b.T).real
+        if maps.fnmode == 6:
+            cov1 = 0.5 * cov1
+    return cov1 * cov2
+
+
+def point_variance(
+    maps: LinearMaps,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    free_f1: np.ndarray | None = None,
+    free_f2: np.ndarray | None = None,
+) -> np.ndarray:
+    """Variance of the points ``rows`` x ``cols`` (F1, F2 indices) of the
+    spectrum per unit receiver-noise variance (see :func:`noise_covariance`),
+    after the zero-order baseline correction of :func:`baseline_correct` from
+    the signal-free masks ``free_f1``/``free_f2`` when they are given."""
+
+    def responses(m, index, free):
+        out = m[index]
+        if free is not None and np.count_nonzero(free) >= MIN_FREE_POINTS:
+            out = out - m[free].mean(axis=0)
+        return out
+
+    g = responses(maps.f2, cols, free_f2)
+    b = responses(maps.f1, rows, free_f1)
+    var2 = (np.abs(g) ** 2).sum(axis=1)
+    if maps.fnmode == 3:
+        var1 = (b.real**2).sum(axis=1)
+    else:
+        var1 = (np.abs(b) ** 2).sum(axis=1) * (0.5 if maps.fnmode == 6 else 1.0)
+    return np.outer(var1, var2)
+
+
+def baseline_weights(mask: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Weights of a sum over the points ``mask`` after the zero-order baseline
+    correction of :func:`baseline_correct` in that dimension: ``mask`` minus
+    its point count times the mean over the signal-free points ``free`` (no
+    correction with fewer than ``MIN_FREE_POINTS`` of them)."""
+    h = np.asarray(mask, dtype=float).copy()
+    n_free = int(np.count_nonzero(free))
+    if n_free >= MIN_FREE_POINTS:
+        h[free] -= h.sum() / n_free
+    return h
 
 
 def baseline_correct(
@@ -393,19 +549,22 @@ def baseline_correct(
 ) -> Spectrum2D:
     """Zero-order baseline correction of a 2D spectrum in both dimensions.
 
-    Every row (F1 point) loses the median of its signal-free F2 points, then
-    every column loses the median of its signal-free F1 points (TopSpin's
+    Every row (F1 point) loses the mean of its signal-free F2 points, then
+    every column loses the mean of its signal-free F1 points (TopSpin's
     ``abs2``/``abs1`` with a zero-order polynomial, restricted to given points).
-    ``free_f1``/``free_f2`` are boolean masks of signal-free points.
+    ``free_f1``/``free_f2`` are boolean masks of signal-free points. The
+    correction is linear in the data, so a box volume after it is a separable
+    weighted sum of the uncorrected spectrum (:func:`baseline_weights`) whose
+    noise :func:`noise_covariance` gives exactly.
     """
     data = spectrum.data.copy()
     flags = list(spectrum.flags)
-    if free_f2.sum() >= 8:
-        data -= np.median(data[:, free_f2], axis=1, keepdims=True)
+    if free_f2.sum() >= MIN_FREE_POINTS:
+        data -= data[:, free_f2].mean(axis=1, keepdims=True)
     else:
         flags.append("F2_baseline_not_corrected_too_few_free_points")
-    if free_f1.sum() >= 8:
-        data -= np.median(data[free_f1, :], axis=0, keepdims=True)
+    if free_f1.sum() >= MIN_FREE_POINTS:
+        data -= data[free_f1, :].mean(axis=0, keepdims=True)
     else:
         flags.append("F1_baseline_not_corrected_too_few_free_points")
     return Spectrum2D(
@@ -415,4 +574,5 @@ def baseline_correct(
         fnmode=spectrum.fnmode,
         phases_deg=dict(spectrum.phases_deg),
         flags=flags,
+        maps=spectrum.maps,
     )

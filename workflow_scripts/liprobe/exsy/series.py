@@ -43,6 +43,7 @@ VOLUME_COLUMNS = [
     "topspin_parity_r",
     "err_method",
     "flags",
+    *(f"volume_corr_{q}" for q in PEAKS),
 ]
 
 
@@ -94,15 +95,18 @@ def experiment_volumes(
     names = list(sites)
     spectrum = process_experiment(fid, phase_mode=phase_mode)
     parity_r = exsy_topspin_parity(spectrum, reference)["pearson_r"]
-    vols, errs, vflags = peak_volumes(
+    boxes = peak_volumes(
         spectrum,
         sites[names[0]],
         sites[names[1]],
         baseline=baseline,
         margin_fraction=margin_fraction,
     )
+    vols, errs, vflags = boxes.volumes, boxes.errors, boxes.flags
     if baseline:
-        free1, free2 = free_masks(spectrum, list(sites.values()), margin_fraction)
+        free1, free2 = free_masks(
+            spectrum, list(sites.values()), margin_fraction=margin_fraction
+        )
         spectrum = baseline_correct(spectrum, free1, free2)
     norm = float(fid.ns) * float(fid.rg)
     flags = list(fid.flags) + list(spectrum.flags) + vflags
@@ -129,8 +133,9 @@ def experiment_volumes(
             "region_F2": site_of[peak[1]],
             "fnmode": int(spectrum.fnmode),
             "topspin_parity_r": parity_r,
-            "err_method": volume_err_method(peak, vflags, baseline),
+            "err_method": volume_err_method(baseline),
             "flags": ";".join(dict.fromkeys(flags)),
+            **{f"volume_corr_{q}": boxes.correlation[peak][q] for q in PEAKS},
         }
         for peak in PEAKS
     ]
@@ -138,19 +143,33 @@ def experiment_volumes(
 
 
 def _arrays(volumes: pd.DataFrame):
-    wide = volumes.pivot_table(
-        index=["experiment", "mixing_time_s"], columns="peak", values="volume"
-    )
-    wide_err = volumes.pivot_table(
-        index=["experiment", "mixing_time_s"], columns="peak", values="volume_err"
-    )
-    missing = [p for p in PEAKS if p not in wide.columns]
+    """Mixing times, volumes and errors per peak of one series, and the noise
+    correlations ``corr[p][q]`` of the volumes of one spectrum (None when the
+    table has no ``volume_corr_*`` columns)."""
+    index = ["experiment", "mixing_time_s"]
+
+    def wide(values):
+        return volumes.pivot_table(index=index, columns="peak", values=values)
+
+    vol_wide = wide("volume")
+    missing = [p for p in PEAKS if p not in vol_wide.columns]
     if missing:
         raise InputError("exsy volumes", "peak", "AA, AB, BA and BB", missing)
-    tm = wide.index.get_level_values("mixing_time_s").to_numpy(dtype=float)
-    vol = {p: wide[p].to_numpy(dtype=float) for p in PEAKS}
-    err = {p: wide_err[p].to_numpy(dtype=float) for p in PEAKS}
-    return tm, vol, err
+    err_wide = wide("volume_err").reindex(vol_wide.index)
+    tm = vol_wide.index.get_level_values("mixing_time_s").to_numpy(dtype=float)
+    vol = {p: vol_wide[p].to_numpy(dtype=float) for p in PEAKS}
+    err = {p: err_wide[p].to_numpy(dtype=float) for p in PEAKS}
+    corr = None
+    columns = [f"volume_corr_{q}" for q in PEAKS]
+    if set(columns) <= set(volumes.columns):
+        corr = {p: {} for p in PEAKS}
+        for q, column in zip(PEAKS, columns, strict=True):
+            table = volumes.pivot_table(
+                index=index, columns="peak", values=column, dropna=False
+            ).reindex(vol_wide.index)
+            for p in PEAKS:
+                corr[p][q] = table[p].to_numpy(dtype=float)
+    return tm, vol, err, corr
 
 
 def fit_series(
@@ -166,6 +185,9 @@ def fit_series(
     poor_fit_p: float,
 ) -> pd.DataFrame:
     """Exchange fits of one series (rows of one series of ``exsy_volumes``).
+
+    The noise correlations of the volumes of one spectrum (``volume_corr_*``)
+    enter the fits when the table has them (generalised least squares).
 
     One row per model with the series, sample and mean temperature in front.
     A series whose temperatures differ by more than 1 K gets a flag. When the
@@ -183,7 +205,7 @@ def fit_series(
         extra.append("temperatures_differ_within_series")
     if temps.isna().any():
         extra.append("temperature_unknown")
-    tm, vol, err = _arrays(volumes)
+    tm, vol, err, corr = _arrays(volumes)
     rows = []
     for model in models:
         if model == "two_site":
@@ -195,6 +217,7 @@ def fit_series(
                 equal_R1=equal_R1,
                 overlap=overlap,
                 poor_fit_p=poor_fit_p,
+                correlation=corr,
             )
         elif model == "diffusion_sphere":
             radius = math.nan if particle_radius_um is None else particle_radius_um
@@ -208,6 +231,7 @@ def fit_series(
                 overlap=overlap,
                 particle_site=particle_site,
                 poor_fit_p=poor_fit_p,
+                correlation=corr,
             )
         else:
             raise InputError(

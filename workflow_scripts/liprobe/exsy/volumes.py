@@ -6,47 +6,69 @@ boxes are the products of the two site regions: ``XY`` covers F1 in region X
 and F2 in region Y. A volume is the sum of the spectrum points in its box
 (arbitrary units), divided by NS x RG so that experiments of a series compare.
 
-Uncertainty: the standard deviation of sums over boxes of the same size placed
-on signal-free parts of the same spectrum (rows and columns away from every site
-region), which includes the correlation between neighbouring points caused by
-zero filling and apodisation; if fewer than five such boxes fit, the point noise
-times sqrt(number of points) times the zero-filling factor is used and flagged.
-With the zero-order baseline correction the noise of the subtracted baselines
-(estimated from split-half medians of signal-free rows and columns) is added in
-quadrature.
+Uncertainty: the processing (filter-delay shift, windows, zero filling, FCOR,
+phases, and the zero-order baseline correction, which subtracts means of
+signal-free points) is linear in the stored data, so each box volume is a
+fixed weighted sum of the receiver noise: its variance, and its covariance
+with the other three boxes of the same spectrum, follow exactly from the
+processing's linear maps (:func:`liprobe.exsy.process.noise_covariance`) times
+the variance of the receiver noise. That variance is measured on the
+signal-free points of the same spectrum: each point divided by its own
+standard deviation per unit receiver noise, the robust spread (1.4826 MAD) of
+these is the receiver noise. The correlation that apodization and zero filling
+put between neighbouring points, and the noise of the subtracted baselines,
+are thereby in the error; signal-shaped artefacts (t1 noise) are not.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from liprobe.errors import InputError
 from liprobe.exsy.models import PEAKS
-from liprobe.exsy.process import Spectrum2D, baseline_correct
+from liprobe.exsy.process import (
+    Spectrum2D,
+    baseline_correct,
+    baseline_weights,
+    noise_covariance,
+    point_variance,
+)
 
 Intervals = Sequence[tuple[float, float]]
 
-#: ``err_method`` of a volume: the empirical box noise, or its fallback
-BOX_NOISE_METHOD = (
-    "std of sums over same-size boxes on signal-free parts of the same spectrum "
-    "(includes the zero-fill and apodization correlation)"
+#: ``err_method`` of a volume
+NOISE_METHOD = (
+    "receiver noise propagated exactly through the linear 2D processing "
+    "(filter delay, windows, zero filling, FCOR, phase{baseline}); noise level "
+    "from the signal-free points of the same spectrum (1.4826 MAD)"
 )
-POINT_NOISE_METHOD = (
-    "point noise x sqrt(points) x zero-filling factor (fewer than five free boxes)"
-)
-BASELINE_METHOD = "; baseline-offset noise added in quadrature"
+#: fewest signal-free points the noise level is measured on without a flag
+MIN_NOISE_POINTS = 200
 
 
-def volume_err_method(peak: str, flags: Sequence[str], baseline: bool) -> str:
-    """How the error of one peak volume was obtained (see the module docstring)."""
-    base = (
-        POINT_NOISE_METHOD if f"noise_from_points_{peak}" in flags else BOX_NOISE_METHOD
+class BoxVolumes(NamedTuple):
+    """Box volumes of one spectrum: ``volumes`` and ``errors`` (1 sigma) per
+    peak, ``correlation[p][q]`` between the noise of the volumes of peaks p and
+    q, ``noise`` the receiver-noise standard deviation per stored point and
+    ``flags``."""
+
+    volumes: dict[str, float]
+    errors: dict[str, float]
+    correlation: dict[str, dict[str, float]]
+    noise: float
+    flags: list[str]
+
+
+def volume_err_method(baseline: bool) -> str:
+    """How the error of a peak volume was obtained (see the module docstring)."""
+    return NOISE_METHOD.format(
+        baseline=", baseline means subtracted" if baseline else ""
     )
-    return base + (BASELINE_METHOD if baseline else "")
 
 
 def site_regions(regions: pd.DataFrame, sample: str, source: str = "regions sheet"):
@@ -92,45 +114,8 @@ def _mask(ppm: np.ndarray, intervals: Intervals) -> np.ndarray:
     return m
 
 
-def _free_runs(free: np.ndarray, length: int) -> list[int]:
-    """Non-overlapping start indices of runs of ``length`` free points."""
-    starts = []
-    i = 0
-    n = free.size
-    while i + length <= n:
-        if free[i : i + length].all():
-            starts.append(i)
-            i += length
-        else:
-            i += 1
-    return starts
-
-
-def box_noise(
-    spectrum: np.ndarray,
-    free_f1: np.ndarray,
-    free_f2: np.ndarray,
-    n1: int,
-    n2: int,
-) -> tuple[float, int]:
-    """Robust std (1.4826 MAD) of sums over n1 x n2 boxes on signal-free rows
-    and columns, and the number of boxes used."""
-    rows = _free_runs(free_f1, n1)
-    cols = _free_runs(free_f2, n2)
-    sums = []
-    for r in rows:
-        block = spectrum[r : r + n1]
-        for c in cols:
-            sums.append(block[:, c : c + n2].sum())
-    if len(sums) < 5:
-        return math.nan, len(sums)
-    s = np.asarray(sums)
-    mad = np.median(np.abs(s - np.median(s)))
-    return float(1.4826 * mad), len(sums)
-
-
 def free_masks(
-    spectrum: Spectrum2D, sites: Sequence[Intervals], margin_fraction: float
+    spectrum: Spectrum2D, sites: Sequence[Intervals], *, margin_fraction: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Signal-free F1 and F2 points: outside every site interval widened by
     ``margin_fraction`` of its width on both sides."""
@@ -146,29 +131,34 @@ def free_masks(
     return free(spectrum.ppm_f1), free(spectrum.ppm_f2)
 
 
-def _median_error_proxy(
-    data: np.ndarray, free_rows: np.ndarray, free_cols: np.ndarray
-) -> np.ndarray:
-    """Per signal-free row, half the difference of the medians of the two halves
-    of its signal-free columns: a noise sample with the variance of that row's
-    full-median baseline estimate (the median of n points has about half the
-    variance of the median of n/2) and the row-to-row correlation of the data."""
-    cols = np.flatnonzero(free_cols)
-    if cols.size < 16 or free_rows.sum() < 2:
-        return np.zeros(0)
-    left, right = cols[: cols.size // 2], cols[cols.size // 2 :]
-    block = data[free_rows]
-    return 0.5 * (
-        np.median(block[:, left], axis=1) - np.median(block[:, right], axis=1)
-    )
+def receiver_noise(
+    spectrum: Spectrum2D,
+    free_f1: np.ndarray,
+    free_f2: np.ndarray,
+    baseline: bool,
+) -> tuple[float, int]:
+    """Receiver-noise standard deviation (per real or imaginary part of a stored
+    point) from the signal-free points of ``spectrum`` (baseline corrected as
+    the volumes are when ``baseline``), and the number of points used.
 
-
-def _window_sum_std(values: np.ndarray, length: int) -> float:
-    """Std of sums over windows of ``length`` consecutive values (0 if too few)."""
-    if values.size < length + 2:
-        return float(np.std(values) * length) if values.size > 1 else 0.0
-    sums = np.convolve(values, np.ones(length), mode="valid")
-    return float(np.std(sums))
+    Every free point is divided by its standard deviation per unit receiver
+    noise (:func:`liprobe.exsy.process.point_variance`, with the baseline
+    subtraction in its weights); the robust spread of these ratios is the
+    receiver noise. NaN when there are no free points.
+    """
+    rows, cols = np.flatnonzero(free_f1), np.flatnonzero(free_f2)
+    if rows.size == 0 or cols.size == 0:
+        return math.nan, 0
+    data = spectrum.data
+    if baseline:
+        data = baseline_correct(spectrum, free_f1, free_f2).data
+        var = point_variance(spectrum.maps, rows, cols, free_f1, free_f2)
+    else:
+        var = point_variance(spectrum.maps, rows, cols)
+    scale = np.sqrt(var)
+    ratio = (data[np.ix_(rows, cols)] / scale).ravel()
+    mad = np.median(np.abs(ratio - np.median(ratio)))
+    return float(1.4826 * mad), int(ratio.size)
 
 
 def peak_volumes(
@@ -176,18 +166,19 @@ def peak_volumes(
     site_a: Intervals,
     site_b: Intervals,
     *,
-    zero_fill_factor: float = 1.0,
     margin_fraction: float,
     baseline: bool,
-) -> tuple[dict[str, float], dict[str, float], list[str]]:
-    """Volumes and 1-sigma errors of the AA, AB, BA and BB boxes.
+) -> BoxVolumes:
+    """Volumes, 1-sigma errors and noise correlations of the AA, AB, BA and BB
+    boxes (see the module docstring).
 
     ``margin_fraction`` widens every site interval by that fraction of its
-    width when choosing signal-free rows and columns (noise estimate and, with
+    width when choosing signal-free rows and columns (noise level and, with
     ``baseline``, the zero-order baseline correction of
-    :func:`liprobe.exsy.process.baseline_correct`). Returns (volumes, errors,
-    flags).
+    :func:`liprobe.exsy.process.baseline_correct`).
     """
+    if spectrum.maps is None:
+        raise ValueError("peak_volumes needs the spectrum's linear maps (process_2d)")
     flags: list[str] = []
     sites = {"A": site_a, "B": site_b}
     m1 = {k: _mask(spectrum.ppm_f1, v) for k, v in sites.items()}
@@ -205,35 +196,29 @@ def peak_volumes(
             )
     if (m2["A"] & m2["B"]).any():
         flags.append("site_regions_overlap")
-    free1, free2 = free_masks(spectrum, [site_a, site_b], margin_fraction)
-    raw = spectrum.data
-    data = raw
+    free1, free2 = free_masks(
+        spectrum, [site_a, site_b], margin_fraction=margin_fraction
+    )
+    data = spectrum.data
     if baseline:
         corrected = baseline_correct(spectrum, free1, free2)
         flags += [f for f in corrected.flags if f not in spectrum.flags]
         data = corrected.data
-        d_row = _median_error_proxy(raw, free1, free2)
-        d_col = _median_error_proxy(raw.T, free2, free1)
-    vols: dict[str, float] = {}
-    errs: dict[str, float] = {}
-    point_noise = float(np.std(raw[np.ix_(free1, free2)])) if free1.any() else math.nan
-    for peak in PEAKS:
-        r1 = m1[peak[0]]
-        r2 = m2[peak[1]]
-        vols[peak] = float(data[np.ix_(r1, r2)].sum())
-        n1, n2 = int(r1.sum()), int(r2.sum())
-        sigma, n_boxes = box_noise(raw, free1, free2, n1, n2)
-        if not np.isfinite(sigma):
-            sigma = point_noise * math.sqrt(n1 * n2) * zero_fill_factor
-            if f"noise_from_points_{peak}" not in flags:
-                flags.append(f"noise_from_points_{peak}")
-        if baseline:
-            # the baseline subtracted under the box is itself noisy: n2 columns
-            # times the summed row-offset errors of n1 rows, and likewise
-            sigma = math.hypot(
-                sigma,
-                n2 * _window_sum_std(d_row, n1),
-                n1 * _window_sum_std(d_col, n2),
-            )
-        errs[peak] = sigma
-    return vols, errs, flags
+
+    def weights(mask, free):
+        h = mask.astype(float)
+        return baseline_weights(h, free) if baseline else h
+
+    w = [(weights(m1[p[0]], free1), weights(m2[p[1]], free2)) for p in PEAKS]
+    vols = {p: float(data[np.ix_(m1[p[0]], m2[p[1]])].sum()) for p in PEAKS}
+    noise, n_points = receiver_noise(spectrum, free1, free2, baseline)
+    if n_points < MIN_NOISE_POINTS:
+        flags.append(f"noise_from_{n_points}_free_points")
+    unit = noise_covariance(spectrum.maps, w)  # per unit receiver variance
+    sd = np.sqrt(np.diag(unit))
+    errs = {p: float(noise * sd[i]) for i, p in enumerate(PEAKS)}
+    corr = {
+        p: {q: float(unit[i, j] / (sd[i] * sd[j])) for j, q in enumerate(PEAKS)}
+        for i, p in enumerate(PEAKS)
+    }
+    return BoxVolumes(vols, errs, corr, noise, flags)

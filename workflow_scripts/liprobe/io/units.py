@@ -208,6 +208,11 @@ COLUMN_UNITS: dict[str, str] = {
     "voltage_V": "V",
     "volume": "arb",
     "volume_raw": "arb",
+    # noise correlation of a volume with each volume of the same spectrum
+    "volume_corr_AA": "",
+    "volume_corr_AB": "",
+    "volume_corr_BA": "",
+    "volume_corr_BB": "",
     "assumed_density_g_cm3": "g/cm^3",
     "at_bound": "",
     "chi2": "",
