@@ -102,6 +102,20 @@ def snapshot_workflow(folder: Path) -> Path:
     return folder / "Snakefile"
 
 
+def print_summary(summary: pd.DataFrame) -> None:
+    """The summary table and its PASS/FAIL counts (a JSON line)."""
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(summary.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(
+        json.dumps(
+            {
+                "pass": int((summary["result"] == "PASS").sum()),
+                "fail": int((summary["result"] == "FAIL").sum()),
+            }
+        )
+    )
+
+
 def run_seed(snakefile: Path, folder: Path, seed: int, parts, cores: int) -> dict:
     """Simulate one campaign into ``folder``, reduce it; return its truth."""
     from liprobe.simulate.demo import build_demo
@@ -415,16 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if failed:
         print(f"workflow failed for seeds {failed}")
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(summary.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    print(
-        json.dumps(
-            {
-                "pass": int((summary["result"] == "PASS").sum()),
-                "fail": int((summary["result"] == "FAIL").sum()),
-            }
-        )
-    )
+    print_summary(summary)
     return 0
 
 

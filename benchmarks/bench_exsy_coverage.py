@@ -21,7 +21,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -31,7 +30,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_coverage import SUMMARY_COLUMNS, exsy_z, summarise  # noqa: E402
+from bench_coverage import (  # noqa: E402
+    SUMMARY_COLUMNS,
+    exsy_z,
+    print_summary,
+    summarise,
+)
 
 from liprobe.exsy.arrhenius import add_exchange_current, arrhenius_table  # noqa: E402
 from liprobe.exsy.series import experiment_volumes, fit_series  # noqa: E402
@@ -139,16 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         z.to_csv(args.out, index=False)
     summary = summarise(z) if rows else pd.DataFrame(columns=SUMMARY_COLUMNS)
     print(f"\nEXSY coverage over {args.seeds} seeds ({args.first_seed}..)")
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(summary.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    print(
-        json.dumps(
-            {
-                "pass": int((summary["result"] == "PASS").sum()),
-                "fail": int((summary["result"] == "FAIL").sum()),
-            }
-        )
-    )
+    print_summary(summary)
     return 0
 
 

@@ -42,13 +42,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SCRIPTS = REPO / "workflow_scripts"
-sys.path.insert(0, str(SCRIPTS))
+# the workflow's parts and their snapshot (edits made while the benchmark runs
+# cannot trigger reruns) as the coverage benchmark takes them
+from bench_coverage import REPO, WORKFLOW_PARTS, snapshot_workflow  # noqa: E402
+
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
-# What the workflow needs from the repository; the benchmark runs snapshots so
-# that edits made while it runs cannot trigger reruns.
-WORKFLOW_PARTS = ("Snakefile", "rules", "workflow_scripts", "config", "envs")
 # The last commit whose NMR stage ran one job per experiment through the job
 # server (liprobe.jobs.server), the baseline of the design comparison.
 BASELINE_REF = "33769ec"
@@ -57,19 +55,6 @@ NOOP_REPEATS = 3
 DESIGNS = ("job_server", "per_series")
 # Times reported per design and scale: the minimum over the repeats.
 TIMES = ("wall_s", "noop_rerun_s", "rerun_one_raw_s")
-
-
-def snapshot_workflow(folder: Path) -> Path:
-    """Copy this checkout's workflow files into ``folder``; return its Snakefile."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for part in WORKFLOW_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, folder / part, ignore=ignore)
-        elif source.is_file():
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, folder / part)
-    return folder / "Snakefile"
 
 
 def snapshot_ref(ref: str, folder: Path) -> Path:

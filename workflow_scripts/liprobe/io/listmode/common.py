@@ -10,6 +10,7 @@ streams the events (:meth:`ListModeReader.chunks`). ``time_span`` and
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +71,7 @@ def no_values(n: int) -> np.ndarray:
     return np.full(n, np.nan)
 
 
-class ListModeReader:
+class ListModeReader(ABC):
     """Streaming reader for one list-mode file; one subclass per format.
 
     Open files with :func:`liprobe.io.listmode.open_listmode`, which checks the
@@ -90,17 +91,17 @@ class ListModeReader:
         self.info = self.read_info()
 
     @staticmethod
+    @abstractmethod
     def sniff(head: bytes) -> bool:
         """Whether the first bytes of a file are this format's."""
-        raise NotImplementedError
 
+    @abstractmethod
     def read_info(self) -> ListModeInfo:
         """What the file says about itself (checked against its size)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def chunks(self) -> Iterator[EventChunk]:
         """Yield the file's events in chunks of at most ``chunk_events``."""
-        raise NotImplementedError
 
     def raw_chunks(self) -> Iterator[np.ndarray]:
         """The packed records as stored, without conversion (CoMPASS binary only)."""
