@@ -23,6 +23,10 @@ include: "rules/accounting.smk"
 include: "rules/report.smk"
 
 
+onsuccess:
+    print_stage_summary()
+
+
 rule all:
     default_target: True
     input:

@@ -204,3 +204,18 @@ def report_tables(targets):
         if path.parent.as_posix() == "results/tables" and path.suffix == ".parquet":
             names.append(path.stem)
     return names
+
+
+def print_stage_summary(tables_dir="results/tables"):
+    """One line per stage: what the run produced and what it flagged."""
+    from liprobe.io.tables import read_table
+    from liprobe.run_summary import STAGE_TABLES, stage_lines
+
+    names = [name for parts in STAGE_TABLES.values() for name, _ in parts]
+    found = {
+        name: read_table(Path(tables_dir) / f"{name}.parquet")
+        for name in names
+        if (Path(tables_dir) / f"{name}.parquet").is_file()
+    }
+    for line in stage_lines(found):
+        print(line, file=sys.stderr)

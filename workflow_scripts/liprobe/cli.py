@@ -1,7 +1,10 @@
 """The ``liprobe`` command (installed by ``pip install -e .``).
 
 ``liprobe --version`` prints the package version; ``liprobe where`` prints the
-path of the workflow's Snakefile, for ``snakemake -s "$(liprobe where)"``.
+path of the workflow's Snakefile, for ``snakemake -s "$(liprobe where)"``;
+``liprobe init DATA_DIR... --out CAMPAIGN_DIR`` drafts a campaign's sheets and
+config from raw data folders (:mod:`liprobe.scaffold`). From a checkout
+without installing: ``python -m liprobe``.
 """
 
 from __future__ import annotations
@@ -41,7 +44,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("where", help="print the path of the workflow's Snakefile")
+    init = commands.add_parser(
+        "init",
+        help="draft a campaign's sheets and config from raw data folders",
+        description="Scan Bruker dataset folders (EXPNO folders with acqus, at any "
+        "depth), list-mode and cycler files; write nmr.tsv, regions.tsv, ndp.tsv, "
+        "config.yaml and init_report.md into CAMPAIGN_DIR. A file you edited is "
+        "never overwritten: the new draft is written beside it as <name>.new.",
+    )
+    init.add_argument("data_dirs", nargs="+", metavar="DATA_DIR")
+    init.add_argument("--out", required=True, metavar="CAMPAIGN_DIR")
+    init.add_argument(
+        "--cycler-timezone",
+        metavar="ZONE",
+        help="IANA zone of the cycler clocks (e.g. Europe/Amsterdam): lets "
+        "list-mode runs be paired with cycler files by time overlap",
+    )
     args = parser.parse_args(argv)
+    if args.command == "init":
+        return _init(args)
     if args.command == "where":
         try:
             print(snakefile())
@@ -51,6 +72,28 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser.print_help()
     return 2
+
+
+def _init(args) -> int:
+    from liprobe.errors import LiprobeError
+    from liprobe.scaffold import scaffold_campaign
+
+    try:
+        workflow = str(snakefile())
+    except FileNotFoundError:
+        workflow = "<liprobe checkout>/Snakefile"
+    try:
+        done = scaffold_campaign(
+            args.data_dirs,
+            args.out,
+            snakefile=workflow,
+            cycler_timezone=args.cycler_timezone,
+        )
+    except LiprobeError as exc:
+        print(f"liprobe init: {exc}", file=sys.stderr)
+        return 1
+    print(done.report)
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m liprobe.cli

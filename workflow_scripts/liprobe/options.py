@@ -292,6 +292,15 @@ class NdpOptions(_Options):
 
 
 @dataclass(frozen=True)
+class ScaffoldOptions(_Options):
+    """``scaffold:``: how ``liprobe init`` drafts regions from spectra."""
+
+    peak_snr: float
+    region_height_fraction: float
+    max_peaks: int
+
+
+@dataclass(frozen=True)
 class Options:
     """Every stage's options."""
 
@@ -301,6 +310,7 @@ class Options:
     echem: EchemOptions
     accounting: AccountingOptions
     ndp: NdpOptions
+    scaffold: ScaffoldOptions
 
 
 def _material(config: Mapping, block: str) -> dict:
@@ -333,6 +343,7 @@ def build_options(config: Mapping) -> Options:
         echem=EchemOptions.from_params(config["echem"], "echem"),
         accounting=AccountingOptions.from_params(config["accounting"], "accounting"),
         ndp=NdpOptions.from_params(config["ndp"], "ndp"),
+        scaffold=ScaffoldOptions.from_params(config["scaffold"], "scaffold"),
     )
 
 

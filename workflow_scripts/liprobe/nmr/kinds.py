@@ -81,46 +81,61 @@ def lists_used(pulse_program_text: str) -> set[str]:
     return used
 
 
+def explain_kind(
+    pulse_program: str,
+    pulse_program_text: str,
+    td1: int,
+    available_lists: set[str] | frozenset[str] = frozenset(),
+) -> tuple[str, str, bool]:
+    """The experiment kind, the evidence it rests on, and whether there was any.
+
+    Order of evidence: a one-row experiment is ``1d``; then the pulse program
+    name (``t1ir``, ``satrect1nodec``, ``t1rho.h``, ``cpmg_T2``, ``noesy...``);
+    then the comment text of the pulse program; then the structure (which list
+    is stepped, whether a saturation loop or a 180 degree pulse precedes ``vd``).
+    Returns ``(kind, reason, recognised)``: ``kind`` one of :data:`KINDS`;
+    ``reason`` a sentence naming the evidence; ``recognised`` False when no
+    evidence matched and the kind is the structural fallback (``exsy`` for a
+    true 2D without a list).
+    """
+    if td1 <= 1:
+        return "1d", "one row (TD1 = 1 or a fid)", True
+    name = pulse_program.lower()
+    for pattern, kind in _NAME_RULES:
+        if re.search(pattern, name):
+            return kind, f"pulse program name '{pulse_program}'", True
+    text = pulse_program_text.lower()
+    comments = "\n".join(
+        line.split(";", 1)[1] for line in text.splitlines() if ";" in line
+    )
+    for pattern, kind in _TEXT_RULES:
+        match = re.search(pattern, comments)
+        if match:
+            return kind, f"pulse program comment '{match.group(0)}'", True
+    stepped = lists_used(pulse_program_text) & set(available_lists)
+    used = stepped or set(available_lists)
+    how = "stepped by the pulse program" if stepped else "present in the folder"
+    if "vplist" in used:
+        return "t1rho", f"vplist {how}", True
+    if "vclist" in used:
+        return "t2", f"vclist {how}", True
+    if "vdlist" in used:
+        code = strip_comments(pulse_program_text).lower()
+        before_vd = code.split("vd", 1)[0]
+        if re.search(r"lo\s+to\s+\S+\s+times\s+l\d+", before_vd):
+            return "t1_sr", f"vdlist {how} after a saturation loop", True
+        return "t1_ir", f"vdlist {how} (no saturation loop before vd)", True
+    return "exsy", f"a true 2D (TD1 = {td1}) without a variable list", False
+
+
 def detect_kind(
     pulse_program: str,
     pulse_program_text: str,
     td1: int,
     available_lists: set[str] | frozenset[str] = frozenset(),
 ) -> str:
-    """Guess the experiment kind from the pulse program and the list files.
-
-    Order of evidence: a one-row experiment is ``1d``; then the pulse program
-    name (``t1ir``, ``satrect1nodec``, ``t1rho.h``, ``cpmg_T2``, ``noesy...``);
-    then the comment text of the pulse program; then the structure (which list
-    is stepped, whether a saturation loop or a 180 degree pulse precedes ``vd``).
-    Returns one of :data:`KINDS`; ``1d`` when nothing matches and there is no list,
-    ``exsy`` for an unrecognised true 2D without a list.
-    """
-    if td1 <= 1:
-        return "1d"
-    name = pulse_program.lower()
-    for pattern, kind in _NAME_RULES:
-        if re.search(pattern, name):
-            return kind
-    text = pulse_program_text.lower()
-    comments = "\n".join(
-        line.split(";", 1)[1] for line in text.splitlines() if ";" in line
-    )
-    for pattern, kind in _TEXT_RULES:
-        if re.search(pattern, comments):
-            return kind
-    used = lists_used(pulse_program_text) & set(available_lists) or set(available_lists)
-    if "vplist" in used:
-        return "t1rho"
-    if "vclist" in used:
-        return "t2"
-    if "vdlist" in used:
-        code = strip_comments(pulse_program_text).lower()
-        before_vd = code.split("vd", 1)[0]
-        if re.search(r"lo\s+to\s+\S+\s+times\s+l\d+", before_vd):
-            return "t1_sr"
-        return "t1_ir"
-    return "exsy"
+    """The experiment kind (one of :data:`KINDS`) as :func:`explain_kind` finds it."""
+    return explain_kind(pulse_program, pulse_program_text, td1, available_lists)[0]
 
 
 _TOKEN = re.compile(r"\b([dp])(\d+)\b|(?<![\w.])(\d+(?:\.\d*)?)([munsp]?)\b")

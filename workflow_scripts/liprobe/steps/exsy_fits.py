@@ -13,6 +13,7 @@ from liprobe.exsy.series import fit_series
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import concat_tables, read_metadata, read_table, write_table
 from liprobe.options import ExsyOptions
+from liprobe.progress import Progress
 from liprobe.steps.job import Job
 
 
@@ -26,6 +27,9 @@ def run(job: Job) -> None:
         log.info("exsy_volumes: %d rows", n)
         volumes = read_table(job.output.volumes)
         rows = []
+        progress = Progress(
+            log, "exsy fits", volumes["series"].nunique(), unit="series"
+        )
         for series, grp in volumes.groupby("series", sort=True):
             radius = grp["particle_radius_um"].dropna()
             radius = (
@@ -63,6 +67,8 @@ def run(job: Job) -> None:
                     r["flags"],
                 )
             rows.append(fits)
+            progress.advance()
+        progress.done()
         fits = pd.concat(rows, ignore_index=True)
         fits = add_exchange_current(
             fits,
