@@ -29,6 +29,7 @@ from liprobe.nmr.kinds import RELAXATION_KINDS, explain_kind
 
 #: characters a sheet id may hold (the nmr sheet's experiment pattern)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
+_WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
 _NUCLEUS = re.compile(r"^\d+[A-Z][a-z]?$")
 _KELVIN = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)\s*K\b")
 _CELSIUS = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)\s*(?:°|deg)?\s*C\b")
@@ -88,16 +89,17 @@ def sample_from(title: str, dataset: str) -> tuple[str, str]:
     """The sample of an experiment and where it was read from.
 
     A title word that also appears in the dataset name wins (``Li6PS5Cl`` in
-    ``Li6PS5Cl_slr``); then the first title word that looks like a material
-    (a capital letter, a digit or underscore, four characters or more, not a
-    nucleus or a quantity such as ``T1`` or ``298K``); then the dataset name.
+    ``Li6PS5Cl_slr``); then the first title word that looks like a sample
+    name (a letter first, then letters, digits and ``_.+-`` with at least one
+    digit or underscore, four characters or more, not a nucleus or a quantity
+    such as ``T1`` or ``298K``); then the dataset name.
     """
     words = [w.strip("()[]{},;:") for w in title.split()]
     candidates = [
         w
         for w in words
         if len(w) >= 4
-        and w[:1].isupper()
+        and _WORD.match(w)
         and re.search(r"[\d_]", w)
         and not _NUCLEUS.match(w)
         and not _NOT_SAMPLE.match(w)
