@@ -14,6 +14,7 @@ ECHEM_RUNS = {
     run: {
         "cycler": str(NDP.at[run, "cycler"]),
         "cycler_timezone": str(sheet_value(NDP, run, "cycler_timezone", "")),
+        "cycler_date_order": str(sheet_value(NDP, run, "cycler_date_order", "")),
         "plating_sign": str(sheet_value(NDP, run, "plating_sign", "negative")),
         "area_cm2": float(NDP.at[run, "area_cm2"]),
     }

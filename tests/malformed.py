@@ -26,6 +26,7 @@ must happen:
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 from collections.abc import Callable
@@ -774,7 +775,9 @@ def _write_mpt(path: Path, header: list[str], data: pd.DataFrame, **kw) -> None:
 def _cycler(path: Path, tz: str | None = TZ) -> Thunk:
     from liprobe.io import cycler
 
-    read_cycler = with_schema_defaults(cycler.read_cycler, "echem")
+    read_cycler = functools.partial(
+        with_schema_defaults(cycler.read_cycler, "echem"), date_order="month_first"
+    )
     return lambda: read_cycler(path, tz)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +16,11 @@ from liprobe.simulate.cycler import write_demo_cycler
 
 from conftest import with_schema_defaults
 
-read_cycler = with_schema_defaults(cycler.read_cycler, "echem")
+# the demo writes EC-Lab dates month first (US regional settings), and its
+# dates (03/04/2024) read both ways: the sheet's cycler_date_order says which
+read_cycler = functools.partial(
+    with_schema_defaults(cycler.read_cycler, "echem"), date_order="month_first"
+)
 segment_half_cycles = with_schema_defaults(segment.segment_half_cycles, "echem")
 
 
@@ -183,3 +189,36 @@ def test_nonexistent_local_time_is_an_input_error(tmp_path):
     path = _csv(tmp_path, "time,current_mA\n2024-03-31 02:30:00,1.0\n")
     with pytest.raises(InputError, match="timestamps"):
         read_cycler(path, "Europe/Berlin")
+
+
+def test_ambiguous_mpt_date_needs_the_sheet_setting(tmp_path, short_cell):
+    """03/04/2024 is 4 March or 3 April: without cycler_date_order the run stops
+    with a message that names the setting; with it, the start is right."""
+    path = write_demo_cycler(short_cell, tmp_path / "demo.mpt", "Europe/Amsterdam")
+    with pytest.raises(InputError, match="cycler_date_order") as err:
+        read_cycler(path, "Europe/Amsterdam", date_order=None)
+    assert "03/04/2024" in str(err.value)
+    day_first = read_cycler(path, "Europe/Amsterdam", date_order="day_first")
+    # day first: 3 April, 09:00 in Amsterdam (summer time)
+    expected = pd.Timestamp("2024-04-03 09:00", tz="Europe/Amsterdam")
+    assert day_first["t_utc"].iloc[0] == expected.tz_convert("UTC")
+
+
+def test_a_day_above_12_decides_the_date_order(tmp_path, short_cell):
+    """A header date with a day above 12 settles the order for the whole file;
+    a sheet setting that contradicts it is an error."""
+    path = write_demo_cycler(short_cell, tmp_path / "demo.mpt", "Europe/Amsterdam")
+    raw = path.read_bytes().replace(
+        b"Acquisition started on : 03/04/2024",
+        b"Technique started on : 03/14/2024 09:00:00.000\r\n"
+        b"Acquisition started on : 03/04/2024",
+    )
+    lines = raw.split(b"\r\n")
+    n = next(i for i, line in enumerate(lines) if line.startswith(b"Nb header lines"))
+    count = int(lines[n].split(b":")[1])
+    lines[n] = b"Nb header lines : %d" % (count + 1)
+    path.write_bytes(b"\r\n".join(lines))
+    trace = read_cycler(path, "Europe/Amsterdam", date_order=None)
+    assert trace["t_utc"].iloc[0] == short_cell.start_utc
+    with pytest.raises(InputError, match="month_first, as the file's own dates"):
+        read_cycler(path, "Europe/Amsterdam", date_order="day_first")

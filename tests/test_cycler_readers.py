@@ -112,7 +112,8 @@ def test_32_half_cycles_without_current_column(cycler_dir):
 def test_mpt_agrees_with_mpr(cycler_dir, stem):
     """Text export (decimal comma for issue149) equals the binary file."""
     a = read_cycler(cycler_dir / f"{stem}.mpr", BERLIN)
-    b = read_cycler(cycler_dir / f"{stem}.mpt", BERLIN)
+    # issue149's only date, 01/10/2024, reads both ways: the user says which
+    b = read_cycler(cycler_dir / f"{stem}.mpt", BERLIN, date_order="month_first")
     assert len(a) == len(b)
     dt = (a["t_utc"] - b["t_utc"]).dt.total_seconds().abs()
     assert dt.max() < 1e-3
@@ -125,7 +126,9 @@ def test_mpt_agrees_with_mpr(cycler_dir, stem):
 
 
 def test_issue149_ten_second_half_cycles(cycler_dir):
-    trace = read_cycler(cycler_dir / "GCPL_yadg_issue149.mpt", BERLIN)
+    trace = read_cycler(
+        cycler_dir / "GCPL_yadg_issue149.mpt", BERLIN, date_order="month_first"
+    )
     cycles = segment_half_cycles(trace)
     assert len(cycles) == 8
     np.testing.assert_allclose(cycles["duration_s"], 10.0, atol=1.1)
@@ -201,3 +204,43 @@ def test_missing_time_zone_is_an_input_error(cycler_dir):
     for tz in (None, "", "Mars/Olympus_Mons"):
         with pytest.raises(InputError, match="cycler_timezone"):
             read_cycler(cycler_dir / "GCPL_yadg_issue149.mpr", tz)
+
+
+def test_damaged_mpr_names_its_version_and_the_workaround(cycler_dir, tmp_path):
+    """galvani fails on a cut .mpr: the message names the file, what galvani
+    raised, the module versions in the header and how to export it as text."""
+    raw = (cycler_dir / "LiLi_LLZO_yadg_MB_PEIS_CC.mpr").read_bytes()
+    cut = tmp_path / "cut.mpr"
+    cut.write_bytes(raw[: len(raw) // 3])
+    with pytest.raises(InputError) as err:
+        read_cycler(cut, BERLIN)
+    text = str(err.value)
+    assert "cut.mpr" in text and "galvani failed" in text
+    assert "EC-Lab modules VMP Set v0, VMP data v3" in text
+    assert "Export as Text" in text
+
+
+def test_damaged_nda_names_its_version_and_the_workaround(cycler_dir, tmp_path):
+    raw = (cycler_dir / "Neware_navani_test_v29.nda").read_bytes()
+    cut = tmp_path / "cut.nda"
+    cut.write_bytes(raw[:2000] + b"\x00" * 7)
+    with pytest.raises(InputError) as err:
+        read_cycler(cut, "Asia/Shanghai")
+    text = str(err.value)
+    assert "NewareNDA" in text and "nda v29" in text and "BTSDA" in text
+
+
+def test_a_hanging_reader_is_stopped_after_the_timeout(cycler_dir, monkeypatch):
+    """A library that never returns is stopped after reader_timeout_s."""
+    import time
+
+    import galvani.BioLogic
+
+    def hang(path):
+        time.sleep(60)
+
+    monkeypatch.setattr(galvani.BioLogic, "MPRfile", hang)
+    with pytest.raises(InputError, match="did not finish within 1 s"):
+        read_cycler(
+            cycler_dir / "LiLi_LLZO_yadg_MB_PEIS_CC.mpr", BERLIN, reader_timeout_s=1
+        )

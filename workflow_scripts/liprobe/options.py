@@ -193,6 +193,7 @@ class EchemOptions(_Options):
     min_points: int
     exclude_techniques: tuple
     max_gap_s: float | None
+    reader_timeout_s: float
 
 
 @dataclass(frozen=True)

@@ -248,6 +248,7 @@ def scaffold_campaign(
         chunk_events=options.ndp.chunk_events,
         cycler_timezone=cycler_timezone,
         max_gap_s=options.echem.max_gap_s,
+        reader_timeout_s=options.echem.reader_timeout_s,
     )
     skipped += [(str(p), why) for p, why in skipped_files]
     ndp = plan_ndp(files, cycler_timezone)

@@ -80,7 +80,12 @@ def _listmode_span(path: Path, fmt: str, chunk_events: int):
 
 
 def find_files(
-    roots, *, chunk_events: int, cycler_timezone: str | None, max_gap_s: float
+    roots,
+    *,
+    chunk_events: int,
+    cycler_timezone: str | None,
+    max_gap_s: float,
+    reader_timeout_s: float,
 ) -> tuple[list[FoundFile], list[tuple[Path, str]]]:
     """List-mode and cycler files under ``roots`` and the files skipped (why)."""
     found: list[FoundFile] = []
@@ -96,7 +101,7 @@ def find_files(
                 if name.startswith(".") or path.suffix.lower() in {".xml", ".json"}:
                     continue
                 found_file, why = _classify(
-                    path, chunk_events, cycler_timezone, max_gap_s
+                    path, chunk_events, cycler_timezone, max_gap_s, reader_timeout_s
                 )
                 if found_file is not None:
                     found.append(found_file)
@@ -105,7 +110,13 @@ def find_files(
     return found, skipped
 
 
-def _classify(path: Path, chunk_events: int, zone: str | None, max_gap_s: float):
+def _classify(
+    path: Path,
+    chunk_events: int,
+    zone: str | None,
+    max_gap_s: float,
+    reader_timeout_s: float,
+):
     try:
         fmt = listmode_format(path)
     except LiprobeError:
@@ -131,7 +142,13 @@ def _classify(path: Path, chunk_events: int, zone: str | None, max_gap_s: float)
     start = end = None
     if zone:
         try:
-            trace = read_cycler(path, zone, fmt=fmt, max_gap_s=max_gap_s)
+            trace = read_cycler(
+                path,
+                zone,
+                fmt=fmt,
+                max_gap_s=max_gap_s,
+                reader_timeout_s=reader_timeout_s,
+            )
         except LiprobeError as exc:
             return None, f"cycler file not readable: {exc}"
         if len(trace):

@@ -31,6 +31,7 @@ NDP_SHEET_COLUMNS = (
     "listmode_start_utc",
     "cycler",
     "cycler_timezone",
+    "cycler_date_order",
     "plating_sign",
     "li6_fraction",
     "slice_s",

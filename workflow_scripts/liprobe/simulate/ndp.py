@@ -355,6 +355,9 @@ def write_demo_ndp(
                 "listmode_start_utc": acq_start.isoformat(),
                 "cycler": cyc.get("path", ""),
                 "cycler_timezone": cyc.get("timezone", ""),
+                # the demo's .mpt writes US-style dates (as EC-Lab does on a
+                # computer with US regional settings)
+                "cycler_date_order": "month_first" if cyc else "",
                 "plating_sign": "negative",
                 "li6_fraction": LI6_NATURAL,
                 "slice_s": 1800.0,

@@ -24,6 +24,8 @@ def run(job: Job) -> None:
             p.timezone,
             fmt=opts.format,
             max_gap_s=opts.max_gap_s,
+            reader_timeout_s=opts.reader_timeout_s,
+            date_order=p.run_sheet.get("cycler_date_order") or None,
         )
         log.info(
             "%s: %d points, %s to %s", cycler, len(trace), *trace["t_utc"].iloc[[0, -1]]

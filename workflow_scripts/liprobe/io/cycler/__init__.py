@@ -50,6 +50,7 @@ and ``csv`` (the generic CSV described in :func:`read_generic_csv`).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -122,6 +123,8 @@ def read_cycler(
     *,
     fmt: str,
     max_gap_s: float | None,
+    reader_timeout_s: float,
+    date_order: str | None = None,
 ) -> pd.DataFrame:
     """Read any supported cycler file into the tidy trace frame (module doc).
 
@@ -129,6 +132,9 @@ def read_cycler(
     format stores naive local times). ``fmt`` is ``auto`` or one of
     :data:`FORMATS`. ``max_gap_s`` is the longest accepted time between two
     recorded points (:func:`check_gaps`; ``None`` accepts any gap).
+    ``reader_timeout_s`` stops galvani or NewareNDA on a file they hang on;
+    ``date_order`` (``month_first``/``day_first``, the sheet's
+    ``cycler_date_order``) reads ``.mpt`` dates the file leaves ambiguous.
     """
     path = Path(path)
     if not path.is_file():
@@ -137,9 +143,9 @@ def read_cycler(
     if fmt in (None, "", "auto"):
         fmt = detect_format(path)
     readers = {
-        "biologic_mpr": read_biologic_mpr,
-        "biologic_mpt": read_biologic_mpt,
-        "neware": read_neware,
+        "biologic_mpr": partial(read_biologic_mpr, timeout_s=reader_timeout_s),
+        "biologic_mpt": partial(read_biologic_mpt, date_order=date_order),
+        "neware": partial(read_neware, timeout_s=reader_timeout_s),
         "maccor": read_maccor,
         "csv": read_generic_csv,
     }

@@ -100,16 +100,25 @@ def _biologic_common(
     return _finish(frame, fmt, path, tcol)
 
 
-def read_biologic_mpr(path: str | Path, timezone: str | None) -> pd.DataFrame:
+def read_biologic_mpr(
+    path: str | Path, timezone: str | None, *, timeout_s: float
+) -> pd.DataFrame:
     """BioLogic EC-Lab ``.mpr`` via ``galvani.BioLogic.MPRfile``.
 
     Time zero is the acquisition start stored in the log module (falling back to
-    the settings date); ``time/s`` is added to it.
+    the settings date); ``time/s`` is added to it. ``timeout_s``: how long
+    galvani may take (a damaged file must not hang the run).
     """
     path = Path(path)
     zone = check_timezone(path, timezone)
     mpr = _third_party_read(
-        path, "galvani.BioLogic", "MPRfile", "mpr", "a BioLogic EC-Lab binary file"
+        path,
+        "galvani.BioLogic",
+        "MPRfile",
+        "mpr",
+        "a BioLogic EC-Lab binary file",
+        fmt="biologic_mpr",
+        timeout_s=timeout_s,
     )
     data = pd.DataFrame(mpr.data)
     if "flags" in data.columns:
@@ -123,37 +132,93 @@ def read_biologic_mpr(path: str | Path, timezone: str | None) -> pd.DataFrame:
 
 _MPT_START = re.compile(r"Acquisition started on\s*:\s*(.+)")
 _MPT_NLINES = re.compile(r"Nb header lines\s*:\s*(\d+)")
-_MPT_DATE_FORMATS = (
-    "%m/%d/%Y %H:%M:%S.%f",
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%y %H:%M:%S",
+_MPT_ISO_FORMATS = (
     "%Y-%m-%d %H:%M:%S.%f",
     "%Y-%m-%d %H:%M:%S",
     "%d.%m.%Y %H:%M:%S.%f",
     "%d.%m.%Y %H:%M:%S",
 )
+_SLASH_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
+#: the sheet's cycler_date_order values and the order they name
+DATE_ORDERS = {"month_first": "%m/%d", "day_first": "%d/%m"}
 
 
-def _parse_mpt_start(path: Path, text: str) -> pd.Timestamp:
-    for fmt in _MPT_DATE_FORMATS:
+def _slash_order(path: Path, header: list[str], date_order: str | None) -> str:
+    """``%m/%d`` or ``%d/%m`` for the slash dates of an ``.mpt`` header.
+
+    EC-Lab writes its dates in the order of the computer's regional settings.
+    The file decides when any slash date of its header has a day above 12;
+    otherwise the sheet's ``cycler_date_order`` does; a date both readings
+    accept without it is an InputError asking for that setting.
+    """
+    month_first = day_first = False
+    for line in header:
+        for a, b, _ in _SLASH_DATE.findall(line):
+            a, b = int(a), int(b)
+            month_first |= b > 12 and a <= 12
+            day_first |= a > 12 and b <= 12
+    if month_first and day_first:
+        raise InputError(
+            path,
+            "header dates",
+            "slash dates in one order",
+            "dates that are month-first and dates that are day-first",
+        )
+    if month_first or day_first:
+        found = "%m/%d" if month_first else "%d/%m"
+        if date_order and DATE_ORDERS[date_order] != found:
+            raise InputError(
+                path,
+                "cycler_date_order",
+                f"{'month_first' if month_first else 'day_first'}, as the "
+                "file's own dates show (a day above 12)",
+                date_order,
+            )
+        return found
+    if date_order in DATE_ORDERS:
+        return DATE_ORDERS[date_order]
+    dates = [m.group(0) for line in header for m in _SLASH_DATE.finditer(line)]
+    raise InputError(
+        path,
+        "cycler_date_order",
+        "the order of the file's dates in the ndp sheet's cycler_date_order "
+        "column (month_first or day_first): no date of the header has a day "
+        "above 12, so the file does not tell",
+        f"dates {', '.join(dict.fromkeys(dates))} and no cycler_date_order",
+    )
+
+
+def _parse_mpt_start(path: Path, text: str, order: str) -> pd.Timestamp:
+    text = text.strip()
+    formats = [
+        f"{order}/%Y %H:%M:%S.%f",
+        f"{order}/%Y %H:%M:%S",
+        f"{order}/%y %H:%M:%S",
+        *_MPT_ISO_FORMATS,
+    ]
+    for fmt in formats:
         try:
-            return pd.Timestamp(pd.to_datetime(text.strip(), format=fmt))
+            return pd.Timestamp(pd.to_datetime(text, format=fmt))
         except (ValueError, TypeError):
             continue
     raise InputError(
         path,
         "Acquisition started on",
-        "a date like MM/DD/YYYY HH:MM:SS.fff",
-        text.strip(),
+        f"a date like {order.replace('%', '').upper()}/YYYY HH:MM:SS.fff",
+        text,
     )
 
 
-def read_biologic_mpt(path: str | Path, timezone: str | None) -> pd.DataFrame:
+def read_biologic_mpt(
+    path: str | Path, timezone: str | None, *, date_order: str | None = None
+) -> pd.DataFrame:
     """BioLogic EC-Lab text export (``.mpt``): Latin-1, decimal point or comma.
 
     The header length comes from ``Nb header lines``, time zero from
-    ``Acquisition started on`` (MM/DD/YYYY, as EC-Lab writes it), and a Modulo
-    Bat ``ctrl_type`` table, when present, names the technique of every ``Ns``.
+    ``Acquisition started on`` (month and day in the order the file's own
+    dates show, else the sheet's ``date_order``: :func:`_slash_order`), and a
+    Modulo Bat ``ctrl_type`` table, when present, names the technique of every
+    ``Ns``.
     """
     path = Path(path)
     zone = check_timezone(path, timezone)
@@ -164,26 +229,30 @@ def read_biologic_mpt(path: str | Path, timezone: str | None) -> pd.DataFrame:
             path, "line 1", "'EC-Lab ASCII FILE'", lines[0] if lines else ""
         )
     n_header = None
-    start = None
+    start_text = None
     techniques: dict[int, str] = {}
     for line in lines[:400]:
         m = _MPT_NLINES.search(line)
         if m and n_header is None:
             n_header = int(m.group(1))
         m = _MPT_START.search(line)
-        if m and start is None:
-            start = _parse_mpt_start(path, m.group(1))
+        if m and start_text is None:
+            start_text = m.group(1)
         if line.startswith("ctrl_type"):
             names = line.split()[1:]
             techniques = {i: name for i, name in enumerate(names)}
     if n_header is None:
         raise InputError(path, "Nb header lines", "a header line count", "no such line")
-    if start is None:
+    if start_text is None:
         raise InputError(
             path, "Acquisition started on", "the start time", "no such line"
         )
     if n_header < 1 or n_header > len(lines):
         raise InputError(path, "Nb header lines", f"1..{len(lines)}", n_header)
+    order = "%m/%d"
+    if _SLASH_DATE.search(start_text):
+        order = _slash_order(path, lines[: n_header - 1], date_order)
+    start = _parse_mpt_start(path, start_text, order)
     body = "\n".join(lines[n_header - 1 :])
     first_data = lines[n_header] if len(lines) > n_header else ""
     decimal = "," if re.search(r"\d,\d", first_data) else "."

@@ -5,6 +5,7 @@ the finishing checks every reader applies, and gap checks.
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 import warnings
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from liprobe.errors import InputError
+from liprobe.io.cycler.versions import WORKAROUNDS, header_version
 
 TRACE_COLUMNS = [
     "t_utc",
@@ -269,27 +271,56 @@ def _first(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
     return None
 
 
+def _library_call(module: str, function: str, path: str):
+    """``module.function(path)`` with the library's warnings silenced (the body
+    of the reading process)."""
+    read = getattr(importlib.import_module(module), function)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read(path)
+
+
 def _third_party_read(
-    path: Path, module: str, function: str, field: str, expected: str
+    path: Path,
+    module: str,
+    function: str,
+    field: str,
+    expected: str,
+    *,
+    fmt: str,
+    timeout_s: float,
 ):
     """``module.function(str(path))`` of a cycler library, failures as InputError.
 
-    The module is imported only when its format is met. The libraries signal a
-    bad file with whatever exception their parsing hits (ValueError,
-    NotImplementedError, struct.error, KeyError, IndexError, EOFError, ...), so
-    any exception from the read names the file, the format expected and what
-    was raised.
+    The module is imported only when its format is met. The read runs in a
+    child process that is stopped after ``timeout_s`` seconds (config
+    ``echem.reader_timeout_s``): a library that loops on a damaged file cannot
+    hang the run. The libraries signal a bad file with whatever exception their
+    parsing hits (ValueError, NotImplementedError, struct.error, KeyError, ...),
+    so any failure names the file, what was raised or the timeout, the format
+    version the file's header states (:func:`.versions.header_version`) and
+    the workaround for the format (:data:`.versions.WORKAROUNDS`).
     """
+    package = module.split(".")[0]
     try:
-        read = getattr(importlib.import_module(module), function)
+        importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - environment problem
-        package = module.split(".")[0]
         raise InputError(path, "reader", f"the {package} package", str(exc)) from None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return read(str(path))
-    except Exception as exc:  # any parse failure of the library is a bad file
-        raise InputError(
-            path, field, expected, f"{type(exc).__name__}: {exc}"
-        ) from None
+    context = multiprocessing.get_context("fork")
+    problem = None
+    with context.Pool(1) as pool:
+        pending = pool.apply_async(_library_call, (module, function, str(path)))
+        try:
+            return pending.get(timeout_s)
+        except multiprocessing.TimeoutError:
+            problem = f"{package} did not finish within {timeout_s:g} s"
+        except Exception as exc:  # any parse failure of the library is a bad file
+            problem = f"{package} failed: {type(exc).__name__}: {exc}"
+    version = header_version(path, fmt)
+    stated = f"; the header states {version}" if version else ""
+    raise InputError(
+        path,
+        field,
+        f"{expected} that {package} can read; otherwise {WORKAROUNDS[fmt]}",
+        problem + stated,
+    )

@@ -21,18 +21,26 @@ from liprobe.io.cycler.common import (
 )
 
 
-def read_neware(path: str | Path, timezone: str | None) -> pd.DataFrame:
+def read_neware(
+    path: str | Path, timezone: str | None, *, timeout_s: float
+) -> pd.DataFrame:
     """Neware ``.nda``/``.ndax`` via ``NewareNDA.read``.
 
     Times are the step's first ``Timestamp`` plus the step ``Time`` (sub-second
     resolution where the timestamps have whole seconds only). Charge comes from
     the per-step ``Charge_Capacity(mAh)`` minus ``Discharge_Capacity(mAh)``
-    counters.
+    counters. ``timeout_s``: how long NewareNDA may take.
     """
     path = Path(path)
     zone = check_timezone(path, timezone)
     data = _third_party_read(
-        path, "NewareNDA", "read", "nda", "a Neware .nda/.ndax file"
+        path,
+        "NewareNDA",
+        "read",
+        "nda",
+        "a Neware .nda/.ndax file",
+        fmt="neware",
+        timeout_s=timeout_s,
     )
     need = ["Timestamp", "Time", "Step", "Voltage", "Current(mA)"]
     missing = [c for c in need if c not in data.columns]
