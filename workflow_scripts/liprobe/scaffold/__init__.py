@@ -21,24 +21,15 @@ import pandas as pd
 from liprobe.io.bruker.scan import find_experiment_folders
 from liprobe.io.drafts import write_drafts
 from liprobe.options import Options, defaults
-from liprobe.scaffold.ndp import NDP_COLUMNS, find_files, plan_ndp
+from liprobe.scaffold.ndp import find_files, plan_ndp
 from liprobe.scaffold.nmr import (
     SheetRow,
     describe_experiment,
     drop_duplicates,
     plan_rows,
+    sheet_columns,
 )
 from liprobe.scaffold.regions import REGION_COLUMNS, draft_regions
-
-NMR_COLUMNS = [
-    "experiment",
-    "sample",
-    "path",
-    "kind",
-    "series",
-    "temperature_K",
-    "note",
-]
 
 
 @dataclass
@@ -68,21 +59,19 @@ def _tsv(frame: pd.DataFrame) -> str:
 
 def nmr_sheet(rows: list[SheetRow], base: Path) -> pd.DataFrame:
     """The drafted ``nmr`` sheet (paths relative to the campaign folder)."""
-    return pd.DataFrame(
-        [
-            {
-                "experiment": r.experiment,
-                "sample": r.sample,
-                "path": _relative(r.path, base),
-                "kind": r.kind,
-                "series": r.series,
-                "temperature_K": "" if r.temperature_K is None else r.temperature_K,
-                "note": r.note,
-            }
-            for r in rows
-        ],
-        columns=NMR_COLUMNS,
-    )
+    records = [
+        {
+            "experiment": r.experiment,
+            "sample": r.sample,
+            "path": _relative(r.path, base),
+            "kind": r.kind,
+            "series": r.series,
+            "temperature_K": "" if r.temperature_K is None else r.temperature_K,
+            "note": r.note,
+        }
+        for r in rows
+    ]
+    return pd.DataFrame(records, columns=sheet_columns("nmr", records))
 
 
 def _regions(rows: list[SheetRow], options: Options):
@@ -94,9 +83,10 @@ def _regions(rows: list[SheetRow], options: Options):
         if len(frame):
             frame.insert(0, "sample", sample)
             frames.append(frame)
-    columns = ["sample", *REGION_COLUMNS]
-    regions = pd.concat(frames, ignore_index=True) if frames else None
-    return (pd.DataFrame(columns=columns) if regions is None else regions), sources
+    if not frames:
+        return pd.DataFrame(columns=["sample", *REGION_COLUMNS]), sources
+    regions = pd.concat(frames, ignore_index=True)
+    return regions[sheet_columns("regions", [dict.fromkeys(regions)])], sources
 
 
 def config_text(has_nmr: bool, has_regions: bool, ndp: pd.DataFrame) -> str:
@@ -253,7 +243,8 @@ def scaffold_campaign(
     skipped += [(str(p), why) for p, why in skipped_files]
     ndp = plan_ndp(files, cycler_timezone)
     for column in ("listmode", "cycler", "background", "reference"):
-        ndp[column] = [_relative(v, out) if v else "" for v in ndp[column]]
+        if column in ndp:
+            ndp[column] = [_relative(v, out) if v else "" for v in ndp[column]]
     scaffold = Scaffold(rows, skipped, regions, region_sources, ndp)
     drafts = {}
     if rows:
@@ -261,7 +252,7 @@ def scaffold_campaign(
     if len(regions):
         drafts["regions.tsv"] = _tsv(regions)
     if len(ndp):
-        drafts["ndp.tsv"] = _tsv(ndp[NDP_COLUMNS])
+        drafts["ndp.tsv"] = _tsv(ndp)
     drafts["config.yaml"] = config_text(bool(rows), len(regions) > 0, ndp)
     scaffold.written = write_drafts(out, drafts)
     scaffold.report = report_text(scaffold, out, snakefile)

@@ -24,7 +24,7 @@ from liprobe.io.cycler import detect_format as cycler_format
 from liprobe.io.cycler import read_cycler
 from liprobe.io.listmode import detect_format as listmode_format
 from liprobe.io.listmode import open_listmode
-from liprobe.scaffold.nmr import safe_id
+from liprobe.scaffold.nmr import safe_id, sheet_columns
 
 _BACKGROUND = re.compile(r"background|\bbkg|_bkg|\bbg\b|_bg\b", re.I)
 _REFERENCE = re.compile(r"reference|\bref\b|_ref\b|b10|standard", re.I)
@@ -34,20 +34,6 @@ _ROLE_WORDS = re.compile(
     re.I,
 )
 CYCLER_SUFFIXES = {".mpr", ".mpt", ".nda", ".ndax", ".csv", ".txt"}
-NDP_COLUMNS = [
-    "run",
-    "listmode",
-    "cell",
-    "stack",
-    "area_cm2",
-    "format",
-    "listmode_start_utc",
-    "cycler",
-    "cycler_timezone",
-    "background",
-    "reference",
-    "note",
-]
 
 
 @dataclass(frozen=True)
@@ -216,4 +202,4 @@ def plan_ndp(files: list[FoundFile], cycler_timezone: str | None) -> pd.DataFram
                 "note": "; ".join(notes),
             }
         )
-    return pd.DataFrame(rows, columns=NDP_COLUMNS)
+    return pd.DataFrame(rows, columns=sheet_columns("ndp", rows))

@@ -24,8 +24,10 @@ from liprobe.errors import InputError
 from liprobe.io.bruker import BLOCK_BYTES, read_parameters, text
 from liprobe.io.bruker.lists import VARIABLE_LISTS
 from liprobe.io.bruker.scan import binary_rows
+from liprobe.io.sheets import load_schema
 from liprobe.nmr.acquisition import check_nucleus
 from liprobe.nmr.kinds import RELAXATION_KINDS, explain_kind
+from liprobe.options import schema_path
 
 #: characters a sheet id may hold (the nmr sheet's experiment pattern)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
@@ -66,6 +68,14 @@ class FoundExperiment:
     def temperature_K(self) -> float | None:
         """The sample temperature: acqus TE when plausible, else the title's."""
         return self.te_K if self.te_K is not None else self.title_K
+
+
+def sheet_columns(sheet: str, rows: list[dict]) -> list[str]:
+    """The columns of a drafted sheet: those of its schema (in the schema's
+    order) that the drafted rows fill."""
+    schema = load_schema(schema_path().parent / f"{sheet}.schema.yaml")
+    filled = {key for row in rows for key in row}
+    return [c for c in schema["properties"] if c in filled]
 
 
 def title_temperature_K(title: str) -> float | None:
