@@ -504,6 +504,45 @@ def noise_covariance(maps: LinearMaps, weights) -> np.ndarray:
     return cov1 * cov2
 
 
+def _responses(m: np.ndarray, index: np.ndarray, free: np.ndarray | None):
+    """Rows ``index`` of a linear map, less the mean of its rows ``free`` (the
+    zero-order baseline correction) when there are enough of them."""
+    out = m[index]
+    if free is not None and np.count_nonzero(free) >= MIN_FREE_POINTS:
+        out = out - m[free].mean(axis=0)
+    return out
+
+
+def effective_points(
+    maps: LinearMaps,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    free_f1: np.ndarray | None = None,
+    free_f2: np.ndarray | None = None,
+) -> float:
+    """Number of independent points the noise of the points ``rows`` x
+    ``cols`` is worth (baseline corrected as in :func:`point_variance`).
+
+    Windows and zero filling correlate neighbouring points, so n correlated
+    points estimate the noise variance no better than n_eff = n^2 / tr(R^2)
+    independent ones (R their correlation matrix; the variance of the mean
+    square of Gaussian values is 2 tr(C^2) / n^2). The point covariance is
+    separable, C = C1 (x) C2 (see :func:`noise_covariance`), so
+    tr(R^2) = tr(R1^2) tr(R2^2).
+    """
+    g = _responses(maps.f2, cols, free_f2)
+    b = _responses(maps.f1, rows, free_f1)
+    c2 = (g.conj() @ g.T).real
+    c1 = b.real @ b.real.T if maps.fnmode == 3 else (b.conj() @ b.T).real
+
+    def independent(c):
+        d = np.sqrt(np.diag(c))
+        r = c / np.outer(d, d)
+        return c.shape[0] ** 2 / float((r**2).sum())
+
+    return independent(c1) * independent(c2)
+
+
 def point_variance(
     maps: LinearMaps,
     rows: np.ndarray,
@@ -516,14 +555,8 @@ def point_variance(
     after the zero-order baseline correction of :func:`baseline_correct` from
     the signal-free masks ``free_f1``/``free_f2`` when they are given."""
 
-    def responses(m, index, free):
-        out = m[index]
-        if free is not None and np.count_nonzero(free) >= MIN_FREE_POINTS:
-            out = out - m[free].mean(axis=0)
-        return out
-
-    g = responses(maps.f2, cols, free_f2)
-    b = responses(maps.f1, rows, free_f1)
+    g = _responses(maps.f2, cols, free_f2)
+    b = _responses(maps.f1, rows, free_f1)
     var2 = (np.abs(g) ** 2).sum(axis=1)
     if maps.fnmode == 3:
         var1 = (b.real**2).sum(axis=1)
