@@ -513,34 +513,28 @@ def _responses(m: np.ndarray, index: np.ndarray, free: np.ndarray | None):
     return out
 
 
-def effective_points(
+def point_correlations(
     maps: LinearMaps,
     rows: np.ndarray,
     cols: np.ndarray,
     free_f1: np.ndarray | None = None,
     free_f2: np.ndarray | None = None,
-) -> float:
-    """Number of independent points the noise of the points ``rows`` x
-    ``cols`` is worth (baseline corrected as in :func:`point_variance`).
-
-    Windows and zero filling correlate neighbouring points, so n correlated
-    points estimate the noise variance no better than n_eff = n^2 / tr(R^2)
-    independent ones (R their correlation matrix; the variance of the mean
-    square of Gaussian values is 2 tr(C^2) / n^2). The point covariance is
-    separable, C = C1 (x) C2 (see :func:`noise_covariance`), so
-    tr(R^2) = tr(R1^2) tr(R2^2).
-    """
+) -> tuple[np.ndarray, np.ndarray]:
+    """Noise correlation of the points ``rows`` x ``cols`` (baseline corrected
+    as in :func:`point_variance`) as its two factors: the covariance of points
+    (i1, i2) and (j1, j2) is separable (see :func:`noise_covariance`), so
+    their correlation is ``r1[i1, j1] * r2[i2, j2]``. Windows and zero filling
+    make neighbouring points correlated."""
     g = _responses(maps.f2, cols, free_f2)
     b = _responses(maps.f1, rows, free_f1)
     c2 = (g.conj() @ g.T).real
     c1 = b.real @ b.real.T if maps.fnmode == 3 else (b.conj() @ b.T).real
 
-    def independent(c):
+    def normalised(c):
         d = np.sqrt(np.diag(c))
-        r = c / np.outer(d, d)
-        return c.shape[0] ** 2 / float((r**2).sum())
+        return c / np.outer(d, d)
 
-    return independent(c1) * independent(c2)
+    return normalised(c1), normalised(c2)
 
 
 def point_variance(

@@ -46,8 +46,8 @@ from liprobe.exsy.process import (
     Spectrum2D,
     baseline_correct,
     baseline_weights,
-    effective_points,
     noise_covariance,
+    point_correlations,
     point_variance,
 )
 
@@ -64,8 +64,10 @@ NOISE_SOURCE_POOLED = (
     "the series' spectra (variances per sqrt(NS) x RG pooled by their degrees "
     "of freedom)"
 )
-#: variance of the 1.4826 MAD of n independent Gaussian values is
-#: MAD_VARIANCE_FACTOR sigma^2 / n (that of the standard deviation sigma^2 / 2n)
+#: Hermite orders summed in :func:`noise_dof` (the rest enters as a remainder)
+MAD_HERMITE_ORDERS = 400
+#: the 1.4826 MAD of n independent Gaussian values has the variance
+#: MAD_VARIANCE_FACTOR sigma^2 / n (the standard deviation sigma^2 / 2n)
 MAD_VARIANCE_FACTOR = 1.3605
 #: fewest signal-free points the noise level is measured on without a flag
 MIN_NOISE_POINTS = 200
@@ -95,11 +97,52 @@ def volume_err_method(baseline: bool, pooled: bool = False) -> str:
     )
 
 
-def noise_dof(independent_points: float) -> float:
-    """Degrees of freedom of a 1.4826 MAD noise level from points worth
-    ``independent_points`` independent ones: the nu of a chi-square variance
-    estimate with the same relative scatter, 1 / (2 nu) = 1.3605 / n."""
-    return independent_points / (2.0 * MAD_VARIANCE_FACTOR)
+def _mad_hermite_weights() -> np.ndarray:
+    """Weights c_k (k = 2, 4, ...) of the covariance of the MAD's influence
+    function for two standard normal values with correlation rho,
+    sum_k c_k rho^k.
+
+    The noise level s = 1.4826 MAD has the influence function (per unit noise)
+    g(x) = 1.4826 (1/2 - 1{|x| <= q}) / (2 phi(q)), q = 0.6745 the median of
+    |x|. Expanded in Hermite polynomials He_k, its coefficients follow from
+    phi He_k = -(phi He_(k-1))': a_k = 1.4826 He_(k-1)(q) / k! for even
+    k >= 2, and Cov(g(X), g(Y)) = sum_k a_k^2 k! rho^k, so
+    c_k = 1.4826^2 h_(k-1)(q)^2 / k with h_n = He_n / sqrt(n!). At rho = 1 the
+    sum is the MAD's asymptotic variance factor 1.3605 (c_2 = 1/2, as for the
+    standard deviation).
+    """
+    q = float(stats.norm.isf(0.25))
+    h = [1.0, q]  # normalised Hermite h_0, h_1 at q
+    for n in range(1, MAD_HERMITE_ORDERS):
+        h.append((q * h[n] - math.sqrt(n) * h[n - 1]) / math.sqrt(n + 1))
+    k = np.arange(2, MAD_HERMITE_ORDERS + 1, 2)
+    return np.array([1.4826**2 * h[n - 1] ** 2 / n for n in k])
+
+
+def noise_dof(r1: np.ndarray, r2: np.ndarray) -> float:
+    """Degrees of freedom of the 1.4826 MAD noise level of Gaussian points
+    whose correlation is ``r1[i1, j1] * r2[i2, j2]``
+    (:func:`liprobe.exsy.process.point_correlations`).
+
+    Its variance per unit noise is (1/n^2) sum_ij Cov(g(x_i), g(x_j)) with g
+    the influence function of :func:`_mad_hermite_weights`, i.e.
+    (1/n^2) sum_k c_k (sum r1^k)(sum r2^k) (element-wise powers); the
+    returned nu gives the same relative scatter as a chi-square variance
+    estimate, 1 / (2 nu). Independent points: nu = n / 2.72.
+    """
+    weights = _mad_hermite_weights()
+    n = r1.shape[0] * r2.shape[0]
+    r1_sq, r2_sq = r1 * r1, r2 * r2
+    p1, p2 = r1_sq, r2_sq
+    total = 0.0
+    for weight in weights:
+        total += weight * float(p1.sum()) * float(p2.sum())
+        p1, p2 = p1 * r1_sq, p2 * r2_sq
+    # the orders beyond: their weights on the next order's sums (exact on the
+    # diagonal, an upper bound elsewhere)
+    rest = MAD_VARIANCE_FACTOR - float(weights.sum())
+    total += max(rest, 0.0) * float(p1.sum()) * float(p2.sum())
+    return n**2 / (2.0 * total)
 
 
 class PooledNoise(NamedTuple):
@@ -243,7 +286,7 @@ def receiver_noise(
     point) from the signal-free points of ``spectrum`` (baseline corrected as
     the volumes are when ``baseline``), the number of points used and the
     estimate's degrees of freedom (:func:`noise_dof` of the points'
-    :func:`liprobe.exsy.process.effective_points`).
+    :func:`liprobe.exsy.process.point_correlations`).
 
     Every free point is divided by its standard deviation per unit receiver
     noise (:func:`liprobe.exsy.process.point_variance`, with the baseline
@@ -261,7 +304,7 @@ def receiver_noise(
     scale = np.sqrt(var)
     ratio = (data[np.ix_(rows, cols)] / scale).ravel()
     mad = np.median(np.abs(ratio - np.median(ratio)))
-    dof = noise_dof(effective_points(spectrum.maps, rows, cols, *masks))
+    dof = noise_dof(*point_correlations(spectrum.maps, rows, cols, *masks))
     return float(1.4826 * mad), int(ratio.size), dof
 
 
