@@ -13,7 +13,13 @@ PASS or FAIL against the band an honest estimator reaches 99 % of the time:
 * several values per seed pooled over >= 200 z-values: 63-73 % within 1 sigma
   and sd(z) 0.9-1.1 (with fewer pooled values the n-based band above applies);
 * no |z| > 4, and every expected value present: a missing value or one without
-  a finite error counts as a failure (``missing``).
+  a finite error counts as a failure (``missing``);
+* fits flagged not ok (``fit_ok`` false, e.g. ``poor_fit``) that still report a
+  value and a finite error count in the z statistics like every other value
+  (their errors are the ones a reader gets) and in ``flagged``; the flagged
+  count must stay inside the central 99 % of Binomial(n, p) with p the
+  configured poor-fit p-value (``expected_flagged`` = n p): an honest
+  chi-square test flags n p fits of n on average.
 
 Quantities: T1 per experiment (pooled, and per experiment); BPP Ea and tau0 of
 both models (``bpp``, ``bpp_beta2``); EXSY D per temperature and Ea(D) of the
@@ -83,6 +89,9 @@ SUMMARY_COLUMNS = [
     "sd_z",
     "within_1sigma",
     "max_abs_z",
+    "flagged",
+    "expected_flagged",
+    "band_flagged",
     "band_within",
     "band_sd",
     "result",
@@ -144,7 +153,9 @@ def run_seed(snakefile: Path, folder: Path, seed: int, parts, cores: int) -> dic
     return truth
 
 
-def _z(rows: list[dict], quantity: str, item: str, value, err, true) -> None:
+def _z(
+    rows: list[dict], quantity: str, item: str, value, err, true, flagged=False
+) -> None:
     value, err = float(value), float(err)
     ok = np.isfinite(value) and np.isfinite(err) and err > 0
     rows.append(
@@ -155,12 +166,18 @@ def _z(rows: list[dict], quantity: str, item: str, value, err, true) -> None:
             "err": err,
             "truth": float(true),
             "z": (value - true) / err if ok else math.nan,
+            "flagged": bool(flagged),
         }
     )
 
 
 def _missing(rows: list[dict], quantity: str, item: str, true) -> None:
     _z(rows, quantity, item, math.nan, math.nan, true)
+
+
+def _flagged(row) -> bool:
+    """A table row that is not ``fit_ok`` (when the table says)."""
+    return "fit_ok" in row.index and not bool(row["fit_ok"])
 
 
 def nmr_z(tables: Path, truth: dict) -> list[dict]:
@@ -171,7 +188,7 @@ def nmr_z(tables: Path, truth: dict) -> list[dict]:
     if "selected" in fits.columns:
         fits = fits[fits["selected"].astype(bool)]
     for item in truth["experiments"]:
-        sel = fits[(fits["experiment"] == item["experiment"]) & fits["fit_ok"]]
+        sel = fits[fits["experiment"] == item["experiment"]]
         for q in ("T1", f"T1 {item['experiment']}"):
             if len(sel) == 1:
                 r = sel.iloc[0]
@@ -182,6 +199,7 @@ def nmr_z(tables: Path, truth: dict) -> list[dict]:
                     r["time_constant_s"],
                     r["time_constant_s_err"],
                     item["T1_s"],
+                    _flagged(r),
                 )
             else:
                 _missing(rows, q, item["experiment"], item["T1_s"])
@@ -189,12 +207,20 @@ def nmr_z(tables: Path, truth: dict) -> list[dict]:
     arr = arr[arr["quantity"] == "integral"]
     satrec = truth["satrec"]
     for model in ("bpp", "bpp_beta2"):
-        sel = arr[(arr["model"] == model) & arr["fit_ok"].astype(bool)]
+        sel = arr[arr["model"] == model]
         for name, column in (("Ea", "Ea_eV"), ("tau0", "tau0_s")):
             q = f"{name} {model}"
             if len(sel) == 1:
                 r = sel.iloc[0]
-                _z(rows, q, model, r[column], r[column + "_err"], satrec[column])
+                _z(
+                    rows,
+                    q,
+                    model,
+                    r[column],
+                    r[column + "_err"],
+                    satrec[column],
+                    _flagged(r),
+                )
             else:
                 _missing(rows, q, model, satrec[column])
     return rows
@@ -214,7 +240,7 @@ def exsy_z(tables: Path, truth: dict) -> list[dict]:
 
     def ea(sample: str, quantity: str, label: str, true: float, need=True) -> None:
         sel = arr[(arr["sample"] == sample) & (arr["quantity"] == quantity)]
-        if "fit_ok" in sel.columns:
+        if not need and "fit_ok" in sel.columns:  # listed only when fitted
             sel = sel[sel["fit_ok"].astype(bool)]
         if len(sel) == 0 and not need:
             return
@@ -226,13 +252,14 @@ def exsy_z(tables: Path, truth: dict) -> list[dict]:
                 sel.iloc[0]["Ea_eV"],
                 sel.iloc[0]["Ea_eV_err"],
                 true,
+                _flagged(sel.iloc[0]),
             )
         else:
             _missing(rows, label, sample, true)
 
     diff = fits[fits["model"] == "diffusion_sphere"]
     for series, item in truth["series"].items():
-        sel = diff[(diff["series"] == series) & diff["fit_ok"].astype(bool)]
+        sel = diff[diff["series"] == series]
         if len(sel) == 1:
             _z(
                 rows,
@@ -241,6 +268,7 @@ def exsy_z(tables: Path, truth: dict) -> list[dict]:
                 sel.iloc[0]["D_m2_per_s"],
                 sel.iloc[0]["D_m2_per_s_err"],
                 item["D_m2_per_s"],
+                _flagged(sel.iloc[0]),
             )
         else:
             _missing(rows, "D per T", series, item["D_m2_per_s"])
@@ -251,7 +279,7 @@ def exsy_z(tables: Path, truth: dict) -> list[dict]:
     if two:
         site = fits[fits["model"] == "two_site"]
         for series, item in two["series"].items():
-            sel = site[(site["series"] == series) & site["fit_ok"].astype(bool)]
+            sel = site[site["series"] == series]
             for name in ("k_AB", "k_BA"):
                 q = f"{name} per T two-site"
                 true = item[f"{name}_per_s"]
@@ -264,6 +292,7 @@ def exsy_z(tables: Path, truth: dict) -> list[dict]:
                         r[f"{name}_per_s"],
                         r[f"{name}_per_s_err"],
                         true,
+                        _flagged(r),
                     )
                 else:
                     _missing(rows, q, series, true)
@@ -332,16 +361,44 @@ def bands(n: int, pooled: bool) -> dict[str, tuple[float, float]]:
     }
 
 
+def poor_fit_p(quantity: str) -> float:
+    """The configured poor-fit p-value of the fits behind ``quantity``."""
+    sys.path.insert(0, str(REPO / "workflow_scripts"))
+    from liprobe.options import defaults
+
+    nmr = quantity.startswith(("T1", "Ea bpp", "tau0 bpp"))
+    opts = defaults().relaxation if nmr else defaults().exsy
+    return float(opts.poor_fit_p_value)
+
+
+def flagged_band(n: int, p: float) -> tuple[int, int]:
+    """Central 99 % of the number of flagged fits among ``n`` at rate ``p``."""
+    lo, hi = stats.binom.interval(0.99, n, p)
+    return int(lo), int(hi)
+
+
 def summarise(z: pd.DataFrame) -> pd.DataFrame:
-    """One row per quantity: n, mean and sd of z, coverage, max |z|, result."""
+    """One row per quantity: n, mean and sd of z, coverage, max |z|, flagged
+    fits against their expected number, result."""
     out = []
+    if "flagged" not in z.columns:
+        z = z.assign(flagged=False)
     for quantity, g in z.groupby("quantity", sort=False):
         n_seeds = g["seed"].nunique()
         pooled = len(g) > n_seeds
         good = g["z"].dropna().to_numpy()
         n, missing = len(good), int(g["z"].isna().sum())
+        flagged = int((g["flagged"].astype(bool) & g["z"].notna()).sum())
+        p = poor_fit_p(quantity)
+        flag_band = flagged_band(n, p)
         row = {"quantity": quantity, "kind": "pooled" if pooled else "per seed"}
-        row.update(n=n, missing=missing)
+        row.update(
+            n=n,
+            missing=missing,
+            flagged=flagged,
+            expected_flagged=n * p,
+            band_flagged="{}-{}".format(*flag_band),
+        )
         if n < 2:
             row.update(mean_z=math.nan, sd_z=math.nan, within_1sigma=math.nan)
             result = "info" if quantity in INFO_QUANTITIES else "FAIL"
@@ -357,6 +414,7 @@ def summarise(z: pd.DataFrame) -> pd.DataFrame:
             and band["sd"][0] <= sd <= band["sd"][1]
             and max_abs <= MAX_ABS_Z
             and missing == 0
+            and flag_band[0] <= flagged <= flag_band[1]
         )
         row.update(
             mean_z=float(np.mean(good)),

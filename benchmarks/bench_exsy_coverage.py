@@ -38,7 +38,11 @@ from bench_coverage import (  # noqa: E402
 )
 
 from liprobe.exsy.arrhenius import add_exchange_current, arrhenius_table  # noqa: E402
-from liprobe.exsy.series import experiment_volumes, fit_series  # noqa: E402
+from liprobe.exsy.series import (  # noqa: E402
+    experiment_volumes,
+    fit_series,
+    pool_series_noise,
+)
 from liprobe.exsy.volumes import site_regions  # noqa: E402
 from liprobe.nmr.acquisition import read_experiment  # noqa: E402
 from liprobe.options import defaults  # noqa: E402
@@ -78,7 +82,15 @@ def reduce_campaign(folder: Path, seed: int, independent: bool) -> tuple[dict, d
             reference=None,
         )
         frames.append(frame)
-    volumes = pd.concat(frames, ignore_index=True)
+    volumes = pd.concat(
+        [
+            pool_series_noise(g, baseline=opts.baseline, p_value=opts.poor_fit_p_value)
+            for _, g in pd.concat(frames, ignore_index=True).groupby(
+                "series", sort=False
+            )
+        ],
+        ignore_index=True,
+    )
     radius = {r["series"]: r.get("particle_radius_um") for r in rows}
     variants = {"": volumes}
     if independent:

@@ -62,7 +62,8 @@ def test_coverage_benchmark_smoke_run(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert "coverage over 2 seeds (1..), parts nmr" in out.stdout
     z = pd.read_csv(z_csv)
-    assert list(z.columns) == ["seed", "quantity", "item", "value", "err", "truth", "z"]
+    columns = ["seed", "quantity", "item", "value", "err", "truth", "z", "flagged"]
+    assert list(z.columns) == columns
     assert set(z["seed"]) == {1, 2}
     quantities = {"T1", "Ea bpp", "tau0 bpp", "Ea bpp_beta2", "tau0 bpp_beta2"}
     assert quantities <= set(z["quantity"])

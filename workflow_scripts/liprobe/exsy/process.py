@@ -504,6 +504,39 @@ def noise_covariance(maps: LinearMaps, weights) -> np.ndarray:
     return cov1 * cov2
 
 
+def _responses(m: np.ndarray, index: np.ndarray, free: np.ndarray | None):
+    """Rows ``index`` of a linear map, less the mean of its rows ``free`` (the
+    zero-order baseline correction) when there are enough of them."""
+    out = m[index]
+    if free is not None and np.count_nonzero(free) >= MIN_FREE_POINTS:
+        out = out - m[free].mean(axis=0)
+    return out
+
+
+def point_correlations(
+    maps: LinearMaps,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    free_f1: np.ndarray | None = None,
+    free_f2: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Noise correlation of the points ``rows`` x ``cols`` (baseline corrected
+    as in :func:`point_variance`) as its two factors: the covariance of points
+    (i1, i2) and (j1, j2) is separable (see :func:`noise_covariance`), so
+    their correlation is ``r1[i1, j1] * r2[i2, j2]``. Windows and zero filling
+    make neighbouring points correlated."""
+    g = _responses(maps.f2, cols, free_f2)
+    b = _responses(maps.f1, rows, free_f1)
+    c2 = (g.conj() @ g.T).real
+    c1 = b.real @ b.real.T if maps.fnmode == 3 else (b.conj() @ b.T).real
+
+    def normalised(c):
+        d = np.sqrt(np.diag(c))
+        return c / np.outer(d, d)
+
+    return normalised(c1), normalised(c2)
+
+
 def point_variance(
     maps: LinearMaps,
     rows: np.ndarray,
@@ -516,14 +549,8 @@ def point_variance(
     after the zero-order baseline correction of :func:`baseline_correct` from
     the signal-free masks ``free_f1``/``free_f2`` when they are given."""
 
-    def responses(m, index, free):
-        out = m[index]
-        if free is not None and np.count_nonzero(free) >= MIN_FREE_POINTS:
-            out = out - m[free].mean(axis=0)
-        return out
-
-    g = responses(maps.f2, cols, free_f2)
-    b = responses(maps.f1, rows, free_f1)
+    g = _responses(maps.f2, cols, free_f2)
+    b = _responses(maps.f1, rows, free_f1)
     var2 = (np.abs(g) ** 2).sum(axis=1)
     if maps.fnmode == 3:
         var1 = (b.real**2).sum(axis=1)

@@ -23,7 +23,12 @@ from liprobe.exsy.process import (
     delay_from_acqus,
     process_2d,
 )
-from liprobe.exsy.volumes import free_masks, peak_volumes, volume_err_method
+from liprobe.exsy.volumes import (
+    free_masks,
+    peak_volumes,
+    pool_receiver_noise,
+    volume_err_method,
+)
 
 VOLUME_COLUMNS = [
     "experiment",
@@ -43,6 +48,11 @@ VOLUME_COLUMNS = [
     "topspin_parity_r",
     "err_method",
     "flags",
+    "noise",
+    "noise_dof",
+    "noise_pooled",
+    "noise_own",
+    "noise_own_dof",
     *(f"volume_corr_{q}" for q in PEAKS),
 ]
 
@@ -86,6 +96,10 @@ def experiment_volumes(
 ) -> tuple[pd.DataFrame, Spectrum2D]:
     """Four peak volumes (normalised by NS x RG) of one experiment, and its spectrum
     (baseline corrected when ``baseline``).
+
+    The errors use the spectrum's own receiver-noise level (``noise``,
+    ``noise_dof``, also kept as ``noise_own``, ``noise_own_dof``);
+    :func:`pool_series_noise` puts the level pooled over the series in.
 
     ``sites`` maps the two region names (site A first) to their ppm intervals.
     ``reference`` is TopSpin's ``2rr`` of the same procno
@@ -135,11 +149,55 @@ def experiment_volumes(
             "topspin_parity_r": parity_r,
             "err_method": volume_err_method(baseline),
             "flags": ";".join(dict.fromkeys(flags)),
+            "noise": boxes.noise,
+            "noise_dof": boxes.noise_dof,
+            "noise_pooled": False,
+            "noise_own": boxes.noise,
+            "noise_own_dof": boxes.noise_dof,
             **{f"volume_corr_{q}": boxes.correlation[peak][q] for q in PEAKS},
         }
         for peak in PEAKS
     ]
     return pd.DataFrame(rows, columns=VOLUME_COLUMNS), spectrum
+
+
+def pool_series_noise(
+    volumes: pd.DataFrame, *, baseline: bool, p_value: float
+) -> pd.DataFrame:
+    """The volume table of one series (rows of :func:`experiment_volumes`) with
+    the errors from the receiver noise pooled over its spectra
+    (:func:`liprobe.exsy.volumes.pool_receiver_noise`, NS and RG of each
+    experiment): ``volume_err`` scaled by pooled / own level, ``noise``,
+    ``noise_dof``, ``noise_pooled``, ``err_method`` and ``flags`` updated;
+    ``noise_own`` and ``noise_own_dof`` keep each spectrum's own level."""
+    out = volumes.copy()
+    first = out.drop_duplicates("experiment").set_index("experiment")
+    pooled = pool_receiver_noise(
+        first["noise_own"].to_numpy(dtype=float),
+        first["noise_own_dof"].to_numpy(dtype=float),
+        first["ns"].to_numpy(dtype=float),
+        first["rg"].to_numpy(dtype=float),
+        p_value=p_value,
+    )
+    for i, experiment in enumerate(first.index):
+        rows = out["experiment"] == experiment
+        own = float(first["noise_own"].iloc[i])
+        if pooled.pooled[i]:
+            out.loc[rows, "volume_err"] = (
+                out.loc[rows, "volume_err"] * pooled.noise[i] / own
+            )
+        out.loc[rows, "noise"] = pooled.noise[i]
+        out.loc[rows, "noise_dof"] = pooled.dof[i]
+        out.loc[rows, "noise_pooled"] = bool(pooled.pooled[i])
+        out.loc[rows, "err_method"] = volume_err_method(
+            baseline, bool(pooled.pooled[i])
+        )
+        if pooled.flags[i]:
+            out.loc[rows, "flags"] = [
+                ";".join(f for f in [old, *pooled.flags[i]] if f)
+                for old in out.loc[rows, "flags"]
+            ]
+    return out
 
 
 def _arrays(volumes: pd.DataFrame):

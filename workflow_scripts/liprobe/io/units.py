@@ -134,6 +134,12 @@ COLUMN_UNITS: dict[str, str] = {
     "n_start_plating_per_cm2": "1/cm^2",
     "n_temperatures": "",
     "net_plated_mAh_per_cm2": "mAh/cm^2",
+    # receiver noise of an EXSY spectrum per stored point, in stored units
+    "noise": "arb",
+    "noise_dof": "",
+    "noise_own": "arb",
+    "noise_own_dof": "",
+    "noise_pooled": "",
     "noise_ppm_max": "ppm",
     "noise_ppm_min": "ppm",
     "normalisation": "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from liprobe.exsy.series import experiment_volumes, spectrum_frame
+from liprobe.exsy.series import experiment_volumes, pool_series_noise, spectrum_frame
 from liprobe.exsy.volumes import site_regions
 from liprobe.io.bruker import read_intrng, read_processed
 from liprobe.io.runlog import rule_log
@@ -84,7 +84,17 @@ def run(job: Job) -> None:
             if longest is None or tm > longest[0]:
                 longest = (tm, spectrum, exp["experiment"])
             frames.append(frame)
-        volumes = pd.concat(frames, ignore_index=True)
+        volumes = pool_series_noise(
+            pd.concat(frames, ignore_index=True),
+            baseline=opts.baseline,
+            p_value=opts.poor_fit_p_value,
+        )
+        log.info(
+            "%s: receiver noise pooled over %d of %d spectra",
+            p.series,
+            int(volumes.drop_duplicates("experiment")["noise_pooled"].sum()),
+            len(frames),
+        )
         config = opts.params()
         hashes = {f: sha256_file(f) for f in raw}
         write_table(volumes, job.output.volumes, input_hashes=hashes, config=config)
