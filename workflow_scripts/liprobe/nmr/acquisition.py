@@ -25,7 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from liprobe.errors import InputError
-from liprobe.io.bruker import parse_variable_list, read_folder, text
+from liprobe.io.bruker import (
+    parse_variable_list,
+    read_baseline_points,
+    read_folder,
+    read_processing_history,
+    text,
+)
 from liprobe.nmr.kinds import KINDS, LIST_OF_KIND, detect_kind, loop_duration_s
 
 # IUPAC 2001 frequency ratios Xi (percent of the 1H frequency in the same field),
@@ -91,6 +97,9 @@ class FidSeries:
     number of complete rows: fewer than acqu2s TD when the acquisition was
     interrupted (flag
     ``interrupted_acquisition_<kept>_of_<TD1>_rows_<n>_partial_row_dropped``).
+    ``processing_history`` lists the commands TopSpin applied to its spectrum
+    after the last transform (from ``auditp.txt``), ``baseline_points`` the
+    points of its spline baseline (``baslpnts``), both for TopSpin parity.
     """
 
     path: Path
@@ -122,6 +131,8 @@ class FidSeries:
     td: int = 0
     list_values: np.ndarray | None = None
     pulse_program_text: str = ""
+    processing_history: tuple[str, ...] = ()
+    baseline_points: np.ndarray | None = None
 
 
 #: Largest distance (MHz) of a magnet's 1H base frequency from a multiple of
@@ -265,13 +276,6 @@ def read_experiment(
             "nmr sheet", "kind", "auto or one of " + ", ".join(KINDS), kind
         )
 
-    if kind == "exsy" and rows < td1:
-        raise InputError(
-            path / "ser",
-            "rows",
-            f"all TD1 = {td1} rows of a 2D acquisition",
-            f"{rows} complete rows (an interrupted 2D acquisition)",
-        )
     fnmode = int(acqu2s.get("FnMODE", 0) or 0) if acqu2s else 0
     if acqu2s is not None and fnmode == 0 and proc2s and "MC2" in proc2s:
         fnmode = int(proc2s["MC2"]) + 1
@@ -346,6 +350,10 @@ def read_experiment(
     index = int(mixing_delay_index)
     mixing = float(delays[index]) if len(delays) > index else math.nan
 
+    for name in ("auditp.txt", "baslpnts"):
+        if (path / "pdata" / str(int(procno)) / name).is_file():
+            raw_files.append(path / "pdata" / str(int(procno)) / name)
+
     return FidSeries(
         path=path,
         data=data,
@@ -376,4 +384,6 @@ def read_experiment(
         td=folder.td,
         list_values=list_values,
         pulse_program_text=folder.pulse_program_text,
+        processing_history=tuple(read_processing_history(path, procno)),
+        baseline_points=read_baseline_points(path, procno),
     )
