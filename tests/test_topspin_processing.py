@@ -218,3 +218,43 @@ def test_exsy_tdeff_in_f1_and_f2_uses_the_rows_and_points_topspin_used():
         data, ACQUS, _acqu2s(64), {**procs, "ME_mod": 1}, {**proc2s, "WDW": 9}, fnmode=4
     )
     assert named.unsupported == ["F2 ME_mod=1", "F1 WDW=9"]
+
+
+class _Log:
+    def info(self, *args):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("folder", "kind", "nucleus"),
+    [
+        ("lineshape_17O_sixpeaks/4", "1d", "17O"),
+        ("lineshape_17O_singlepeak/10", "1d", "17O"),
+    ],
+)
+def test_17O_line_shape_folders_convert_as_1d_experiments(
+    shared_dir, folder, kind, nucleus
+):
+    from liprobe.steps.nmr_convert import convert_experiment
+
+    item = {
+        "experiment": "e",
+        "sample": "LAMOX",
+        "series": "",
+        "path": str(shared_dir / "bruker" / folder),
+        "procno": 1,
+        "particle_radius_um": None,
+        "overrides": {},
+        "regions": [{"region": "O", "ppm_min": 300.0, "ppm_max": 700.0}],
+    }
+    tables, files = convert_experiment(
+        item, nmr_opts(), mixing_delay_index=8, log=_Log()
+    )
+    record = tables["experiments"].iloc[0]
+    assert record["kind"] == kind and record["nucleus"] == nucleus
+    assert "NUC1" not in record["flags"]
+    assert record["topspin_parity_r"] >= 0.999
+    assert record["topspin_unsupported"] == ""
+    integral = tables["integrals"]
+    assert len(integral) == 1 and integral.integral.iloc[0] > 0
+    assert any(f.endswith("auditp.txt") for f in files)
