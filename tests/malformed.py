@@ -149,19 +149,19 @@ def _bruker(tmp: Path) -> Path:
     return good_bruker(tmp / "ds" / "10")
 
 
-@case("ser_truncated_mid_row", "bruker", "ser", "file size")
+@case("ser_shorter_than_one_row", "bruker", "ser", "file size")
 def _(tmp, shared):
     f = _bruker(tmp)
     raw = (f / "ser").read_bytes()
-    (f / "ser").write_bytes(raw[: len(raw) - 1024 - 300])
+    (f / "ser").write_bytes(raw[:300])
     return _read(f)
 
 
-@case("ser_truncated_by_one_byte", "bruker", "ser", "file size")
+@case("ser_holding_twice_td1_rows", "bruker", "ser", "file size")
 def _(tmp, shared):
     f = _bruker(tmp)
     raw = (f / "ser").read_bytes()
-    (f / "ser").write_bytes(raw[:-1])
+    (f / "ser").write_bytes(raw + raw)
     return _read(f)
 
 
@@ -277,10 +277,10 @@ def _(tmp, shared):
     return _read(f)
 
 
-@case("acqu2s_TD1_larger_than_ser", "bruker", "ser", "file size")
+@case("acqu2s_TD1_smaller_than_ser", "bruker", "ser", "file size")
 def _(tmp, shared):
     f = _bruker(tmp)
-    set_param(f / "acqu2s", "TD", str(TD1 + 3))
+    set_param(f / "acqu2s", "TD", str(TD1 // 2))
     return _read(f)
 
 
@@ -413,12 +413,12 @@ def _(tmp, shared):
     return _integrate(f, regions)
 
 
-@case("real_menthol_ser_cut", "bruker", "ser", "file size", needs_shared=True)
+@case("real_menthol_ser_doubled", "bruker", "ser", "file size", needs_shared=True)
 def _(tmp, shared):
     f = tmp / "menthol" / "1"
     shutil.copytree(shared / "bruker" / "cheminfo_1H_t1ir_menthol" / "1", f)
     raw = (f / "ser").read_bytes()
-    (f / "ser").write_bytes(raw[: len(raw) // 2 + 7])
+    (f / "ser").write_bytes(raw + raw)  # 2 x TD1 rows: never read in part
     return _read(f)
 
 

@@ -154,15 +154,15 @@ def test_rows_are_read_from_1024_byte_blocks(tmp_path):
     assert fid.data[1, 0].real == 1000.0 and fid.data[1, -1].imag == 1199.0
 
 
-def test_truncated_ser_is_an_input_error(tmp_path):
+def test_ser_shorter_than_td1_keeps_its_complete_rows(tmp_path):
     folder = write_experiment(
         tmp_path / "e", np.ones((2, 200)), lists={"vdlist": "1\n2\n3\n"}
     )
     (folder / "acqu2s").write_text(_jcamp({"TD": 3, "FnMODE": 0}))
-    with pytest.raises(InputError) as err:
-        read_experiment(folder)
-    assert err.value.field == "file size"
-    assert err.value.file.endswith("ser")
+    fid = read_experiment(folder)
+    assert fid.td1 == 2 and fid.data.shape == (2, 100)  # 200 words = 100 complex
+    np.testing.assert_allclose(fid.list_time_s, [1.0, 2.0])
+    assert "interrupted_acquisition_2_of_3_rows_0_partial_row_dropped" in fid.flags
 
 
 def test_acqus_missing_td_names_file_and_field(tmp_path):
@@ -535,3 +535,41 @@ def test_read_processed_1r_with_nc_proc(tmp_path):
     np.testing.assert_allclose(data[0], values * 4.0)
     assert ppm[0] == 10.0 and ppm[1] - ppm[0] == pytest.approx(-10.0 / 1024)
     assert read_processed(folder, procno=2) is None
+
+
+@pytest.mark.parametrize(
+    ("folder", "bf2"),
+    [("lineshape_17O_sixpeaks/4", 533.490532), ("lineshape_17O_singlepeak/10", 500.16)],
+)
+def test_17O_nucleus_kept_whatever_the_switched_off_channels_say(
+    shared_dir, folder, bf2
+):
+    """NUC2/NUC3 are off; their BF (stale 533.49 MHz in the six-peak folder)
+    is not the field: 17O at BF1 = 67.804 MHz means a 500.16 MHz magnet."""
+    fid = read_experiment(shared_dir / "bruker" / folder)
+    assert fid.acqus["BF2"] == pytest.approx(bf2)
+    assert fid.nucleus == "17O" and fid.larmor_MHz == pytest.approx(67.8, abs=0.1)
+    assert not [f for f in fid.flags if "NUC1" in f], fid.flags
+
+
+def test_nucleus_checked_against_a_channel_that_was_on():
+    from liprobe.nmr.acquisition import check_nucleus
+
+    acqus = {"NUC1": "17O", "BF1": 67.803975, "NUC2": "1H", "BF2": 500.16}
+    assert check_nucleus(acqus) == ("17O", [])
+    # a 1H channel that was on at another field contradicts the label
+    acqus["BF2"] = 533.490532
+    assert check_nucleus(acqus) == ("", ["acqus_NUC1_contradicts_BF1"])
+    # the same frequency on a channel that was off is not evidence
+    acqus["NUC2"] = "off"
+    assert check_nucleus(acqus) == ("17O", [])
+    # channel 1 alone: BF1 over the label's frequency ratio must be a magnet's
+    # 1H frequency (15N at 14.83 MHz would need a 146.3 MHz magnet)
+    assert (
+        check_nucleus({"NUC1": "15N", "BF1": 14.83, "NUC2": "off", "BF2": 200.13})[0]
+        == ""
+    )
+    assert check_nucleus({"NUC1": "7Li", "BF1": 116.641914, "NUC2": "off"}) == (
+        "7Li",
+        [],
+    )

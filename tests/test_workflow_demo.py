@@ -30,6 +30,7 @@ def test_nmr_tables_have_contract_columns(demo_run):
         "temperature_K",
         "n_increments",
         "topspin_parity_r",
+        "topspin_unsupported",
     ):
         assert column in exp.columns, column
     integ = pd.read_parquet(demo_run / "results/tables/nmr_integrals.parquet")

@@ -120,6 +120,7 @@ class NmrOptions(_Options):
     si: int | None
     baseline: bool
     baseline_order: int
+    topspin_baseline: bool
     dc_offset: bool | None
     first_point: float
     noise_ppm: tuple | None

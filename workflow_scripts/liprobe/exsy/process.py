@@ -17,6 +17,10 @@ Pure functions on arrays and parameter mappings (as parsed from ``acqus``,
    Spectroscopy, 2nd ed., ch. 8.)
 3. F1: window (proc2s), first point times FCOR (proc2s, default 0.5), zero fill
    to SI of proc2s, FFT, phase (proc2s or auto), real part.
+   The rows and points TopSpin used are kept: proc2s ``TDeff`` rows in F1,
+   procs ``TDeff / 2`` complex points in F2. Parameters whose operation is not
+   done (other window types, linear prediction ``ME_mod``, ``BC_mod``,
+   ``TDoff``, a strip ``STSI``) are named in ``Spectrum2D.unsupported``.
 4. Optional zero-order baseline correction (:func:`baseline_correct`): the
    mean of signal-free points subtracted row by row and column by column.
 
@@ -83,6 +87,7 @@ class Spectrum2D:
     phases_deg: dict = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     maps: LinearMaps | None = None
+    unsupported: list[str] = field(default_factory=list)
 
 
 def _get(params: Mapping | None, key: str, default=None):
@@ -340,6 +345,24 @@ def _f1_unphased(
     return _fft_high_to_low(t1, si1, axis=0)
 
 
+def unsupported_2d(procs: Mapping | None, proc2s: Mapping | None) -> list[str]:
+    """procs/proc2s parameters whose operation :func:`process_2d` does not do."""
+    out = []
+    for dim, params in (("F2", procs), ("F1", proc2s)):
+        wdw = int(_num(params, "WDW", 0.0))
+        if wdw not in (0, 1, 2, 3, 4):
+            out.append(f"{dim} WDW={wdw}")
+        for key in ("ME_mod", "BC_mod", "TDoff"):
+            value = int(_num(params, key, 0.0))
+            if value != 0:
+                out.append(f"{dim} {key}={value}")
+        stsi = int(_num(params, "STSI", 0.0))
+        si = int(_num(params, "SI", 0.0))
+        if 0 < stsi < si:
+            out.append(f"{dim} STSI={stsi}")
+    return out
+
+
 def process_2d(
     data: np.ndarray,
     acqus: Mapping,
@@ -380,6 +403,15 @@ def process_2d(
         data = data[:td1]
     elif td1 > n_rows:
         flags.append(f"incomplete_acquisition_{n_rows}_of_{td1}_rows")
+    # points TopSpin used: proc2s TDeff rows (F1), procs TDeff / 2 points (F2)
+    tdeff1 = int(_num(proc2s, "TDeff", 0.0))
+    if 0 < tdeff1 < data.shape[0]:
+        data = data[:tdeff1]
+        flags.append(f"tdeff_F1_{tdeff1}_of_{n_rows}_rows")
+    tdeff2 = int(_num(procs, "TDeff", 0.0)) // 2
+    if 0 < tdeff2 < data.shape[1]:
+        data = data[:, :tdeff2]
+        flags.append(f"tdeff_F2_{tdeff2}_of_{n_pts}_points")
     n_rows = data.shape[0]
     if mode != 3 and n_rows % 2:
         data = data[:-1]
@@ -454,6 +486,7 @@ def process_2d(
         "F1",
     )
     return Spectrum2D(
+        unsupported=unsupported_2d(procs, proc2s),
         data=np.ascontiguousarray(f1.real),
         ppm_f1=ppm1,
         ppm_f2=ppm2,
@@ -602,4 +635,5 @@ def baseline_correct(
         phases_deg=dict(spectrum.phases_deg),
         flags=flags,
         maps=spectrum.maps,
+        unsupported=list(spectrum.unsupported),
     )

@@ -209,6 +209,7 @@ COLUMN_UNITS: dict[str, str] = {
     "temperature_set_K": "K",
     "time_constant_s": "s",
     "topspin_parity_r": "",
+    "topspin_unsupported": "",
     "uncertainty_method": "",
     "value_at_reference": "unit of the quantity (m^2/s for D, 1/s for k)",
     "voltage_V": "V",

@@ -25,7 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from liprobe.errors import InputError
-from liprobe.io.bruker import parse_variable_list, read_folder, text
+from liprobe.io.bruker import (
+    parse_variable_list,
+    read_baseline_points,
+    read_folder,
+    read_processing_history,
+    text,
+)
 from liprobe.nmr.kinds import KINDS, LIST_OF_KIND, detect_kind, loop_duration_s
 
 # IUPAC 2001 frequency ratios Xi (percent of the 1H frequency in the same field),
@@ -87,7 +93,13 @@ class FidSeries:
     (``group_delay_points`` says by how much to shift). ``list_time_s`` has one
     value per acquired row (delay, spin-lock length or echo time in seconds) for
     relaxation kinds, else ``None``. Values that could not be trusted are NaN
-    (``nucleus`` an empty string) and explained in ``flags``.
+    (``nucleus`` an empty string) and explained in ``flags``. ``td1`` is the
+    number of complete rows: fewer than acqu2s TD when the acquisition was
+    interrupted (flag
+    ``interrupted_acquisition_<kept>_of_<TD1>_rows_<n>_partial_row_dropped``).
+    ``processing_history`` lists the commands TopSpin applied to its spectrum
+    after the last transform (from ``auditp.txt``), ``baseline_points`` the
+    points of its spline baseline (``baslpnts``), both for TopSpin parity.
     """
 
     path: Path
@@ -119,39 +131,78 @@ class FidSeries:
     td: int = 0
     list_values: np.ndarray | None = None
     pulse_program_text: str = ""
+    processing_history: tuple[str, ...] = ()
+    baseline_points: np.ndarray | None = None
+
+
+#: Largest distance (MHz) of a magnet's 1H base frequency from a multiple of
+#: 10 MHz: spectrometers are sold at whole fields (200.13, 300.13, 360.13,
+#: 399.9, 500.16, 600.2 MHz ...), and BF of 1H sits within a fraction of a MHz
+#: of the nominal value.
+MAGNET_ROUNDING_MHZ = 0.5
+
+
+def _channel_on(acqus: dict, ch: int) -> bool:
+    nuc = text(acqus, f"NUC{ch}")
+    return nuc not in ("", "off") and isinstance(acqus.get(f"BF{ch}"), int | float)
 
 
 def _proton_frequency(acqus: dict) -> tuple[float | None, str]:
-    """The magnet's 1H frequency (MHz): a channel labelled 1H, else BF2."""
-    for ch in range(1, 9):
-        if text(acqus, f"NUC{ch}") == "1H" and isinstance(
-            acqus.get(f"BF{ch}"), int | float
-        ):
+    """The magnet's 1H frequency (MHz) from a channel that was on, other than 1.
+
+    A channel labelled 1H gives its BF; another channel with a nucleus of
+    :data:`XI_PERCENT` gives ``BF / Xi``. Channels whose NUC is ``off`` are
+    never used: their BF is whatever was last set there (often another magnet's
+    value copied with a parameter set). Without any NUC2 entry (channel
+    states not recorded), BF2 is taken as the 1H frequency, as TopSpin sets it
+    for decoupling.
+    """
+    for ch in range(2, 9):
+        if _channel_on(acqus, ch) and text(acqus, f"NUC{ch}") == "1H":
             return float(acqus[f"BF{ch}"]), f"BF{ch}"
+    for ch in range(2, 9):
+        nuc = text(acqus, f"NUC{ch}")
+        if _channel_on(acqus, ch) and nuc in XI_PERCENT and acqus[f"BF{ch}"] > 0:
+            return float(acqus[f"BF{ch}"]) * 100.0 / XI_PERCENT[nuc], f"BF{ch}"
     bf2 = acqus.get("BF2")
-    if isinstance(bf2, int | float) and bf2 > 0:
-        return float(bf2), "BF2"
+    if "NUC2" not in acqus and isinstance(bf2, int | float) and bf2 > 0:
+        return float(bf2), "BF2"  # no channel state recorded: BF2 as the 1H
     return None, ""
+
+
+def _is_magnet_frequency(f_1H: float) -> bool:
+    """Whether a 1H frequency (MHz) is one a spectrometer magnet is sold at."""
+    return abs(f_1H - 10.0 * round(f_1H / 10.0)) <= MAGNET_ROUNDING_MHZ
 
 
 def check_nucleus(acqus: dict) -> tuple[str, list[str]]:
     """Return NUC1 and flags; an empty nucleus when NUC1 contradicts BF1.
 
-    The field is taken from the 1H frequency of the magnet (:func:`_proton_frequency`);
-    NUC1 must satisfy ``BF1 = Xi(NUC1) x f(1H)`` within :data:`NUCLEUS_TOLERANCE`.
+    With another channel on (:func:`_proton_frequency`), NUC1 must satisfy
+    ``BF1 = Xi(NUC1) x f(1H)`` within :data:`NUCLEUS_TOLERANCE`. With channel 1
+    the only one on, BF1 and the nucleus table must give the 1H frequency of a
+    magnet, ``BF1 / Xi(NUC1)`` within :data:`MAGNET_ROUNDING_MHZ` of a multiple
+    of 10 MHz (a 17O label at BF1 = 67.804 MHz gives 500.16 MHz; a 15N label at
+    14.83 MHz gives 146.3 MHz, no magnet's field).
     """
     nuc = text(acqus, "NUC1")
     flags: list[str] = []
     bf1 = acqus.get("BF1")
     if nuc in ("", "off"):
         return "", ["acqus_NUC1_missing"]
+    if nuc == "1H":
+        return nuc, []  # BF1 is then the 1H frequency itself
     if nuc not in XI_PERCENT:
         return nuc, ["acqus_NUC1_not_checked"]
-    ref, _ = _proton_frequency(acqus)
-    if ref is None or not isinstance(bf1, int | float) or bf1 <= 0:
+    if not isinstance(bf1, int | float) or bf1 <= 0:
         return nuc, ["acqus_NUC1_not_checked"]
-    expected = XI_PERCENT[nuc] / 100.0 * ref
-    if abs(float(bf1) - expected) > NUCLEUS_TOLERANCE * expected:
+    ref, _ = _proton_frequency(acqus)
+    if ref is None:
+        consistent = _is_magnet_frequency(float(bf1) * 100.0 / XI_PERCENT[nuc])
+    else:
+        expected = XI_PERCENT[nuc] / 100.0 * ref
+        consistent = abs(float(bf1) - expected) <= NUCLEUS_TOLERANCE * expected
+    if not consistent:
         flags.append("acqus_NUC1_contradicts_BF1")
         return "", flags
     return nuc, flags
@@ -206,6 +257,14 @@ def read_experiment(
     flags = list(folder.flags)
     raw_files = list(folder.raw_files)
 
+    data = folder.data
+    rows = data.shape[0]
+    if rows < td1:
+        flags.append(
+            f"interrupted_acquisition_{rows}_of_{td1}_rows"
+            f"_{1 if folder.partial_row_bytes else 0}_partial_row_dropped"
+        )
+
     available = set(folder.lists)
     kind = str(overrides.get("kind") or "auto").strip().lower()
     if kind == "auto":
@@ -236,12 +295,12 @@ def read_experiment(
         else:
             list_file = path / list_name
             raw_files.append(list_file)
-            list_values = parse_variable_list(list_file, list_name, td1)
+            list_values = parse_variable_list(list_file, list_name, td1)[:rows]
             if list_name == "vclist":
                 loop = loop_duration_s(folder.pulse_program_text, acqus, "c")
                 if loop is None:
                     flags.append("vclist_loop_duration_unknown")
-                    list_time = np.full(td1, np.nan)
+                    list_time = np.full(rows, np.nan)
                 else:
                     list_time = list_values * loop
             else:
@@ -291,9 +350,13 @@ def read_experiment(
     index = int(mixing_delay_index)
     mixing = float(delays[index]) if len(delays) > index else math.nan
 
+    for name in ("auditp.txt", "baslpnts"):
+        if (path / "pdata" / str(int(procno)) / name).is_file():
+            raw_files.append(path / "pdata" / str(int(procno)) / name)
+
     return FidSeries(
         path=path,
-        data=folder.data,
+        data=data,
         acqus=acqus,
         acqu2s=acqu2s,
         procs=folder.procs,
@@ -310,7 +373,7 @@ def read_experiment(
         mixing_time_s=mixing,
         fnmode=fnmode,
         is_2d=kind == "exsy",
-        td1=int(td1),
+        td1=int(rows),
         flags=flags,
         raw_files=raw_files,
         procno=int(procno),
@@ -321,4 +384,6 @@ def read_experiment(
         td=folder.td,
         list_values=list_values,
         pulse_program_text=folder.pulse_program_text,
+        processing_history=tuple(read_processing_history(path, procno)),
+        baseline_points=read_baseline_points(path, procno),
     )

@@ -375,7 +375,10 @@ def experiment_record(fid: FidSeries, spectra: Spectra | None = None) -> dict:
     temperature_K, n_increments, ns, rg, masr_Hz, td, sw_Hz, list_name,
     list_time_min_s, list_time_max_s, is_2d, fnmode, mixing_time_s,
     group_delay_points, ppm_axis_source, phase0_deg, phase1_deg, lb_Hz, si,
-    flags (sorted unique flags of reading and processing, ';'-joined).
+    flags (sorted unique flags of reading and processing, ';'-joined),
+    topspin_unsupported (the procs parameters and audit-trail commands of
+    TopSpin's processing that were not reproduced, ';'-joined; empty when all
+    were).
     """
     flags = list(fid.flags) + (list(spectra.flags) if spectra is not None else [])
     times = fid.list_time_s
@@ -405,4 +408,7 @@ def experiment_record(fid: FidSeries, spectra: Spectra | None = None) -> dict:
         "lb_Hz": spectra.lb_Hz if spectra is not None else math.nan,
         "si": int(spectra.si) if spectra is not None else 0,
         "flags": ";".join(sorted(dict.fromkeys(flags))),
+        "topspin_unsupported": ";".join(spectra.unsupported)
+        if spectra is not None
+        else "",
     }

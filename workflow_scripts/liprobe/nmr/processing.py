@@ -2,13 +2,18 @@
 
 Steps, in TopSpin's order, each row of a pseudo-2D series treated alike:
 
-1. DC offset (optional): subtract the mean of the last quarter of each FID;
-   optionally scale the t = 0 point (point ``round(g)``) by ``first_point``
-   (0.5 avoids the constant baseline offset of a FID sampled from t = 0 without
-   a filter transient; TopSpin does not do it, so the default is 1).
+1. DC offset (optional): subtract the mean of the last quarter of each FID
+   (procs ``BC_mod`` single or quad); the first stored point times procs
+   ``FCOR``; optionally the t = 0 point (point ``round(g)``) times
+   ``first_point`` (0.5 avoids the constant baseline offset of a FID sampled
+   from t = 0 without a filter transient; TopSpin does not do it, so the
+   default is 1).
 2. Points used: the first ``TDeff/2`` complex points when procs sets ``TDeff``.
-3. Apodization: exponential multiplication ``exp(-pi LB t)`` (TopSpin ``em``,
-   ``WDW`` = 1), ``LB`` in Hz from procs unless given.
+3. Apodization: procs ``WDW`` with ``LB``/``GB``/``SSB``
+   (:mod:`liprobe.nmr.windows`: EM, GM, SINE, QSINE), or EM with the
+   ``lb_Hz`` option. EM runs from the first stored point; the other windows
+   span the points from the digital filter's delay on, where the signal
+   starts.
 4. Zero filling (or truncation) to ``SI`` complex points.
 5. Fourier transform with the sign convention that puts high frequency (high
    ppm) at index 0: ``S_k = sum_n s_n exp(+2 pi i n k / SI)``, then the halves
@@ -22,7 +27,18 @@ Steps, in TopSpin's order, each row of a pseudo-2D series treated alike:
    resolved lines; PHC1 searched within +-720 degrees, so broad solid-state
    lines with a large dead-time phase need ``procs`` phases), ``auto0`` fits
    PHC0 only and keeps PHC1 from procs.
-8. Optional baseline correction (polynomial through signal-free points).
+8. Baseline: our polynomial through signal-free points (``baseline``), or else
+   (``topspin_baseline``) the corrections TopSpin's audit trail records after
+   its last transform: ``abs``/``abs2`` (a polynomial of degree ``ABSG``
+   between ``ABSF1`` and ``ABSF2``, ours fitted to signal-free points) and
+   ``sab`` (a natural cubic spline through the ``baslpnts`` points).
+9. Strip: only the points ``STSR`` to ``STSR + STSI - 1`` are kept when procs
+   sets a strip.
+
+Operations procs or the audit trail ask for and that are not done (other
+window types, linear prediction ``ME_mod``, ``BC_mod`` spol/qpol/sfil/qfil,
+``TDoff``, ``PH_mod`` magnitude/power, ``REVERSE``, other commands) are named
+in ``Spectra.unsupported`` (column ``topspin_unsupported``).
 
 The ppm axis is ``ppm_k = OFFSET - k SW_p / (SF SI)`` from procs, or, when procs
 is missing or stale (``SW_p`` differing from acqus ``SW_h``, or ``SF`` far from
@@ -37,9 +53,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.interpolate import CubicSpline
 from scipy.optimize import minimize_scalar
 
 from liprobe.errors import InputError
+from liprobe.nmr.windows import topspin_window
 from liprobe.options import NmrOptions
 
 if TYPE_CHECKING:
@@ -90,6 +108,7 @@ class Spectra:
     ppm_axis_source: str = "procs"
     points_used: int = 0
     options: NmrOptions | None = None
+    unsupported: list[str] = field(default_factory=list)
 
 
 def _next_pow2(n: int) -> int:
@@ -257,17 +276,100 @@ def _reference_row(fid: FidSeries, spec: np.ndarray) -> int:
     return int(np.argmax(np.abs(spec).sum(axis=1)))
 
 
+#: TopSpin's BC_mod codes: 1 and 2 subtract the FID's DC offset.
+BC_MOD_NAMES = {
+    0: "no",
+    1: "single",
+    2: "quad",
+    3: "spol",
+    4: "qpol",
+    5: "sfil",
+    6: "qfil",
+}
+#: Audit-trail commands that only change the phase (kept in procs PHC0/PHC1).
+PHASE_COMMANDS = ("pk", "pk2", "apk", "apk0", "apk1", "apks", "apkf", "apk2d")
+
+
+def _procs_unsupported(fid: FidSeries) -> list[str]:
+    """procs parameters that ask for an operation liprobe does not reproduce."""
+    out: list[str] = []
+    bc = _param(fid, "procs", "BC_mod", 0, integer=True)
+    if bc not in (0, 1, 2):
+        out.append(f"BC_mod={BC_MOD_NAMES.get(bc, bc)}")
+    me = _param(fid, "procs", "ME_mod", 0, integer=True)
+    if me != 0:
+        out.append(f"ME_mod={me} (linear prediction)")
+    tdoff = _param(fid, "procs", "TDoff", 0, integer=True)
+    if tdoff != 0:
+        out.append(f"TDoff={tdoff}")
+    ph_mod = _param(fid, "procs", "PH_mod", 1, integer=True)
+    if ph_mod not in (0, 1):
+        out.append(f"PH_mod={ph_mod}")
+    reverse = (fid.procs or {}).get("REVERSE", False)
+    if reverse not in (False, 0, None) and str(reverse).strip().lower() != "no":
+        out.append("REVERSE")
+    return out
+
+
+def spline_baseline(data: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Subtract a natural cubic spline through ``data`` at ``points`` (TopSpin ``sab``).
+
+    Between the first and the last point the spline through the values at the
+    points is subtracted, outside them nothing (TopSpin's ``sab`` with the
+    points of ``baslpnts``: its 1r is exactly zero at the points).
+    """
+    data = np.atleast_2d(data).astype(float)
+    pts = np.unique(np.asarray(points, dtype=int))
+    pts = pts[(pts >= 0) & (pts < data.shape[1])]
+    if len(pts) < 2:
+        return data
+    x = np.arange(pts[0], pts[-1] + 1)
+    out = data.copy()
+    for r, row in enumerate(data):
+        out[r, x] = row[x] - CubicSpline(pts, row[pts], bc_type="natural")(x)
+    return out
+
+
+def _topspin_baseline(
+    fid: FidSeries, real: np.ndarray, ppm: np.ndarray
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """Apply the baseline commands of TopSpin's audit trail; flags, unsupported."""
+    flags: list[str] = []
+    unsupported: list[str] = []
+    for command in fid.processing_history:
+        if command in PHASE_COMMANDS:
+            continue
+        if command in ("abs", "abs2", "absn"):
+            order = _param(fid, "procs", "ABSG", 5, integer=True)
+            f1 = _param(fid, "procs", "ABSF1", float(ppm.max()))
+            f2 = _param(fid, "procs", "ABSF2", float(ppm.min()))
+            sel = (ppm <= max(f1, f2)) & (ppm >= min(f1, f2))
+            if sel.sum() > order + 1:
+                real = real.copy()
+                real[:, sel] = baseline_correct(real[:, sel], order)
+                flags.append(f"baseline_topspin_{command}_ABSG_{order}")
+        elif command == "sab" and fid.baseline_points is not None:
+            real = spline_baseline(real, fid.baseline_points)
+            flags.append("baseline_topspin_sab")
+        else:
+            unsupported.append(f"auditp:{command}")
+    return real, flags, unsupported
+
+
 def process(fid: FidSeries, options: NmrOptions) -> Spectra:
     """Process every row of a 1D or pseudo-2D experiment into real spectra.
 
     ``options``: ``phase`` (``'procs'``, ``'auto'``, ``'auto0'`` or a pair of
-    degrees), ``lb_Hz`` (None = procs LB when WDW is EM, else 0), ``si`` (None =
-    procs SI), ``baseline`` and ``baseline_order``, ``dc_offset`` (None = as procs
-    ``BC_mod``), ``first_point`` (factor of the t = 0 point). See the module
-    docstring for the steps and conventions.
+    degrees), ``lb_Hz`` (None = procs window), ``si`` (None = procs SI),
+    ``baseline`` and ``baseline_order``, ``topspin_baseline``, ``dc_offset``
+    (None = as procs ``BC_mod``), ``first_point`` (factor of the t = 0 point).
+    See the module docstring for the steps and conventions. What procs or the
+    audit trail ask for and is not reproduced is listed in
+    ``Spectra.unsupported``.
     """
     opts = options
     flags: list[str] = []
+    unsupported = _procs_unsupported(fid)
     procs = fid.procs or {}
     if not fid.procs:
         flags.append("procs_missing")
@@ -281,11 +383,13 @@ def process(fid: FidSeries, options: NmrOptions) -> Spectra:
     if dc:
         tail = max(n_points // 4, 1)
         data = data - data[:, -tail:].mean(axis=1, keepdims=True)
+    fcor = _param(fid, "procs", "FCOR", 1.0)
     first = float(opts.first_point)
-    if first != 1.0:
+    if fcor != 1.0 or first != 1.0:
+        data = data.copy()
+        data[:, 0] *= fcor  # TopSpin: the first stored point times FCOR
         t0 = int(round(fid.group_delay_points))
-        if t0 < n_points:
-            data = data.copy()
+        if first != 1.0 and t0 < n_points:
             data[:, t0] *= first
 
     # 2. points used
@@ -295,19 +399,23 @@ def process(fid: FidSeries, options: NmrOptions) -> Spectra:
         flags.append("tdeff_truncated")
     used = data.shape[1]
 
-    # 3. apodization
+    # 3. apodization: EM from the first stored point (its shape does not depend
+    # on where the signal starts); the other windows span the points after the
+    # digital filter's delay, where the signal starts, as in the 2D processing
     lb = opts.lb_Hz
-    if lb is None:
-        wdw = _param(fid, "procs", "WDW", 0, integer=True)
-        if wdw == 1:
-            lb = _param(fid, "procs", "LB", 0.0)
-        else:
-            lb = 0.0
-            if wdw not in (0, 1):
-                flags.append(f"window_WDW_{wdw}_not_applied")
-    lb = float(lb)
-    if lb != 0.0:
-        data = data * exponential_window(used, lb, fid.sw_Hz)
+    wdw = 1 if lb is not None else _param(fid, "procs", "WDW", 0, integer=True)
+    start = 0 if wdw in (0, 1) else min(int(round(fid.group_delay_points)), used - 1)
+    window, not_done = topspin_window(used - start, procs, fid.sw_Hz, lb)
+    unsupported += not_done
+    if wdw == 1:
+        lb = float(lb if lb is not None else _param(fid, "procs", "LB", 0.0))
+    else:
+        lb = 0.0
+        if not_done:
+            flags.append(f"window_WDW_{wdw}_not_applied")
+    if wdw != 0 and not not_done:
+        full = np.concatenate([np.full(start, window[0]), window])
+        data = data * full
 
     # 4-5. zero fill and FT
     si = opts.si
@@ -353,13 +461,27 @@ def process(fid: FidSeries, options: NmrOptions) -> Spectra:
             phase,
         )
     real = (spec * phase_ramp(si, ph0, ph1)).real
-
-    # 8. baseline
-    if opts.baseline:
-        real = baseline_correct(real, int(opts.baseline_order))
-
     ppm, source, axis_flags = ppm_axis(fid, si)
     flags += axis_flags
+
+    # 8. baseline: ours, or TopSpin's as its audit trail records it
+    baseline = bool(opts.baseline)
+    if opts.baseline:
+        real = baseline_correct(real, int(opts.baseline_order))
+    elif opts.topspin_baseline and fid.processing_history:
+        real, base_flags, not_done = _topspin_baseline(fid, real, ppm)
+        flags += base_flags
+        unsupported += not_done
+        baseline = bool(base_flags)
+
+    # 9. strip: the points STSR .. STSR + STSI - 1 of the spectrum
+    stsr = _param(fid, "procs", "STSR", 0, integer=True)
+    stsi = _param(fid, "procs", "STSI", 0, integer=True)
+    if opts.si is None and 0 < stsi < si and 0 <= stsr and stsr + stsi <= si:
+        real = real[:, stsr : stsr + stsi]
+        ppm = ppm[stsr : stsr + stsi]
+        flags.append(f"strip_STSR_{stsr}_STSI_{stsi}")
+
     return Spectra(
         ppm=ppm,
         data=real,
@@ -372,6 +494,7 @@ def process(fid: FidSeries, options: NmrOptions) -> Spectra:
         ppm_axis_source=source,
         points_used=used,
         dc_offset=bool(dc),
-        baseline=bool(opts.baseline),
+        baseline=baseline,
         options=options,
+        unsupported=list(dict.fromkeys(unsupported)),
     )

@@ -70,6 +70,7 @@ def run(job: Job) -> None:
                 spinlock_kHz=_number(exp["overrides"].get("spinlock_kHz")),
                 region_source="sheet" if p.regions else "topspin_intrng",
                 topspin_parity_r=float(frame["topspin_parity_r"].iloc[0]),
+                topspin_unsupported=";".join(spectrum.unsupported),
             )
             records.append(record)
             frame["particle_radius_um"] = exp["particle_radius_um"]

@@ -9,7 +9,8 @@ use, so that the parse-time :func:`peek_parameters` does not import nmrglue):
   :func:`group_delay`, :func:`check_byte_order`;
 * :mod:`.lists`: ``vdlist``/``vplist``/``vclist``: :func:`parse_variable_list`;
 * :mod:`.topspin`: TopSpin's processed data and results: :func:`read_processed`,
-  :func:`read_intrng`, :func:`read_ct1t2`;
+  :func:`read_intrng`, :func:`read_ct1t2`, :func:`read_processing_history`,
+  :func:`read_baseline_points`;
 * :mod:`.folder`: a whole folder, :func:`read_folder`;
 * :mod:`.peek`: :func:`peek_parameters`, the parse-time scalars.
 
@@ -31,9 +32,11 @@ _MODULES = {
     "liprobe.io.bruker.peek": ["peek_parameters"],
     "liprobe.io.bruker.topspin": [
         "pdata_dir",
+        "read_baseline_points",
         "read_ct1t2",
         "read_intrng",
         "read_processed",
+        "read_processing_history",
     ],
 }
 

@@ -57,33 +57,54 @@ def group_delay(acqus: dict, file: Path) -> tuple[float, list[str]]:
 
 def read_rows(
     path: Path, td: int, rows: int, big: bool, isfloat: bool, nc: int
-) -> np.ndarray:
-    """Read ``rows`` rows of ``td`` real words (padded to 1024 bytes) from a file."""
+) -> tuple[np.ndarray, int]:
+    """Read up to ``rows`` rows of ``td`` real words (padded to 1024 bytes).
+
+    Returns the complete rows found and the number of bytes of a partial last
+    row that were not read. A ``ser`` of an interrupted acquisition (a stopped
+    experiment) holds fewer than ``rows`` rows: its complete rows are returned,
+    a partial last row is dropped and its bytes counted. A file with no
+    complete row, or with at least one complete row more than ``rows`` (the
+    acquisition parameters do not describe it), is an :class:`InputError`.
+    """
     item = 8 if isfloat else 4
     row_bytes = td * item
     padded = -(-row_bytes // BLOCK_BYTES) * BLOCK_BYTES
     size = path.stat().st_size
-    if size >= rows * padded:
-        stride = padded // item
-    elif size == rows * row_bytes:
-        stride = td  # unpadded (float64 data of recent TopSpin versions)
-    else:
+    layout = (
+        f"{rows} rows x {padded} bytes = {rows * padded} bytes "
+        f"(TD = {td}, TD1 = {rows}, {'float64' if isfloat else 'int32'} "
+        f"words as DTYPA = {2 if isfloat else 0} says)"
+    )
+    stride_bytes = padded
+    if size != rows * padded and size == rows * row_bytes:
+        stride_bytes = row_bytes  # unpadded (float64 data of recent TopSpin versions)
+    complete = size // stride_bytes
+    if complete > rows:
         raise InputError(
             path,
             "file size",
-            f"{rows} rows x {padded} bytes = {rows * padded} bytes "
-            f"(TD = {td}, TD1 = {rows}, {'float64' if isfloat else 'int32'} "
-            f"words as DTYPA = {2 if isfloat else 0} says)",
-            f"{size} bytes",
+            layout + "; a file holding more rows than TD1 is not read in part",
+            f"{size} bytes = {complete} complete rows",
         )
+    other = 4 if isfloat else 8  # the other word size DTYPA allows
+    other_padded = -(-td * other // BLOCK_BYTES) * BLOCK_BYTES
+    if complete == 0 or (
+        complete < rows and size in (rows * other_padded, rows * td * other)
+    ):
+        # no complete row, or a complete file of the other word size: the
+        # parameters are wrong, not the acquisition interrupted
+        raise InputError(path, "file size", layout, f"{size} bytes")
+    partial = size - complete * stride_bytes if complete < rows else 0
+    stride = stride_bytes // item
     dtype = np.dtype((">" if big else "<") + ("f8" if isfloat else "i4"))
     with path.open("rb") as handle:  # only the bytes the rows occupy
-        raw = handle.read(rows * stride * item)
-    words = np.frombuffer(raw, dtype=dtype).astype(float).reshape(rows, stride)
+        raw = handle.read(complete * stride_bytes)
+    words = np.frombuffer(raw, dtype=dtype).astype(float).reshape(complete, stride)
     words = words[:, :td]
     if not isfloat and nc != 0:
         words = words * 2.0**nc
-    return words
+    return words, int(partial)
 
 
 def _byte_order_score(raw: bytes, big: bool, isfloat: bool) -> float:

@@ -30,6 +30,8 @@ class BrukerFolder:
     multiplied by ``2**NC``, the digital filter not removed
     (``group_delay_points`` says by how much to shift). ``lists`` names the
     variable-list files present; ``flags`` say how the data were read.
+    ``data`` has fewer rows than ``td1`` when the acquisition was interrupted;
+    ``partial_row_bytes`` counts the bytes of a partial last row not read.
     """
 
     path: Path
@@ -51,6 +53,7 @@ class BrukerFolder:
     lists: list[str]
     flags: list[str] = field(default_factory=list)
     raw_files: list[Path] = field(default_factory=list)
+    partial_row_bytes: int = 0
 
 
 def _read_text(path: Path, raw_files: list[Path]) -> str:
@@ -105,7 +108,9 @@ def read_folder(path: str | Path, procno: int = 1) -> BrukerFolder:
     raw_files.append(binary)
 
     aq_mod = number(acqus, "AQ_mod", acqus_file, integer=True, default=3)
-    words = read_rows(binary, td, td1, bool(bytorda == 1), dtypa == 2, nc)
+    words, partial_bytes = read_rows(
+        binary, td, td1, bool(bytorda == 1), dtypa == 2, nc
+    )
     check_byte_order(binary, acqus_file, bool(bytorda == 1), dtypa == 2)
     if aq_mod in (0, 2):
         data = words.astype(complex)
@@ -151,4 +156,5 @@ def read_folder(path: str | Path, procno: int = 1) -> BrukerFolder:
         lists=lists,
         flags=flags,
         raw_files=raw_files,
+        partial_row_bytes=partial_bytes,
     )

@@ -167,3 +167,64 @@ def read_ct1t2(path: str | Path, procno: int = 1) -> pd.DataFrame | None:
         records,
         columns=["peak", "list_value", "ppm", "integral", "intensity", "expt"],
     )
+
+
+#: Audit-trail entries that record no change of the processed data.
+_AUDIT_NOT_PROCESSING = ("created", "user", "changed", "acquisition", "audit")
+
+_AUDIT_ENTRY = re.compile(
+    r"\(\s*\d+\s*,\s*<[^>]*>\s*,\s*<[^>]*>\s*,\s*<[^>]*>\s*,\s*<[^>]*>\s*,"
+    r"\s*<[^>]*>\s*,\s*<(.*?)>\)",
+    re.DOTALL,
+)
+
+
+def read_processing_history(path: str | Path, procno: int = 1) -> list[str]:
+    """Commands TopSpin applied after the last raw-data processing, in order.
+
+    From ``pdata/<procno>/auditp.txt``: every entry after the last one that
+    starts with ``Start of raw data processing`` (``ef``, ``efp``, ``ft``,
+    ``xf2`` ...), reduced to its first word (``abs``, ``abs2``, ``sab``,
+    ``pk``, ``pk2`` ...), skipping entries that change no data (user comments,
+    changed parameters). Empty when the file is absent or has no entry.
+    """
+    file = pdata_dir(Path(path), procno) / "auditp.txt"
+    if not file.is_file():
+        return []
+    text = file.read_bytes().decode("latin-1")
+    commands: list[str] = []
+    for what in _AUDIT_ENTRY.findall(text):
+        what = what.strip()
+        if what.startswith("Start of raw data processing"):
+            commands = []
+            continue
+        word = what.split(maxsplit=1)[0].lower() if what else ""
+        if word and not word.startswith(_AUDIT_NOT_PROCESSING):
+            commands.append(word)
+    return commands
+
+
+def read_baseline_points(path: str | Path, procno: int = 1) -> np.ndarray | None:
+    """Point indices of TopSpin's spline baseline points (``pdata/<procno>/baslpnts``).
+
+    The file holds ``$$`` comment lines, the spectrum size, then one line per
+    point: its index and its position. Sorted unique indices, or None when the
+    file is absent.
+    """
+    file = pdata_dir(Path(path), procno) / "baslpnts"
+    if not file.is_file():
+        return None
+    rows = [
+        line.split()
+        for line in file.read_bytes().decode("latin-1").splitlines()
+        if line.strip() and not line.lstrip().startswith("$$")
+    ]
+    points = []
+    for lineno, parts in enumerate(rows[1:], start=2):
+        try:
+            points.append(int(float(parts[0])))
+        except ValueError as exc:
+            raise InputError(
+                file, f"point {lineno - 1}", "a point index", parts[0]
+            ) from exc
+    return np.unique(np.asarray(points, dtype=int)) if points else None
