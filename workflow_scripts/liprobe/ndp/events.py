@@ -4,9 +4,16 @@ Every event read from a list-mode file ends in exactly one accounting bucket
 (``reason``), applied in this order:
 
 ``timestamp_disorder``
-    time earlier than the running maximum of the file's times by more than
-    ``disorder_tolerance_s`` (a time-tag reset or a corrupted record), NaN or
-    negative.
+    time earlier than the running maximum of the file's usable times by more
+    than ``disorder_tolerance_s`` (a time-tag reset or rollover, an
+    out-of-order record), a forward jump of more than ``max_time_jump_s``
+    beyond it (a corrupted tag), NaN or negative
+    (:class:`liprobe.io.listmode.TimeOrder`). A file where more than
+    ``max_disorder_fraction`` of the events are out of order (a reset or
+    rollover in its middle: the time of everything after it is unknown) is an
+    :class:`InputError` naming the first such record; a few (a reset near the
+    end, one corrupted tag) are counted and the run keeps its span, which comes
+    from the usable times (:func:`robust_time_span`), not the last record.
 ``pileup_saturation``
     a DAQ flag in ``reject_flags`` (CoMPASS: 0x8000 pile-up, 0x80 saturation
     in gate, 0x400 input saturating).
@@ -54,7 +61,9 @@ from liprobe.io.listmode import (
     FLAG_LOST_TRIGGER,
     REJECT_FLAGS,
     EventChunk,
+    ListModeReader,
 )
+from liprobe.io.listmode.common import TimeOrder
 
 REASONS = (
     "accepted",
@@ -119,6 +128,7 @@ class EventAccumulator:
         *,
         n_channels: int,
         disorder_tolerance_s: float,
+        max_time_jump_s: float,
         reject_flags: int = REJECT_FLAGS,
         contiguous: np.ndarray | None = None,
     ) -> None:
@@ -127,6 +137,7 @@ class EventAccumulator:
         self.n_channels = int(n_channels)
         self.reject_flags = int(reject_flags)
         self.tol = float(disorder_tolerance_s)
+        self.order = TimeOrder(self.tol, max_time_jump_s)
         self.hist = np.zeros((self.n_slices, self.n_channels), np.int64)
         self.n_recorded = np.zeros(self.n_slices, np.int64)
         self.n_lost = np.zeros(self.n_slices, np.int64)
@@ -152,12 +163,9 @@ class EventAccumulator:
             self.live_marks.append(chunk.live_marks)
         if n == 0:
             return
-        running = np.maximum.accumulate(np.concatenate([[self.t_max], t]))[:-1]
-        bad_t = ~np.isfinite(t) | (t < 0) | (t < running - self.tol)
-        self.t_max = max(self.t_max, float(np.nanmax(np.where(bad_t, -np.inf, t))))
+        bad_t = self.order.bad(t)
+        self.t_max, self.t_min = self.order.t_max, self.order.t_min
         good = ~bad_t
-        if good.any():
-            self.t_min = min(self.t_min, float(t[good].min()))
         self.counts["timestamp_disorder"] += int(bad_t.sum())
 
         k = np.searchsorted(self.edges, t, side="right") - 1
@@ -265,6 +273,51 @@ def split_energy_reasons(
     return counts, accepted
 
 
+def check_histogram_size(
+    n_slices: int, n_channels: int, max_histogram_bytes: int, source: str
+) -> None:
+    """An :class:`InputError` before allocating a slice histogram of more than
+    ``max_histogram_bytes`` (config ``ndp.max_histogram_bytes``)."""
+    need = int(n_slices) * int(n_channels) * 8
+    if need > int(max_histogram_bytes):
+        raise InputError(
+            source,
+            "slices x ndp.n_channels x 8 bytes",
+            f"at most ndp.max_histogram_bytes = {int(max_histogram_bytes)} bytes "
+            "(fewer or longer slices: slice_s, or fewer channels)",
+            f"{int(n_slices)} slices x {int(n_channels)} channels = {need} bytes",
+        )
+
+
+def slice_count(span_s: float, slice_s: float, n_boundaries: int = 0) -> int:
+    """Upper bound of the number of slices :func:`make_slices` cuts from a
+    span (each boundary adds at most one), computed without building them."""
+    if not (np.isfinite(span_s) and np.isfinite(slice_s)) or slice_s <= 0:
+        raise InputError(None, "slice_s", "a finite time > 0 s", slice_s)
+    return int(np.ceil(max(span_s, 0.0) / slice_s)) + int(n_boundaries) + 1
+
+
+def robust_time_span(
+    reader: ListModeReader, *, disorder_tolerance_s: float, max_time_jump_s: float
+) -> tuple[float, float, int]:
+    """(first, last) usable event time in s of one file and the number of
+    unusable times (:class:`TimeOrder`): the run span from the usable
+    records, not from the last record. The header's real time (ORTEC)
+    extends the last time when it is later and the file is in order."""
+    order = TimeOrder(disorder_tolerance_s, max_time_jump_s)
+    if reader.format == "compass_bin":
+        for rec in reader.raw_chunks():
+            order.bad(rec["timetag"].astype(np.float64) * 1e-12)
+    else:
+        for chunk in reader.chunks():
+            order.bad(chunk.time_s)
+    lo, hi = order.span()
+    real = reader.info.real_time_s
+    if real and np.isfinite(real) and 0 < real <= hi + max_time_jump_s:
+        hi = max(hi, float(real))
+    return lo, hi, order.n_bad
+
+
 def accumulate_files(
     readers: list,
     slices: pd.DataFrame,
@@ -273,6 +326,9 @@ def accumulate_files(
     n_channels: int,
     disorder_tolerance_s: float,
     dead_time_per_event_s: float,
+    max_time_jump_s: float,
+    max_disorder_fraction: float,
+    max_histogram_bytes: int,
     run: str = "",
 ) -> dict:
     """Stream every reader's chunks into one set of slice spectra.
@@ -296,6 +352,9 @@ def accumulate_files(
         valid[0::2] = True
         edges = np.unique(edges)
         valid = np.isin(edges[:-1], t0)
+    check_histogram_size(
+        valid.size, n_channels, max_histogram_bytes, f"run {run}" if run else None
+    )
     hist = np.zeros((valid.size, n_channels), np.int64)
     live = None
     rows = []
@@ -305,6 +364,7 @@ def accumulate_files(
             edges,
             n_channels=n_channels,
             disorder_tolerance_s=disorder_tolerance_s,
+            max_time_jump_s=max_time_jump_s,
             contiguous=valid,
         )
         if reader.format == "compass_bin":
@@ -313,6 +373,18 @@ def accumulate_files(
         else:
             for chunk in reader.chunks():
                 acc.add(chunk)
+        order = acc.order
+        if order.n_bad > max_disorder_fraction * max(order.n_seen, 1):
+            raise InputError(
+                reader.path,
+                f"time tags (record {order.first_bad}, {order.first_bad_time!r} s)",
+                "times in order within ndp.disorder_tolerance_s and no jump above "
+                f"ndp.max_time_jump_s for all but ndp.max_disorder_fraction = "
+                f"{max_disorder_fraction:g} of the events (a time-tag reset or "
+                "rollover in the middle of the file leaves the later times unknown)",
+                f"{order.n_bad} of {order.n_seen} events out of order from record "
+                f"{order.first_bad} on",
+            )
         hist += acc.hist
         lt = acc.live_times(has_live, dead_time_per_event_s=dead_time_per_event_s)
         live = lt if live is None else live + lt
@@ -338,8 +410,7 @@ def _kernel_impl(
     flags,
     edges_ps,
     valid,
-    tol_ps,
-    t_max_in,
+    bad_t,
     reject,
     n_ch,
     hist,
@@ -350,15 +421,12 @@ def _kernel_impl(
 ):
     """One pass over raw records (see :meth:`EventAccumulator.add_raw`)."""
     n_sl = edges_ps.size - 1
-    t_max = t_max_in
     k = 0
     for i in range(t_ps.size):
-        t = np.int64(t_ps[i])
-        if t < t_max - tol_ps:
+        if bad_t[i]:
             counts[0] += 1  # timestamp_disorder
             continue
-        if t > t_max:
-            t_max = t
+        t = np.int64(t_ps[i])
         # slice: advance from the last one (times mostly increase), else search
         if t < edges_ps[k]:
             k = 0
@@ -385,7 +453,6 @@ def _kernel_impl(
             counts[3] += 1  # outside_time_slices
             continue
         hist[k, e] += 1
-    return t_max
 
 
 try:  # numba where numpy cannot keep up; the plain function is the fallback
@@ -399,8 +466,9 @@ except ImportError:  # pragma: no cover
 def _add_raw(self, timetag_ps, energy, flags) -> None:
     """Fast path for integer records (CoMPASS ``timetag`` ps, ``energy``, flags).
 
-    Same reasons and bookkeeping as :meth:`add` in one compiled pass; times are
-    compared in integer picoseconds against the slice edges.
+    Same reasons and bookkeeping as :meth:`add` in one compiled pass; the time
+    order is judged on the times in seconds (:class:`TimeOrder`), the slices
+    in integer picoseconds against the slice edges.
     """
     n = int(timetag_ps.size)
     self.n_read += n
@@ -409,19 +477,15 @@ def _add_raw(self, timetag_ps, energy, flags) -> None:
     if not hasattr(self, "_edges_ps"):
         self._edges_ps = np.round(self.edges * 1e12).astype(np.int64)
     counts = np.zeros(4, np.int64)
-    t_max_in = (
-        np.int64(-(2**62))
-        if not np.isfinite(self.t_max)
-        else np.int64(round(self.t_max * 1e12))
-    )
-    t_max = _kernel(
+    bad_t = self.order.bad(timetag_ps.astype(np.float64) * 1e-12)
+    self.t_max, self.t_min = self.order.t_max, self.order.t_min
+    _kernel(
         timetag_ps,
         energy,
         flags,
         self._edges_ps,
         self.valid,
-        np.int64(round(self.tol * 1e12)),
-        t_max_in,
+        bad_t,
         np.uint32(self.reject_flags),
         np.int64(self.n_channels),
         self.hist,
@@ -430,9 +494,6 @@ def _add_raw(self, timetag_ps, energy, flags) -> None:
         self.n_rejected,
         counts,
     )
-    if t_max > -(2**62):
-        self.t_max = float(t_max) * 1e-12
-        self.t_min = min(self.t_min, float(timetag_ps[0]) * 1e-12)
     for key, c in zip(REASONS[1:5], counts, strict=True):
         self.counts[key] += int(c)
 

@@ -11,7 +11,13 @@ from liprobe.errors import InputError
 from liprobe.io.listmode import open_listmode
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_table, write_table
-from liprobe.ndp.events import accumulate_files, make_slices
+from liprobe.ndp.events import (
+    accumulate_files,
+    check_histogram_size,
+    make_slices,
+    robust_time_span,
+    slice_count,
+)
 from liprobe.ndp.sheet import run_setting
 from liprobe.options import NdpOptions
 from liprobe.steps.job import Job
@@ -58,8 +64,23 @@ def run(job: Job) -> None:
                 f"a start time: format {readers[0].format} stores no absolute time",
                 "empty",
             )
-        span = [r.time_span() for r in readers]
-        end = start + pd.Timedelta(seconds=max(s[1] for s in span) + 1e-6)
+        span_of = partial(
+            robust_time_span,
+            disorder_tolerance_s=float(opts.disorder_tolerance_s),
+            max_time_jump_s=float(opts.max_time_jump_s),
+        )
+        span = [span_of(r) for r in readers]
+        for f, (_, hi, n_bad) in zip(files, span, strict=True):
+            if n_bad:
+                log.warning(
+                    "%s: %d event times out of order (timestamp_disorder); "
+                    "the file's span ends at its last usable time %.6g s",
+                    f,
+                    n_bad,
+                    hi,
+                )
+        span_end_s = max(s[1] for s in span)
+        end = start + pd.Timedelta(seconds=span_end_s + 1e-6)
         boundaries = None
         cycles_path = job.input.get("cycles")
         if cycles_path and not isinstance(cycles_path, str):
@@ -71,6 +92,13 @@ def run(job: Job) -> None:
             boundaries = step_boundaries(cycles)
             log.info("%d slice boundaries from the cycler steps", len(boundaries))
         slice_s = row.get("slice_s") or opts.slice_s
+        # the histogram ceiling before anything of that size is built
+        check_histogram_size(
+            slice_count(span_end_s, float(slice_s), len(boundaries or [])),
+            int(opts.n_channels),
+            int(opts.max_histogram_bytes),
+            f"{sheet} (run {run}, slice_s {slice_s})",
+        )
         slices = make_slices(start, end, float(slice_s), boundaries)
         log.info("%d slices from %s to %s", len(slices), start, end)
         # the signal, background and reference files: one set of event options
@@ -79,6 +107,9 @@ def run(job: Job) -> None:
             n_channels=int(opts.n_channels),
             disorder_tolerance_s=float(opts.disorder_tolerance_s),
             dead_time_per_event_s=float(opts.dead_time_per_event_s),
+            max_time_jump_s=float(opts.max_time_jump_s),
+            max_disorder_fraction=float(opts.max_disorder_fraction),
+            max_histogram_bytes=int(opts.max_histogram_bytes),
             run=run,
         )
         res = accumulate(readers, slices, start)
@@ -102,7 +133,7 @@ def run(job: Job) -> None:
             if not path:
                 return pd.DataFrame({"channel": [], "counts": []}), 0.0, pd.DataFrame()
             reader = open_listmode(path, "auto", chunk_events=chunk)
-            _, t_hi = reader.time_span()
+            _, t_hi, _ = span_of(reader)
             origin = pd.Timestamp(0, tz="UTC")
             one = make_slices(
                 origin, origin + pd.Timedelta(seconds=t_hi + 1e-6), slice_s=t_hi + 1.0

@@ -1,0 +1,180 @@
+"""List-mode time: units, resets, corrupted tags, run span and the memory ceiling.
+
+The CoMPASS cases are derived from the real third-party file in
+``../shared/data/listmode`` (102 events over 5.1 s); the NeXus cases are small
+files written here (no real NeXus event file is in the shared data).
+"""
+
+from __future__ import annotations
+
+import time
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from liprobe.errors import InputError
+from liprobe.io.listmode import TimeOrder, open_listmode, read_events
+from liprobe.io.srim import read_srim
+from liprobe.ndp import events
+from liprobe.ndp.events import check_histogram_size, make_slices, slice_count
+
+from conftest import schema_default, with_schema_defaults
+
+accumulate_files = with_schema_defaults(events.accumulate_files, "ndp")
+robust_time_span = with_schema_defaults(events.robust_time_span, "ndp")
+T0 = pd.Timestamp("2024-03-04T09:00:00Z")
+
+
+def _nexus(path, unit_zero: str, unit_offset: str, scale_offset: float):
+    """Pulses at 0, 1, 2 s (in ms) with offsets 0.1..0.5 s in ``unit_offset``."""
+    offsets_s = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    with h5py.File(path, "w") as h5:
+        g = h5.create_group("entry/events")
+        g.attrs["NX_class"] = "NXevent_data"
+        g["event_time_zero"] = np.array([0.0, 1000.0, 2000.0])
+        g["event_time_zero"].attrs["units"] = unit_zero
+        g["event_time_offset"] = offsets_s * scale_offset
+        g["event_time_offset"].attrs["units"] = unit_offset
+        g["event_index"] = np.array([0, 2, 4])
+        g["event_energy"] = np.array([100.0, 200, 300, 400, 500])
+    return np.array([0.1, 0.2, 1.3, 1.4, 2.5])
+
+
+@pytest.mark.parametrize(
+    ("unit", "scale"),
+    [
+        ("microseconds", 1e6),
+        ("µs", 1e6),  # micro sign
+        ("μs", 1e6),  # Greek mu
+        ("ps", 1e12),
+        ("nanoseconds", 1e9),
+    ],
+)
+def test_nexus_time_units_are_read_in_seconds(tmp_path, unit, scale):
+    path = tmp_path / "run.nxs"
+    expected = _nexus(path, "ms", unit, scale)
+    out = read_events(path)
+    np.testing.assert_allclose(out["time_s"], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("unit", ["furlong", "MS", "minutes?", ""])
+def test_unknown_nexus_time_unit_is_an_error(tmp_path, unit):
+    path = tmp_path / "run.nxs"
+    _nexus(path, "ms", unit, 1.0)
+    with pytest.raises(InputError) as info:
+        open_listmode(path, chunk_events=1000)
+    assert "event_time_offset@units" in info.value.field
+    assert repr(unit) in str(info.value)
+
+
+def _real_compass(shared_dir, tmp_path, edit) -> tuple:
+    """A copy of the real CoMPASS file with its time tags edited by ``edit``."""
+    src = shared_dir / "listmode" / "compass_test_data.BIN"
+    reader = open_listmode(src, chunk_events=1000)
+    rec = np.concatenate(list(reader.raw_chunks()))
+    original = rec["timetag"].copy()
+    edit(rec["timetag"])
+    path = tmp_path / "edited.BIN"
+    path.write_bytes(src.read_bytes()[:2] + rec.tobytes())
+    return path, original
+
+
+def _slices_for(path, slice_s):
+    lo, hi, n_bad = robust_time_span(open_listmode(path, chunk_events=1000))
+    end = T0 + pd.Timedelta(seconds=hi + 1e-6)
+    return make_slices(T0, end, slice_s), hi, n_bad
+
+
+def test_corrupt_last_time_tag_keeps_the_run_span(shared_dir, tmp_path):
+    def corrupt(tags):
+        tags[-1] = np.uint64(2**64 - 1)
+
+    path, original = _real_compass(shared_dir, tmp_path, corrupt)
+    # the reader's first/last records would give 213 days of slices
+    assert open_listmode(path, chunk_events=1000).time_span()[1] > 1.8e7
+    slices, hi, n_bad = _slices_for(path, 1.0)
+    assert n_bad == 1
+    assert hi == pytest.approx(original[-2] * 1e-12)
+    assert len(slices) == int(np.ceil(original[-2] * 1e-12))  # 6 slices, not 1.8e7
+    res = accumulate_files(
+        [open_listmode(path, chunk_events=16)], slices, T0, n_channels=4096, run="r"
+    )
+    by = res["accounting"].set_index("reason")["n_events"]
+    # the corrupted record is counted; no other event falls outside the slices
+    assert by["timestamp_disorder"] == 1 and by.get("outside_time_slices", 0) == 0
+    assert by.sum() == 102
+
+
+def test_time_tag_reset_near_the_end_keeps_the_run(shared_dir, tmp_path):
+    def reset(tags):
+        tags[-1] = np.uint64(1234)  # the counter restarted for the last record
+
+    path, original = _real_compass(shared_dir, tmp_path, reset)
+    slices, hi, n_bad = _slices_for(path, 1.0)
+    assert n_bad == 1 and hi == pytest.approx(original[-2] * 1e-12)
+    res = accumulate_files(
+        [open_listmode(path, chunk_events=10)], slices, T0, n_channels=4096, run="r"
+    )
+    by = res["accounting"].set_index("reason")["n_events"]
+    # nothing lands outside the slices: the run ends at its last usable time
+    assert by.get("outside_time_slices", 0) == 0
+    assert by["timestamp_disorder"] == 1 and by.sum() == 102
+
+
+def test_time_tag_reset_in_the_middle_stops_with_the_record(shared_dir, tmp_path):
+    def reset(tags):
+        tags[60:] -= tags[60] - np.uint64(5)
+
+    path, _ = _real_compass(shared_dir, tmp_path, reset)
+    slices, _, n_bad = _slices_for(path, 1.0)
+    assert n_bad == 42
+    with pytest.raises(InputError) as info:
+        accumulate_files(
+            [open_listmode(path, chunk_events=16)], slices, T0, n_channels=4096
+        )
+    assert "record 60" in info.value.field and "edited.BIN" in info.value.file
+    assert "42 of 102" in str(info.value.found)
+
+
+def test_time_order_is_the_same_whatever_the_chunks():
+    rng = np.random.default_rng(7)
+    t = np.cumsum(rng.exponential(0.01, 5000))
+    t[rng.choice(5000, 20, replace=False)] = 1.8e7  # corrupted tags
+    t[rng.choice(5000, 20, replace=False)] -= 3.0  # out of order
+    t[4990:] -= t[4990]  # a reset near the end
+    whole = TimeOrder(1e-3, 86400.0)
+    bad_whole = whole.bad(t)
+    parts = TimeOrder(1e-3, 86400.0)
+    bad_parts = np.concatenate([parts.bad(p) for p in np.array_split(t, 7)])
+    np.testing.assert_array_equal(bad_whole, bad_parts)
+    assert whole.span() == parts.span()
+    good = t[~bad_whole]
+    # what is left is in order within the tolerance and ends before the tags
+    assert np.all(np.diff(np.maximum.accumulate(good)) >= 0)
+    assert np.all(good >= np.maximum.accumulate(good) - 1e-3)
+    assert whole.span()[1] < t[4989] + 1e-9 and bad_whole[4990:].all()
+
+
+def test_histogram_ceiling_stops_before_allocation():
+    ceiling = schema_default("ndp.max_histogram_bytes")
+    # slice_s 1 over a day with 2e7 channels: stopped with the figures
+    n = slice_count(86400.0, 1.0)
+    with pytest.raises(InputError) as info:
+        check_histogram_size(n, 20_000_000, ceiling, "ndp sheet (run r1)")
+    assert "max_histogram_bytes" in info.value.expected
+    assert f"{n} slices x 20000000 channels" in str(info.value.found)
+    # accumulate_files refuses before allocating 160 MB per slice x 1000 slices
+    slices = make_slices(T0, T0 + pd.Timedelta(seconds=1000), 1.0)
+    t0 = time.perf_counter()
+    with pytest.raises(InputError, match="max_histogram_bytes"):
+        accumulate_files([], slices, T0, n_channels=20_000_000, run="r1")
+    assert time.perf_counter() - t0 < 5.0
+    # a campaign within the ceiling passes
+    check_histogram_size(slice_count(30 * 86400.0, 1800.0), 16384, ceiling, "s")
+
+
+def test_srim_from_a_device_is_refused_without_reading():
+    with pytest.raises(InputError, match="regular file"):
+        read_srim("/dev/zero")
