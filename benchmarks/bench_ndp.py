@@ -75,6 +75,7 @@ def _events(cfg) -> dict:
         "max_time_jump_s": float(cfg.max_time_jump_s),
         "max_disorder_fraction": float(cfg.max_disorder_fraction),
         "max_histogram_bytes": int(cfg.max_histogram_bytes),
+        "calibrated_channel_keV": float(cfg.calibrated_channel_keV),
     }
 
 

@@ -178,3 +178,70 @@ def test_histogram_ceiling_stops_before_allocation():
 def test_srim_from_a_device_is_refused_without_reading():
     with pytest.raises(InputError, match="regular file"):
         read_srim("/dev/zero")
+
+
+def test_calibrated_energy_only_compass_file_is_histogrammed(shared_dir, tmp_path):
+    """The real CoMPASS file saved as CoMPASS does with 'calibrated energy
+    only' (header bit 1 without bit 0: an f64 keV field and no ADC energy)."""
+    from liprobe.io.listmode import compass_dtype
+
+    src = shared_dir / "listmode" / "compass_test_data.BIN"
+    rec = np.concatenate(list(open_listmode(src, chunk_events=1000).raw_chunks()))
+    header = 0xCAEE  # calibrated energy, energy short, waveform; no ADC energy
+    out = np.zeros(rec.size, compass_dtype(header, 1000))
+    for name in out.dtype.names:
+        if name != "energy_cal":
+            out[name] = rec[name]
+    gain, offset = 0.7, 12.0  # keV per ADC channel, keV
+    out["energy_cal"] = offset + gain * rec["energy"].astype(float)
+    path = tmp_path / "kev_only.BIN"
+    path.write_bytes(header.to_bytes(2, "little") + out.tobytes())
+
+    reader = open_listmode(path, chunk_events=16)
+    assert reader.info.energy_kind == "keV"
+    events_read = read_events(path)
+    assert events_read["energy"].isna().all()
+    np.testing.assert_allclose(events_read["energy_cal"], out["energy_cal"])
+
+    width = schema_default("ndp.calibrated_channel_keV")
+    slices = make_slices(T0, T0 + pd.Timedelta(seconds=6), 6.0)
+    res = accumulate_files([reader], slices, T0, n_channels=4096, run="r")
+    assert res["energy_kind"] == "keV"
+    # the same events from the original file, in ADC channels
+    adc = accumulate_files(
+        [open_listmode(src, chunk_events=16)], slices, T0, n_channels=4096, run="r"
+    )
+    for a, b in [(res, adc)]:
+        by_a = a["accounting"].set_index("reason")["n_events"]
+        by_b = b["accounting"].set_index("reason")["n_events"]
+        pd.testing.assert_series_equal(by_a, by_b, check_names=False)
+    # every histogrammed ADC channel c sits in keV channel floor((12 + 0.7 c) / w)
+    h_adc = adc["hist"].sum(axis=0)
+    expected = np.zeros(4096, np.int64)
+    ch = np.flatnonzero(h_adc)
+    np.add.at(expected, np.floor((offset + gain * ch) / width).astype(int), h_adc[ch])
+    np.testing.assert_array_equal(res["hist"].sum(axis=0), expected)
+    assert res["hist"].sum() > 0
+
+
+def test_files_of_one_run_with_different_energy_kinds_are_refused(shared_dir, tmp_path):
+    from liprobe.io.listmode import write_compass_bin
+
+    src = shared_dir / "listmode" / "compass_test_data.BIN"
+    adc = write_compass_bin(
+        tmp_path / "adc.BIN",
+        np.array([10**12], np.uint64),
+        np.array([100]),
+        np.array([0], np.uint32),
+    )
+    from liprobe.io.listmode import compass_dtype
+
+    rec = np.zeros(1, compass_dtype(0x2, 0))
+    rec["energy_cal"] = 500.0
+    kev = tmp_path / "kev.BIN"
+    kev.write_bytes((0xCAE2).to_bytes(2, "little") + rec.tobytes())
+    slices = make_slices(T0, T0 + pd.Timedelta(seconds=2), 2.0)
+    readers = [open_listmode(p, chunk_events=16) for p in (adc, kev)]
+    with pytest.raises(InputError, match="adc.BIN: adc, kev.BIN: keV"):
+        accumulate_files(readers, slices, T0, n_channels=4096, run="r")
+    assert src.is_file()

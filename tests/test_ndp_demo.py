@@ -42,6 +42,7 @@ def demo(tmp_path_factory):
         "max_time_jump_s": cfg.max_time_jump_s,
         "max_disorder_fraction": cfg.max_disorder_fraction,
         "max_histogram_bytes": cfg.max_histogram_bytes,
+        "calibrated_channel_keV": cfg.calibrated_channel_keV,
     }
     span = {
         "disorder_tolerance_s": cfg.disorder_tolerance_s,

@@ -261,6 +261,7 @@ class NdpOptions(_Options):
     disorder_tolerance_s: float
     dead_time_per_event_s: float
     chunk_events: int
+    calibrated_channel_keV: float
     max_time_jump_s: float
     max_disorder_fraction: float
     max_histogram_bytes: int

@@ -18,7 +18,11 @@ Every event read from a list-mode file ends in exactly one accounting bucket
     a DAQ flag in ``reject_flags`` (CoMPASS: 0x8000 pile-up, 0x80 saturation
     in gate, 0x400 input saturating).
 ``invalid_energy``
-    no pulse height, or a pulse height outside ``[0, n_channels)``.
+    no pulse height, or a pulse height outside ``[0, n_channels)``. A file
+    holding only calibrated energies (CoMPASS saving keV alone) is histogrammed
+    in channels of ``calibrated_channel_keV`` from 0 keV (channel =
+    floor(E / calibrated_channel_keV)), so the usual calibration finds an
+    offset near 0 and a gain near that width.
 ``outside_time_slices``
     the event's UTC time falls in no slice.
 ``interference_window`` / ``outside_energy_window`` / ``accepted``
@@ -131,6 +135,7 @@ class EventAccumulator:
         max_time_jump_s: float,
         reject_flags: int = REJECT_FLAGS,
         contiguous: np.ndarray | None = None,
+        keV_per_channel: float | None = None,
     ) -> None:
         self.edges = np.asarray(slice_edges_s, float)
         self.n_slices = self.edges.size - 1
@@ -138,6 +143,8 @@ class EventAccumulator:
         self.reject_flags = int(reject_flags)
         self.tol = float(disorder_tolerance_s)
         self.order = TimeOrder(self.tol, max_time_jump_s)
+        # None: histogram the ADC pulse height; a width: the calibrated energy
+        self.keV_per_channel = keV_per_channel
         self.hist = np.zeros((self.n_slices, self.n_channels), np.int64)
         self.n_recorded = np.zeros(self.n_slices, np.int64)
         self.n_lost = np.zeros(self.n_slices, np.int64)
@@ -189,6 +196,8 @@ class EventAccumulator:
         ).astype(np.int64)
         ok = good & ~flagged
         e = chunk.energy
+        if self.keV_per_channel:
+            e = np.floor(chunk.energy_cal / self.keV_per_channel)
         bad_e = ok & ~(np.isfinite(e) & (e >= 0) & (e < self.n_channels))
         self.counts["invalid_energy"] += int(bad_e.sum())
         ok &= ~bad_e
@@ -329,6 +338,7 @@ def accumulate_files(
     max_time_jump_s: float,
     max_disorder_fraction: float,
     max_histogram_bytes: int,
+    calibrated_channel_keV: float,
     run: str = "",
 ) -> dict:
     """Stream every reader's chunks into one set of slice spectra.
@@ -359,6 +369,16 @@ def accumulate_files(
     live = None
     rows = []
     has_live = all(r.info.has_live_records for r in readers) and bool(readers)
+    kinds = sorted({r.info.energy_kind for r in readers})
+    if len(kinds) > 1:
+        raise InputError(
+            readers[0].path,
+            f"energy (run {run})",
+            "the same energy kind in every file of a run",
+            ", ".join(f"{r.path.name}: {r.info.energy_kind}" for r in readers),
+        )
+    kind = kinds[0] if kinds else "adc"
+    kev = float(calibrated_channel_keV) if kind == "keV" else None
     for reader in readers:
         acc = EventAccumulator(
             edges,
@@ -366,8 +386,9 @@ def accumulate_files(
             disorder_tolerance_s=disorder_tolerance_s,
             max_time_jump_s=max_time_jump_s,
             contiguous=valid,
+            keV_per_channel=kev,
         )
-        if reader.format == "compass_bin":
+        if reader.format == "compass_bin" and kind == "adc":
             for rec in reader.raw_chunks():
                 acc.add_raw(rec["timetag"], rec["energy"], rec["flags"])
         else:
@@ -401,7 +422,12 @@ def accumulate_files(
     lt = live.loc[keep].reset_index(drop=True)
     for col in lt.columns:
         out[col] = lt[col].to_numpy()
-    return {"hist": hist[keep], "slices": out, "accounting": pd.DataFrame(rows)}
+    return {
+        "hist": hist[keep],
+        "slices": out,
+        "accounting": pd.DataFrame(rows),
+        "energy_kind": kind,
+    }
 
 
 def _kernel_impl(

@@ -110,9 +110,15 @@ def run(job: Job) -> None:
             max_time_jump_s=float(opts.max_time_jump_s),
             max_disorder_fraction=float(opts.max_disorder_fraction),
             max_histogram_bytes=int(opts.max_histogram_bytes),
+            calibrated_channel_keV=float(opts.calibrated_channel_keV),
             run=run,
         )
         res = accumulate(readers, slices, start)
+        if res["energy_kind"] == "keV":
+            log.info(
+                "calibrated energies only: channel = floor(E / %g keV)",
+                float(opts.calibrated_channel_keV),
+            )
         for _, r in res["accounting"].iterrows():
             log.info("%s %s: %d", r["file"], r["reason"], r["n_events"])
         hist = res["hist"]
@@ -152,7 +158,10 @@ def run(job: Job) -> None:
 
         bg_rows, bg_live, bg_acc = whole_file("background")
         ref_rows, ref_live, ref_acc = whole_file("reference")
-        meta = {"liprobe.ndp.start_utc": start.isoformat()}
+        meta = {
+            "liprobe.ndp.start_utc": start.isoformat(),
+            "liprobe.ndp.energy_kind": res["energy_kind"],
+        }
         write_table(
             res["slices"], job.output.slices, inputs=files, config=config, extra=meta
         )

@@ -63,6 +63,9 @@ class ListModeInfo:
     calibration_keV: tuple[float, ...] | None = None
     waveform_samples: int = 0
     has_live_records: bool = False
+    #: what ``energy`` holds: ``adc`` (pulse height in ADC channels), ``keV``
+    #: (only a calibrated energy, in ``energy_cal``) or ``none``
+    energy_kind: str = "adc"
     extra: dict = field(default_factory=dict)
 
 

@@ -153,6 +153,7 @@ class NexusReader(ListModeReader):
             format=self.format,
             n_events=int(shape[0]),
             start_utc=start_utc,
+            energy_kind="adc" if energy_key else "none",
             extra={"group": name, "energy_field": energy_key},
         )
 
