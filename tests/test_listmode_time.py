@@ -242,3 +242,103 @@ def test_files_of_one_run_with_different_energy_kinds_are_refused(tmp_path):
     readers = [open_listmode(p, chunk_events=16) for p in (adc, kev)]
     with pytest.raises(InputError, match="adc.BIN: adc, kev.BIN: keV"):
         accumulate_files(readers, slices, T0, n_channels=4096, run="r")
+
+
+# ------------------------------------------------------- multi-file runs
+file_layout = with_schema_defaults(events.file_layout, "ndp")
+
+
+def _split_real_file(shared_dir, tmp_path, restart: bool):
+    """The real CoMPASS file cut into two at record 50; with ``restart`` the
+    second file's tags start again (from the 49th record's time, as a DAQ
+    restarted at that moment would count them)."""
+    src = shared_dir / "listmode" / "compass_test_data.BIN"
+    head = src.read_bytes()[:2]
+    rec = np.concatenate(list(open_listmode(src, chunk_events=1000).raw_chunks()))
+    first, second = rec[:50].copy(), rec[50:].copy()
+    if restart:
+        second["timetag"] -= rec["timetag"][49]
+    paths = []
+    for name, part in (("a.BIN", first), ("b.BIN", second)):
+        (tmp_path / name).write_bytes(head + part.tobytes())
+        paths.append(tmp_path / name)
+    return src, paths, rec["timetag"] * 1e-12
+
+
+def _run(paths, slices, layout=None):
+    readers = [open_listmode(p, chunk_events=16) for p in paths]
+    return accumulate_files(
+        readers, slices, T0, n_channels=4096, layout=layout, run="r"
+    )
+
+
+def test_split_file_with_continuing_tags_equals_the_whole(shared_dir, tmp_path):
+    src, paths, t = _split_real_file(shared_dir, tmp_path, restart=False)
+    slices = make_slices(T0, T0 + pd.Timedelta(seconds=t[-1] + 1e-6), 1.0)
+    whole, split = _run([src], slices), _run(paths, slices)
+    np.testing.assert_array_equal(whole["hist"], split["hist"])
+    for col in ("real_s", "live_s", "gap_s", "n_recorded"):
+        np.testing.assert_allclose(
+            split["slices"][col], whole["slices"][col], rtol=1e-12, atol=1e-9
+        )
+    # the second file starts where the first ended: no time counted twice
+    assert split["slices"]["real_s"].sum() == pytest.approx(t[-1], rel=1e-12)
+
+
+def test_restarted_file_with_its_start_leaves_a_dead_gap(shared_dir, tmp_path):
+    src, paths, t = _split_real_file(shared_dir, tmp_path, restart=True)
+    gap = 100.0  # the DAQ was off for 100 s between the files
+    readers = [open_listmode(p, chunk_events=16) for p in paths]
+    layout = file_layout(readers, starts_s=[0.0, t[49] + gap])
+    assert layout[0]["end_s"] == pytest.approx(t[49])
+    assert layout[1]["start_s"] == pytest.approx(t[49] + gap)
+    assert layout[1]["end_s"] == pytest.approx(t[-1] + gap)
+    end = T0 + pd.Timedelta(seconds=t[-1] + gap + 1e-6)
+    slices = make_slices(T0, end, 1.0)
+    split = _run(paths, slices, layout)
+    whole = _run([src], make_slices(T0, T0 + pd.Timedelta(seconds=t[-1] + 1e-6), 1.0))
+    sl = split["slices"]
+    # live and real time: the same acquisition, shifted by the gap
+    assert sl["real_s"].sum() == pytest.approx(whole["slices"]["real_s"].sum())
+    assert sl["live_s"].sum() == pytest.approx(whole["slices"]["live_s"].sum())
+    # the dead time between the files is counted, with no live time in it
+    off = (sl["t_start_utc"] >= T0 + pd.Timedelta(seconds=t[49] + 1)) & (
+        sl["t_end_utc"] <= T0 + pd.Timedelta(seconds=t[49] + gap)
+    )
+    assert off.sum() >= 98
+    assert (sl.loc[off, "live_s"] == 0).all() and (sl.loc[off, "gap_s"] == 1.0).all()
+    total = (sl["t_end_utc"] - sl["t_start_utc"]).dt.total_seconds().sum()
+    assert sl["gap_s"].sum() == pytest.approx(total - sl["real_s"].sum())
+    assert sl["gap_s"].sum() >= gap
+    # every event counted once, in the same accounting as the whole file
+    assert split["hist"].sum() == whole["hist"].sum()
+
+
+def test_restarted_file_without_a_start_is_an_error(shared_dir, tmp_path):
+    _, paths, _ = _split_real_file(shared_dir, tmp_path, restart=True)
+    readers = [open_listmode(p, chunk_events=16) for p in paths]
+    with pytest.raises(InputError) as info:
+        file_layout(readers)
+    assert info.value.file.endswith("b.BIN") and info.value.field == "time tags"
+    assert "listmode_start_utc" in info.value.expected
+
+
+def test_one_sheet_start_per_file():
+    from liprobe.ndp.sheet import run_start_times
+
+    value = "2024-03-04T09:00:00+00:00; 2024-03-04T10:30:00+01:00"
+    start, rel = run_start_times(value, [None, None], "ndp.tsv", "r1")
+    assert start == T0 and rel == [0.0, 1800.0]
+    # one time: the run's start; CoMPASS files continue each other's tags
+    start, rel = run_start_times("2024-03-04T09:00:00Z", [None] * 3, "s", "r1")
+    assert start == T0 and rel == [0.0, None, None]
+    # files that store their start keep their distance from the first
+    own = [T0 + pd.Timedelta(hours=1), T0 + pd.Timedelta(hours=2)]
+    start, rel = run_start_times("2024-03-04T09:00:00Z", own, "s", "r1")
+    assert start == T0 and rel == [0.0, 3600.0]
+    with pytest.raises(InputError, match="one per list-mode file"):
+        run_start_times(value, [None] * 3, "ndp.tsv", "r1")
+    with pytest.raises(InputError, match="with its zone"):
+        run_start_times(
+            "2024-03-04T09:00:00;2024-03-04T10:00:00Z", [None] * 2, "s", "r"
+        )

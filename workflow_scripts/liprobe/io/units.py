@@ -163,6 +163,7 @@ COLUMN_UNITS: dict[str, str] = {
     "rate_max_temperature_K": "K",
     "rate_per_s": "1/s",
     "real_s": "s",
+    "gap_s": "s",
     "reason": "",
     "redchi": "",
     "reference_temperature_K": "K",

@@ -30,12 +30,20 @@ Every event read from a list-mode file ends in exactly one accounting bucket
 
 So ``sum(n_events) == events read`` per file, an identity the tests check.
 
+Runs of several files (:func:`file_layout`): each file's acquisition is an
+interval on the run's clock. Tags that continue the previous file's (an
+acquisition split into files) start where it ended; a file restarted with its
+own start (from the sheet, one ``listmode_start_utc`` per file, or from the
+file) starts there. ``real_s`` is a slice's overlap with the files'
+acquisitions (never counted twice), ``gap_s`` the rest of the slice (between
+files, before the first or after the last): dead time without live time.
+
 Live time per slice:
 
 * formats with live-time records (ORTEC): cumulative live time interpolated at
   the slice edges;
 * otherwise (CoMPASS) an estimate from the event flags: real time of the slice
-  (its overlap with the acquisition span) times n_rec / (n_rec + n_lost), where
+  (its overlap with the file's acquisition) times n_rec / (n_rec + n_lost), where
   n_rec counts every event recorded in the slice and n_lost = number of events
   with flag 0x20 (one lost trigger each) + 1024 x number with flag 0x40 (1024
   lost triggers each).
@@ -55,6 +63,7 @@ Live time per slice:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -136,13 +145,22 @@ class EventAccumulator:
         reject_flags: int = REJECT_FLAGS,
         contiguous: np.ndarray | None = None,
         keV_per_channel: float | None = None,
+        offset_s: float = 0.0,
+        order_start_s: float = 0.0,
+        acquisition_s: tuple[float, float] | None = None,
     ) -> None:
         self.edges = np.asarray(slice_edges_s, float)
         self.n_slices = self.edges.size - 1
         self.n_channels = int(n_channels)
         self.reject_flags = int(reject_flags)
         self.tol = float(disorder_tolerance_s)
-        self.order = TimeOrder(self.tol, max_time_jump_s)
+        # the file's own clock (its times) -> the run's: + offset_s; the time
+        # order is judged on the file's clock, from order_start_s
+        self.offset = float(offset_s)
+        self.order = TimeOrder(self.tol, max_time_jump_s, order_start_s)
+        # (start, end) of the acquisition on the run's clock; None: from 0 to
+        # the last usable time
+        self.acquisition = acquisition_s
         # None: histogram the ADC pulse height; a width: the calibrated energy
         self.keV_per_channel = keV_per_channel
         self.hist = np.zeros((self.n_slices, self.n_channels), np.int64)
@@ -175,7 +193,7 @@ class EventAccumulator:
         good = ~bad_t
         self.counts["timestamp_disorder"] += int(bad_t.sum())
 
-        k = np.searchsorted(self.edges, t, side="right") - 1
+        k = np.searchsorted(self.edges, t + self.offset, side="right") - 1
         in_slice = good & (k >= 0) & (k < self.n_slices)
         in_slice[in_slice] &= self.valid[k[in_slice]]
         # live-time bookkeeping from flags: every recorded event in a slice
@@ -213,11 +231,14 @@ class EventAccumulator:
         """Per-slice ``real_s, live_s, n_recorded, n_lost, n_rejected`` (see
         module doc)."""
         a, b = self.edges[:-1], self.edges[1:]
-        t0 = 0.0
-        t1 = self.t_max if np.isfinite(self.t_max) else 0.0
+        if self.acquisition is not None:
+            t0, t1 = self.acquisition
+        else:
+            t0 = self.offset
+            t1 = self.offset + (self.t_max if np.isfinite(self.t_max) else 0.0)
         if has_live_records and self.live_marks:
             m = np.concatenate(self.live_marks)
-            real_c = np.concatenate([[0.0], m[:, 0]])
+            real_c = self.offset + np.concatenate([[0.0], m[:, 0]])
             live_c = np.concatenate([[0.0], m[:, 1]])
             t1 = max(t1, real_c[-1])
             lo, hi = np.clip(a, t0, t1), np.clip(b, t0, t1)
@@ -306,25 +327,113 @@ def slice_count(span_s: float, slice_s: float, n_boundaries: int = 0) -> int:
     return int(np.ceil(max(span_s, 0.0) / slice_s)) + int(n_boundaries) + 1
 
 
-def robust_time_span(
-    reader: ListModeReader, *, disorder_tolerance_s: float, max_time_jump_s: float
-) -> tuple[float, float, int]:
-    """(first, last) usable event time in s of one file and the number of
-    unusable times (:class:`TimeOrder`): the run span from the usable
-    records, not from the last record. The header's real time (ORTEC)
-    extends the last time when it is later and the file is in order."""
-    order = TimeOrder(disorder_tolerance_s, max_time_jump_s)
+def _scan_order(reader, tol: float, max_jump: float, start_s: float) -> TimeOrder:
+    """The time order of every event of one file (one pass)."""
+    order = TimeOrder(tol, max_jump, start_s)
     if reader.format == "compass_bin":
         for rec in reader.raw_chunks():
             order.bad(rec["timetag"].astype(np.float64) * 1e-12)
     else:
         for chunk in reader.chunks():
             order.bad(chunk.time_s)
+    return order
+
+
+def robust_time_span(
+    reader: ListModeReader,
+    *,
+    disorder_tolerance_s: float,
+    max_time_jump_s: float,
+    order_start_s: float = 0.0,
+) -> tuple[float, float, int]:
+    """(first, last) usable event time in s of one file and the number of
+    unusable times (:class:`TimeOrder`, judged from ``order_start_s``): the run
+    span from the usable records, not from the last record. The header's real
+    time (ORTEC) extends the last time when it is later and the file is in
+    order."""
+    order = _scan_order(reader, disorder_tolerance_s, max_time_jump_s, order_start_s)
     lo, hi = order.span()
     real = reader.info.real_time_s
     if real and np.isfinite(real) and 0 < real <= hi + max_time_jump_s:
         hi = max(hi, float(real))
     return lo, hi, order.n_bad
+
+
+def file_layout(
+    readers: list,
+    *,
+    disorder_tolerance_s: float,
+    max_time_jump_s: float,
+    starts_s: list | None = None,
+) -> list[dict]:
+    """Where each file of a run sits on the run's clock (s after the run start).
+
+    ``starts_s`` gives, per file, the start of its acquisition on the run's
+    clock (from the sheet or the file's own start time), or None when its time
+    tags continue the previous file's (a long acquisition split into files;
+    the first file starts at 0). For each file: ``offset_s`` (run clock minus
+    the file's times), ``start_s``/``end_s`` (its acquisition on the run
+    clock: a file whose tags continue starts where the previous one ended, a
+    file with a start at that start; it ends at its last usable time, or the
+    header's real time), ``order_start_s`` (where its time order is judged
+    from) and ``n_bad`` (unusable times). Time between one file's end and the
+    next one's start is a gap: no acquisition, so no live time.
+
+    A file whose tags go back to before the previous file's last time without
+    a start of its own (the acquisition was restarted), or that starts before
+    the previous one ended, is an :class:`InputError`.
+    """
+    out: list[dict] = []
+    tol = float(disorder_tolerance_s)
+    span_of = partial(
+        robust_time_span,
+        disorder_tolerance_s=tol,
+        max_time_jump_s=max_time_jump_s,
+    )
+    for k, reader in enumerate(readers):
+        given = None if starts_s is None else starts_s[k]
+        if k == 0 and given is None:
+            given = 0.0
+        if given is None:
+            prev = out[-1]
+            ref = prev["clock_end_s"]
+            lo, hi, n_bad = span_of(reader, order_start_s=ref)
+            if lo < ref - tol and (lo, hi) != (0.0, 0.0):
+                raise InputError(
+                    reader.path,
+                    "time tags",
+                    "tags continuing the previous file's (which ended at "
+                    f"{ref:.6g} s), or the file's own start in the sheet's "
+                    "listmode_start_utc (one time per file, ';'-separated)",
+                    f"a restart: first usable time {lo:.6g} s",
+                )
+            offset, start = prev["offset_s"], prev["end_s"]
+            clock_end = max(hi, ref)
+        else:
+            ref = 0.0
+            lo, hi, n_bad = span_of(reader, order_start_s=ref)
+            offset = start = float(given)
+            clock_end = hi
+            if out and start < out[-1]["end_s"] - tol:
+                raise InputError(
+                    reader.path,
+                    "start time",
+                    f"a start after the previous file's end ({out[-1]['end_s']:.6g} s "
+                    "after the run start)",
+                    f"{start:.6g} s",
+                )
+        out.append(
+            {
+                "file": str(reader.path),
+                "offset_s": offset,
+                "start_s": start,
+                "end_s": max(start, offset + clock_end),
+                "order_start_s": ref,
+                "clock_end_s": clock_end,
+                "n_bad": n_bad,
+            }
+        )
+    return out
 
 
 def accumulate_files(
@@ -339,6 +448,7 @@ def accumulate_files(
     max_disorder_fraction: float,
     max_histogram_bytes: int,
     calibrated_channel_keV: float,
+    layout: list[dict] | None = None,
     run: str = "",
 ) -> dict:
     """Stream every reader's chunks into one set of slice spectra.
@@ -379,7 +489,13 @@ def accumulate_files(
         )
     kind = kinds[0] if kinds else "adc"
     kev = float(calibrated_channel_keV) if kind == "keV" else None
-    for reader in readers:
+    if layout is None:  # every file's tags continue the previous file's
+        layout = file_layout(
+            readers,
+            disorder_tolerance_s=disorder_tolerance_s,
+            max_time_jump_s=max_time_jump_s,
+        )
+    for reader, lay in zip(readers, layout, strict=True):
         acc = EventAccumulator(
             edges,
             n_channels=n_channels,
@@ -387,6 +503,9 @@ def accumulate_files(
             max_time_jump_s=max_time_jump_s,
             contiguous=valid,
             keV_per_channel=kev,
+            offset_s=lay["offset_s"],
+            order_start_s=lay["order_start_s"],
+            acquisition_s=(lay["start_s"], lay["end_s"]),
         )
         if reader.format == "compass_bin" and kind == "adc":
             for rec in reader.raw_chunks():
@@ -422,6 +541,9 @@ def accumulate_files(
     lt = live.loc[keep].reset_index(drop=True)
     for col in lt.columns:
         out[col] = lt[col].to_numpy()
+    # time of each slice without acquisition: between files, before the first
+    # or after the last (no events can be recorded, no live time accrues)
+    out["gap_s"] = np.clip((t1 - t0) - out["real_s"].to_numpy(), 0.0, None)
     return {
         "hist": hist[keep],
         "slices": out,
@@ -501,7 +623,8 @@ def _add_raw(self, timetag_ps, energy, flags) -> None:
     if n == 0:
         return
     if not hasattr(self, "_edges_ps"):
-        self._edges_ps = np.round(self.edges * 1e12).astype(np.int64)
+        # the slice edges on the file's clock (run clock - offset), in ps
+        self._edges_ps = np.round((self.edges - self.offset) * 1e12).astype(np.int64)
     counts = np.zeros(4, np.int64)
     bad_t = self.order.bad(timetag_ps.astype(np.float64) * 1e-12)
     self.t_max, self.t_min = self.order.t_max, self.order.t_min

@@ -14,11 +14,12 @@ from liprobe.io.tables import read_table, write_table
 from liprobe.ndp.events import (
     accumulate_files,
     check_histogram_size,
+    file_layout,
     make_slices,
     robust_time_span,
     slice_count,
 )
-from liprobe.ndp.sheet import run_setting
+from liprobe.ndp.sheet import run_setting, run_start_times
 from liprobe.options import NdpOptions
 from liprobe.steps.job import Job
 
@@ -36,50 +37,44 @@ def run(job: Job) -> None:
             for f in files
         ]
         sheet = p.sheet_name
-        if row.get("listmode_start_utc"):
-            try:
-                start = pd.Timestamp(row["listmode_start_utc"])
-            except ValueError:
-                raise InputError(
-                    sheet,
-                    "listmode_start_utc",
-                    "an ISO 8601 time",
-                    row["listmode_start_utc"],
-                ) from None
-            if start.tz is None:
-                raise InputError(
-                    sheet,
-                    f"listmode_start_utc (run {run})",
-                    "a time with its zone (e.g. 2024-03-04T07:50:00+00:00)",
-                    row["listmode_start_utc"],
-                )
-            start = start.tz_convert("UTC")
-        elif readers[0].info.start_utc is not None:
-            start = readers[0].info.start_utc
-            log.warning("%s: start time taken from the file: %s", files[0], start)
-        else:
+        start, starts_s = run_start_times(
+            row.get("listmode_start_utc"),
+            [r.info.start_utc for r in readers],
+            sheet,
+            run,
+        )
+        if start is None:
             raise InputError(
                 sheet,
                 f"listmode_start_utc (run {run})",
                 f"a start time: format {readers[0].format} stores no absolute time",
                 "empty",
             )
-        span_of = partial(
-            robust_time_span,
+        if not row.get("listmode_start_utc"):
+            log.warning("%s: start time taken from the file: %s", files[0], start)
+        # each file on the run's clock: continuing tags, restarts, gaps
+        layout = file_layout(
+            readers,
             disorder_tolerance_s=float(opts.disorder_tolerance_s),
             max_time_jump_s=float(opts.max_time_jump_s),
+            starts_s=starts_s,
         )
-        span = [span_of(r) for r in readers]
-        for f, (_, hi, n_bad) in zip(files, span, strict=True):
-            if n_bad:
+        for lay in layout:
+            log.info(
+                "%s: acquisition %.6g to %.6g s after the start (offset %.6g s)",
+                lay["file"],
+                lay["start_s"],
+                lay["end_s"],
+                lay["offset_s"],
+            )
+            if lay["n_bad"]:
                 log.warning(
                     "%s: %d event times out of order (timestamp_disorder); "
-                    "the file's span ends at its last usable time %.6g s",
-                    f,
-                    n_bad,
-                    hi,
+                    "its span ends at its last usable time",
+                    lay["file"],
+                    lay["n_bad"],
                 )
-        span_end_s = max(s[1] for s in span)
+        span_end_s = max(lay["end_s"] for lay in layout)
         end = start + pd.Timedelta(seconds=span_end_s + 1e-6)
         boundaries = None
         cycles_path = job.input.get("cycles")
@@ -113,7 +108,7 @@ def run(job: Job) -> None:
             calibrated_channel_keV=float(opts.calibrated_channel_keV),
             run=run,
         )
-        res = accumulate(readers, slices, start)
+        res = accumulate(readers, slices, start, layout=layout)
         if res["energy_kind"] == "keV":
             log.info(
                 "calibrated energies only: channel = floor(E / %g keV)",
@@ -139,7 +134,11 @@ def run(job: Job) -> None:
             if not path:
                 return pd.DataFrame({"channel": [], "counts": []}), 0.0, pd.DataFrame()
             reader = open_listmode(path, "auto", chunk_events=chunk)
-            _, t_hi, _ = span_of(reader)
+            _, t_hi, _ = robust_time_span(
+                reader,
+                disorder_tolerance_s=float(opts.disorder_tolerance_s),
+                max_time_jump_s=float(opts.max_time_jump_s),
+            )
             origin = pd.Timestamp(0, tz="UTC")
             one = make_slices(
                 origin, origin + pd.Timedelta(seconds=t_hi + 1e-6), slice_s=t_hi + 1.0
