@@ -342,3 +342,48 @@ def test_one_sheet_start_per_file():
         run_start_times(
             "2024-03-04T09:00:00;2024-03-04T10:00:00Z", [None] * 2, "s", "r"
         )
+
+
+# ------------------------------------------------------- beam monitor
+def test_monitor_channel_gives_each_slice_its_relative_flux(tmp_path):
+    from liprobe.io.listmode import write_compass_bin
+
+    rng = np.random.default_rng(11)
+    # sample events on channel 0 at 50/s; a beam monitor on channel 5 whose
+    # rate doubles halfway (the reactor power went up)
+    sample = np.sort(rng.uniform(0, 100, 5000))
+    monitor = np.sort(
+        np.concatenate([rng.uniform(0, 50, 5000), rng.uniform(50, 100, 10000)])
+    )
+    t = np.concatenate([sample, monitor])
+    ch = np.concatenate([np.zeros(sample.size), np.full(monitor.size, 5)])
+    order = np.argsort(t, kind="stable")
+    path = write_compass_bin(
+        tmp_path / "mon.BIN",
+        np.round(t[order] * 1e12).astype(np.uint64),
+        rng.integers(100, 4000, t.size).astype(np.uint16),
+        np.zeros(t.size, np.uint32),
+        channel=ch[order].astype(np.uint16),
+    )
+    slices = make_slices(T0, T0 + pd.Timedelta(seconds=100), 10.0)
+    off = accumulate_files([open_listmode(path, chunk_events=999)], slices, T0)
+    on = accumulate_files(
+        [open_listmode(path, chunk_events=999)], slices, T0, monitor_channel=5
+    )
+    by = on["accounting"].set_index("reason")["n_events"]
+    assert by["monitor"] == monitor.size and by.sum() == t.size
+    assert on["hist"].sum() == sample.size  # the monitor is not histogrammed
+    assert "flux_relative" not in off["slices"] and off["hist"].sum() == t.size
+    sl = on["slices"]
+    assert sl["monitor_counts"].sum() == monitor.size
+    truth = np.where(np.arange(10) < 5, 2 / 3, 4 / 3)
+    z = (sl["flux_relative"] - truth) / sl["flux_relative_err"]
+    assert np.all(np.abs(z) < 4), z.tolist()
+    # the errors are honest: the scatter matches them
+    assert 0.3 < np.std(z) < 2.0
+
+
+def test_relative_flux_without_monitor_counts_is_unknown():
+    f, err = events.relative_flux(np.array([100, 0, 300]), np.array([10.0, 10, 0]))
+    assert f[0] == pytest.approx(1.0) and err[0] == pytest.approx(0.1)
+    assert np.isnan(f[1:]).all() and np.isnan(err[1:]).all()

@@ -262,6 +262,7 @@ class NdpOptions(_Options):
     dead_time_per_event_s: float
     chunk_events: int
     calibrated_channel_keV: float
+    monitor_channel: int | None
     max_time_jump_s: float
     max_disorder_fraction: float
     max_histogram_bytes: int

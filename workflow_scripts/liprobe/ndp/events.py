@@ -27,6 +27,14 @@ Every event read from a list-mode file ends in exactly one accounting bucket
     the event's UTC time falls in no slice.
 ``interference_window`` / ``outside_energy_window`` / ``accepted``
     decided on the calibrated spectrum by :func:`split_energy_reasons`.
+``monitor``
+    (only with a monitor channel: config ``ndp.monitor_channel`` or the
+    sheet's ``monitor_channel``) a usable event of the beam monitor's
+    digitiser channel: counted per slice (``monitor_counts``), never
+    histogrammed. The slice's relative flux is its monitor rate over the run's
+    (``flux_relative = (m_k / live_k) / (sum m / sum live)``, 1-sigma error
+    ``flux_relative / sqrt(m_k)``, the Poisson error of the slice's count);
+    the profiles divide by it.
 
 So ``sum(n_events) == events read`` per file, an identity the tests check.
 
@@ -86,6 +94,7 @@ REASONS = (
     "outside_time_slices",
     "interference_window",
     "outside_energy_window",
+    "monitor",
 )
 
 
@@ -148,6 +157,7 @@ class EventAccumulator:
         offset_s: float = 0.0,
         order_start_s: float = 0.0,
         acquisition_s: tuple[float, float] | None = None,
+        monitor_channel: int | None = None,
     ) -> None:
         self.edges = np.asarray(slice_edges_s, float)
         self.n_slices = self.edges.size - 1
@@ -168,6 +178,10 @@ class EventAccumulator:
         self.n_lost = np.zeros(self.n_slices, np.int64)
         self.n_rejected = np.zeros(self.n_slices, np.int64)
         self.counts = dict.fromkeys(REASONS[1:5], 0)
+        self.monitor = monitor_channel
+        self.n_monitor = np.zeros(self.n_slices, np.int64)
+        if monitor_channel is not None:
+            self.counts["monitor"] = 0
         self.n_read = 0
         self.t_max = -np.inf
         self.t_min = np.inf
@@ -196,6 +210,15 @@ class EventAccumulator:
         k = np.searchsorted(self.edges, t + self.offset, side="right") - 1
         in_slice = good & (k >= 0) & (k < self.n_slices)
         in_slice[in_slice] &= self.valid[k[in_slice]]
+        if self.monitor is not None:
+            # beam monitor events: counted per slice, never histogrammed
+            mon = good & (chunk.channel == self.monitor)
+            self.counts["monitor"] += int(mon.sum())
+            self.n_monitor += np.bincount(
+                k[mon & in_slice], minlength=self.n_slices
+            ).astype(np.int64)
+            good = good & ~mon
+            in_slice &= ~mon
         # live-time bookkeeping from flags: every recorded event in a slice
         f = chunk.flags
         lost = (f & FLAG_LOST_TRIGGER > 0).astype(np.int64) + 1024 * (
@@ -275,6 +298,25 @@ class EventAccumulator:
         out = dict(self.counts)
         out["in_slices"] = int(self.hist.sum())
         return out
+
+
+def relative_flux(
+    monitor_counts: np.ndarray, live_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each slice's flux relative to the run's mean from beam-monitor counts:
+    ``(m_k / live_k) / (sum m / sum live)`` with the Poisson 1-sigma error of
+    ``m_k`` (``f / sqrt(m_k)``); NaN for a slice without live time or monitor
+    counts (no flux known: its profile is not computed)."""
+    m = np.asarray(monitor_counts, float)
+    live = np.asarray(live_s, float)
+    use = (live > 0) & (m > 0)
+    f = np.full(m.size, np.nan)
+    err = np.full(m.size, np.nan)
+    if use.any():
+        mean_rate = m[use].sum() / live[use].sum()
+        f[use] = m[use] / live[use] / mean_rate
+        err[use] = f[use] / np.sqrt(m[use])
+    return f, err
 
 
 def split_energy_reasons(
@@ -449,6 +491,7 @@ def accumulate_files(
     max_histogram_bytes: int,
     calibrated_channel_keV: float,
     layout: list[dict] | None = None,
+    monitor_channel: int | None = None,
     run: str = "",
 ) -> dict:
     """Stream every reader's chunks into one set of slice spectra.
@@ -477,6 +520,7 @@ def accumulate_files(
     )
     hist = np.zeros((valid.size, n_channels), np.int64)
     live = None
+    monitor = None
     rows = []
     has_live = all(r.info.has_live_records for r in readers) and bool(readers)
     kinds = sorted({r.info.energy_kind for r in readers})
@@ -506,8 +550,9 @@ def accumulate_files(
             offset_s=lay["offset_s"],
             order_start_s=lay["order_start_s"],
             acquisition_s=(lay["start_s"], lay["end_s"]),
+            monitor_channel=monitor_channel,
         )
-        if reader.format == "compass_bin" and kind == "adc":
+        if reader.format == "compass_bin" and kind == "adc" and monitor_channel is None:
             for rec in reader.raw_chunks():
                 acc.add_raw(rec["timetag"], rec["energy"], rec["flags"])
         else:
@@ -526,6 +571,7 @@ def accumulate_files(
                 f"{order.first_bad} on",
             )
         hist += acc.hist
+        monitor = acc.n_monitor if monitor is None else monitor + acc.n_monitor
         lt = acc.live_times(has_live, dead_time_per_event_s=dead_time_per_event_s)
         live = lt if live is None else live + lt
         counts = acc.accounting()
@@ -544,6 +590,12 @@ def accumulate_files(
     # time of each slice without acquisition: between files, before the first
     # or after the last (no events can be recorded, no live time accrues)
     out["gap_s"] = np.clip((t1 - t0) - out["real_s"].to_numpy(), 0.0, None)
+    if monitor_channel is not None:
+        m = monitor[keep].astype(float) if monitor is not None else np.zeros(len(out))
+        out["monitor_counts"] = m.astype(np.int64)
+        out["flux_relative"], out["flux_relative_err"] = relative_flux(
+            m, out["live_s"].to_numpy(float)
+        )
     return {
         "hist": hist[keep],
         "slices": out,

@@ -25,6 +25,7 @@ RUN_COLUMNS = (
     "reference",
     "deposit_thickness_um",
     "deposit_thickness_um_err",
+    "monitor_channel",
 )
 
 

@@ -108,7 +108,25 @@ def run(job: Job) -> None:
             calibrated_channel_keV=float(opts.calibrated_channel_keV),
             run=run,
         )
-        res = accumulate(readers, slices, start, layout=layout)
+        # beam monitor: the sheet's column for this run, else the config's
+        monitor = row.get("monitor_channel")
+        if monitor is None:
+            monitor = opts.monitor_channel
+        elif not (
+            isinstance(monitor, int | float)
+            and float(monitor).is_integer()
+            and monitor >= 0
+        ):
+            raise InputError(
+                sheet,
+                f"monitor_channel (run {run})",
+                "a digitiser channel number >= 0 (channel + 1000 x board)",
+                monitor,
+            )
+        if monitor is not None:
+            monitor = int(monitor)
+            log.info("monitor normalisation: channel %d", monitor)
+        res = accumulate(readers, slices, start, layout=layout, monitor_channel=monitor)
         if res["energy_kind"] == "keV":
             log.info(
                 "calibrated energies only: channel = floor(E / %g keV)",
