@@ -326,6 +326,12 @@ def _read_all_and_account(path: Path) -> None:
     if not wraps:
         assert by.get("timestamp_disorder", 0) == n_disorder
         assert by.get("pileup_saturation", 0) == n_flagged
+    # the run span comes from the usable times: finite, ordered, and judged
+    # by the same rule as the accounting
+    span = with_schema_defaults(events.robust_time_span, "ndp")
+    lo, hi, n_bad = span(open_listmode(path, chunk_events=7))
+    assert math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi
+    assert n_bad == n_disorder
     live = out["slices"]
     for column in ("real_s", "live_s"):
         assert np.isfinite(live[column]).all() and (live[column] >= 0).all()
