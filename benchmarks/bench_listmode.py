@@ -75,7 +75,10 @@ def pipeline(path: Path, duration_s: float, chunk: int) -> int:
     edges = np.arange(0.0, duration_s + 1800.0, 1800.0)
     ndp = defaults().ndp
     acc = EventAccumulator(
-        edges, n_channels=4096, disorder_tolerance_s=ndp.disorder_tolerance_s
+        edges,
+        n_channels=4096,
+        disorder_tolerance_s=ndp.disorder_tolerance_s,
+        max_time_jump_s=ndp.max_time_jump_s,
     )
     reader = open_listmode(path, "compass_bin", chunk_events=chunk)
     for rec in reader.raw_chunks():

@@ -50,7 +50,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow_scripts")
 
 from liprobe.io.listmode import open_listmode  # noqa: E402
 from liprobe.ndp import concentration as conc  # noqa: E402
-from liprobe.ndp.events import accumulate_files, make_slices  # noqa: E402
+from liprobe.ndp.events import (  # noqa: E402
+    accumulate_files,
+    make_slices,
+    robust_time_span,
+)
 from liprobe.ndp.response import stack_from_config  # noqa: E402
 from liprobe.options import defaults  # noqa: E402
 from liprobe.simulate.cells import (  # noqa: E402
@@ -68,12 +72,20 @@ def _events(cfg) -> dict:
         "n_channels": int(cfg.n_channels),
         "disorder_tolerance_s": float(cfg.disorder_tolerance_s),
         "dead_time_per_event_s": float(cfg.dead_time_per_event_s),
+        "max_time_jump_s": float(cfg.max_time_jump_s),
+        "max_disorder_fraction": float(cfg.max_disorder_fraction),
+        "max_histogram_bytes": int(cfg.max_histogram_bytes),
+        "calibrated_channel_keV": float(cfg.calibrated_channel_keV),
     }
 
 
 def _whole_file(path: str, cfg) -> tuple[np.ndarray, float]:
     reader = open_listmode(path, chunk_events=int(cfg.chunk_events))
-    _, t_hi = reader.time_span()
+    _, t_hi, _ = robust_time_span(
+        reader,
+        disorder_tolerance_s=float(cfg.disorder_tolerance_s),
+        max_time_jump_s=float(cfg.max_time_jump_s),
+    )
     origin = pd.Timestamp(0, tz="UTC")
     one = make_slices(origin, origin + pd.Timedelta(seconds=t_hi + 1), t_hi + 2)
     acc = accumulate_files([reader], one, origin, **_events(cfg))

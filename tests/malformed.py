@@ -605,15 +605,32 @@ def _(tmp, shared):
 
     rng = np.random.default_rng(1)
     ps = _ps(200, rng)
-    ps[120:130] = ps[120:130] - np.uint64(30 * 10**12)
+    # two records out of order: within ndp.max_disorder_fraction (1 %)
+    ps[120:122] = ps[120:122] - np.uint64(30 * 10**12)
     p = write_compass_bin(
         tmp / "back.BIN", ps, rng.integers(10, 4000, 200), np.zeros(200, np.uint32)
     )
     return _accounted(p)
 
 
+@case("compass_timestamp_rollover", "listmode", "roll.BIN", "time tags")
+def _(tmp, shared):
+    from liprobe.io.listmode import write_compass_bin
+
+    rng = np.random.default_rng(2)
+    ps = _ps(200, rng)
+    # the time tag counter restarts from zero for the last quarter: the time
+    # of those events is unknown, too many to count as disorder
+    ps[150:] = ps[150:] - ps[150]
+    p = write_compass_bin(
+        tmp / "roll.BIN", ps, rng.integers(10, 4000, 200), np.zeros(200, np.uint32)
+    )
+    accounted = _accounted(p)
+    return lambda: accounted()[0]
+
+
 @case(
-    "compass_timestamp_rollover",
+    "compass_time_tag_reset_near_end",
     "listmode",
     field="timestamp_disorder",
     outcome="accounted",
@@ -621,11 +638,29 @@ def _(tmp, shared):
 def _(tmp, shared):
     from liprobe.io.listmode import write_compass_bin
 
-    rng = np.random.default_rng(2)
-    ps = _ps(200, rng)
-    ps[150:] = ps[150:] - ps[150]  # the time tag counter restarts from zero
+    rng = np.random.default_rng(4)
+    ps = _ps(400, rng)
+    ps[-3:] = ps[-3:] - ps[-3]  # reset 3 records before the end
     p = write_compass_bin(
-        tmp / "roll.BIN", ps, rng.integers(10, 4000, 200), np.zeros(200, np.uint32)
+        tmp / "reset_end.BIN", ps, rng.integers(10, 4000, 400), np.zeros(400, np.uint32)
+    )
+    return _accounted(p)
+
+
+@case(
+    "compass_corrupt_last_time_tag",
+    "listmode",
+    field="timestamp_disorder",
+    outcome="accounted",
+)
+def _(tmp, shared):
+    from liprobe.io.listmode import write_compass_bin
+
+    rng = np.random.default_rng(5)
+    ps = _ps(200, rng)
+    ps[-1] = np.uint64(2**64 - 1)  # 213 days after the start
+    p = write_compass_bin(
+        tmp / "last.BIN", ps, rng.integers(10, 4000, 200), np.zeros(200, np.uint32)
     )
     return _accounted(p)
 

@@ -160,7 +160,8 @@ def test_neware_old_nda(cycler_dir):
 
 
 def test_neware_large_ndax(cycler_dir):
-    trace = read_cycler(cycler_dir / "Neware_NewareNDA_Issue5_test_2.ndax", "UTC")
+    # Unix times in the file; its TestInfo StartTime puts the clock at UTC+01:00
+    trace = read_cycler(cycler_dir / "Neware_NewareNDA_Issue5_test_2.ndax", BERLIN)
     _check_trace(trace)
     assert len(trace) == 108563
     np.testing.assert_allclose(trace["current_mA"].abs().max(), 3.17, rtol=0.01)

@@ -232,3 +232,57 @@ def test_rare_pulses_in_long_rests_are_found():
     cycles = segment_half_cycles(trace)
     assert cycles["step"].tolist() == ["plate", "strip"]
     np.testing.assert_allclose(cycles["charge_mAh"], 1 / 60, rtol=1e-3)
+
+
+def test_mixed_rates_fifty_times_apart_need_no_setting():
+    """1 mA and 0.02 mA steps in one file: the old file-wide threshold (2 % of
+    1 mA) called the slow steps rest; each step's own current finds them."""
+    blocks = [
+        (600, -1.0, 1, "CC"),
+        (300, 0.0, 2, "Rest"),
+        (3600, -0.02, 3, "CC"),
+        (300, 0.0, 4, "Rest"),
+        (3600, 0.02, 5, "CC"),
+        (300, 0.0, 6, "Rest"),
+        (600, 1.0, 7, "CC"),
+    ]
+    cycles = segment_half_cycles(make_trace(blocks))
+    assert cycles["step"].tolist() == ["plate", "plate", "strip", "strip"]
+    np.testing.assert_allclose(
+        cycles["charge_mAh"], [1 / 6, 0.02, 0.02, 1 / 6], rtol=1e-9
+    )
+    np.testing.assert_allclose(cycles["current_mA"], [-1.0, -0.02, 0.02, 1.0])
+    # the within-step rule still calls a 100x drop inside one step rest
+    assert segment.rest_thresholds(
+        np.array([-1.0, -1.0, -1.0, -0.01]), np.array([1, 1, 1, 1]), None, 0.02
+    ) == pytest.approx([0.02] * 4)
+
+
+def test_real_neware_rates_eighty_times_apart(shared_dir):
+    """The real 54-cycle Neware file (0.079 to 3.17 mA) with its fastest
+    cycles doubled (6.34 mA: 80x the slowest): every step is still found."""
+    from liprobe.io import cycler
+
+    read = with_schema_defaults(cycler.read_cycler, "echem")
+    trace = read(
+        shared_dir / "cycler" / "Neware_NewareNDA_Issue5_test_2.ndax", "Europe/Berlin"
+    )
+    before = segment_half_cycles(trace)
+    fast = trace["current_mA"].abs().groupby(trace["step"]).transform("max") > 3.0
+    scaled = trace.copy()
+    scaled.loc[fast, "current_mA"] *= 2
+    dq = np.diff(trace["charge_mAh"].to_numpy(), prepend=trace["charge_mAh"].iloc[0])
+    # the increment ending a fast step was passed at its current too
+    at_fast = fast.to_numpy() | np.concatenate([[False], fast.to_numpy()[:-1]])
+    dq = np.where(at_fast, 2 * dq, dq)
+    scaled["charge_mAh"] = np.cumsum(dq) - dq[0]
+    # the old file-wide threshold: 2 % of 6.34 mA is above the 0.079 mA rate
+    assert 0.02 * scaled["current_mA"].abs().max() > 0.0793
+    after = segment_half_cycles(scaled)
+    assert len(after) == len(before) == 108
+    assert (after["step"] == before["step"]).all()
+    ratio = after["charge_mAh"].to_numpy() / before["charge_mAh"].to_numpy()
+    is_fast = after["current_mA"].abs().to_numpy() > 3.0
+    assert is_fast.sum() == 6
+    np.testing.assert_allclose(ratio[is_fast], 2.0, rtol=1e-9)
+    np.testing.assert_allclose(ratio[~is_fast], 1.0, rtol=1e-9)

@@ -10,8 +10,10 @@ return must hold its invariants:
   or NaN with a flag, a finite non-negative group delay, a plausible
   temperature or NaN with a flag; ppm regions and TopSpin list values finite.
 * List mode: every event read ends in exactly one accounting bucket; the events
-  whose time is not finite, negative or more than the tolerance before an
-  earlier event's are exactly those counted as ``timestamp_disorder``, the
+  whose time is not finite, negative, more than the tolerance before an
+  earlier usable time or more than ``ndp.max_time_jump_s`` after the latest one
+  are exactly those counted as ``timestamp_disorder`` (or, above
+  ``ndp.max_disorder_fraction`` of a file, an error naming it), the
   flagged pile-up/saturation events of the rest exactly ``pileup_saturation``;
   every slice's real and live time is finite and non-negative.
 * Cycler traces: UTC times that never go backwards, ``elapsed_s`` equal to the
@@ -298,11 +300,20 @@ def _read_all_and_account(path: Path) -> None:
     accounting = out["accounting"]
     assert int(accounting["n_events"].sum()) == n_read
     by = accounting.groupby("reason")["n_events"].sum()
-    # times: monotonic (within the tolerance) or counted as disorder
+    # times: monotonic (within the tolerance) and without a jump of more than
+    # ndp.max_time_jump_s beyond the latest usable time, or counted as disorder
+    from conftest import schema_default
+
+    max_jump_s = schema_default("ndp.max_time_jump_s")
     latest, n_disorder, n_flagged = -math.inf, 0, 0
     for chunk in chunks:
         for t, f in zip(chunk.time_s.tolist(), chunk.flags.tolist(), strict=True):
-            if not math.isfinite(t) or t < 0 or t < latest - tolerance_s:
+            if (
+                not math.isfinite(t)
+                or t < 0
+                or t > max(latest, 0.0) + max_jump_s
+                or t < latest - tolerance_s
+            ):
                 n_disorder += 1
                 continue
             latest = max(latest, t)
@@ -315,6 +326,12 @@ def _read_all_and_account(path: Path) -> None:
     if not wraps:
         assert by.get("timestamp_disorder", 0) == n_disorder
         assert by.get("pileup_saturation", 0) == n_flagged
+    # the run span comes from the usable times: finite, ordered, and judged
+    # by the same rule as the accounting
+    span = with_schema_defaults(events.robust_time_span, "ndp")
+    lo, hi, n_bad = span(open_listmode(path, chunk_events=7))
+    assert math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi
+    assert n_bad == n_disorder
     live = out["slices"]
     for column in ("real_s", "live_s"):
         assert np.isfinite(live[column]).all() and (live[column] >= 0).all()

@@ -13,7 +13,7 @@ from liprobe.ndp.concentration import (
     reduce_run,
     reference_sensitivity,
 )
-from liprobe.ndp.events import accumulate_files, make_slices
+from liprobe.ndp.events import accumulate_files, make_slices, robust_time_span
 from liprobe.ndp.response import stack_from_config, surface_energy
 from liprobe.ndp.stopping import PARTICLES
 from liprobe.simulate.cells import demo_cells, schedule
@@ -39,6 +39,14 @@ def demo(tmp_path_factory):
         "n_channels": cfg.n_channels,
         "disorder_tolerance_s": cfg.disorder_tolerance_s,
         "dead_time_per_event_s": cfg.dead_time_per_event_s,
+        "max_time_jump_s": cfg.max_time_jump_s,
+        "max_disorder_fraction": cfg.max_disorder_fraction,
+        "max_histogram_bytes": cfg.max_histogram_bytes,
+        "calibrated_channel_keV": cfg.calibrated_channel_keV,
+    }
+    span = {
+        "disorder_tolerance_s": cfg.disorder_tolerance_s,
+        "max_time_jump_s": cfg.max_time_jump_s,
     }
 
     def open_listmode(path):
@@ -46,13 +54,13 @@ def demo(tmp_path_factory):
 
     ev = accumulate_files([open_listmode(row["listmode"])], slices, start, **events)
     bg_reader = open_listmode(row["background"])
-    _, t_hi = bg_reader.time_span()
+    _, t_hi, _ = robust_time_span(bg_reader, **span)
     origin = pd.Timestamp(0, tz="UTC")
     one = make_slices(origin, origin + pd.Timedelta(seconds=t_hi + 1), t_hi + 2)
     bg = accumulate_files([bg_reader], one, origin, **events)
     layers = stack_from_config(row["stack"], cfg.stacks)
     ref_reader = open_listmode(row["reference"])
-    _, t_ref = ref_reader.time_span()
+    _, t_ref, _ = robust_time_span(ref_reader, **span)
     one = make_slices(origin, origin + pd.Timedelta(seconds=t_ref + 1), t_ref + 2)
     ref = accumulate_files([ref_reader], one, origin, **events)
     h = ref["hist"].sum(axis=0)

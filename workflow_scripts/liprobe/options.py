@@ -263,6 +263,11 @@ class NdpOptions(_Options):
     disorder_tolerance_s: float
     dead_time_per_event_s: float
     chunk_events: int
+    calibrated_channel_keV: float
+    monitor_channel: int | None
+    max_time_jump_s: float
+    max_disorder_fraction: float
+    max_histogram_bytes: int
     srim: NdpSrim
     normalisation: NdpNormalisation
     regularisation: NdpRegularisation

@@ -7,7 +7,9 @@ Segmentation works on the physics, not on the instrument's cycle counters
    ``exclude_techniques``, e.g. ``EIS``/``PEIS``/``GEIS``) are excluded: they
    pass no net charge worth counting and their sampled current flips sign;
 2. every remaining row gets a state from its current: rest when
-   ``|I| <= rest threshold``, otherwise the sign of ``I``;
+   ``|I| <=`` its rest threshold (:func:`rest_thresholds`: relative to the
+   current of its own instrument step, so rates far apart in one file need no
+   setting), otherwise the sign of ``I``;
 3. a segment is a maximal run of rows with the same state and the same
    instrument step id (a change of instrument step starts a new segment even
    when the sign stays, so pulses separated by rests or by step changes stay
@@ -87,6 +89,56 @@ def rest_threshold(
     return float(rest_fraction * typical)
 
 
+def rest_thresholds(
+    current_mA: np.ndarray,
+    step_id: np.ndarray,
+    rest_current_mA: float | None,
+    rest_fraction: float,
+) -> np.ndarray:
+    """Per-row current magnitude at or below which the row counts as rest.
+
+    ``rest_current_mA`` when given (the same for every row). Otherwise relative
+    to the current each row belongs to, so rates far apart in one file (C/50
+    and 1C) need no manual setting:
+
+    * a noise floor ``rest_fraction**2`` times the file's step current
+      (:func:`rest_threshold` with ``rest_fraction`` squared: 4e-4 of the
+      fastest rate by default): rows at or below it are rest;
+    * the rows above it form blocks of consecutive rows with the same
+      instrument step id and the same current sign; each block's current is
+      its third largest ``|I|`` (robust to single-point spikes) and a row at or
+      below ``rest_fraction`` times its block's current is rest (the tail of a
+      constant-voltage step, a switching point).
+
+    Rates more than ``1 / rest_fraction**2`` apart (2500 by default), or rest
+    noise above the floor, need ``rest_current_mA``.
+    """
+    current = np.asarray(current_mA, float)
+    n = current.size
+    if rest_current_mA is not None and np.isfinite(rest_current_mA):
+        return np.full(n, float(rest_current_mA))
+    floor = rest_threshold(current, None, rest_fraction**2)
+    mag = np.where(np.isfinite(current), np.abs(current), 0.0)
+    sign = np.where(mag > floor, np.sign(current), 0).astype(int)
+    out = np.full(n, floor)
+    if n == 0:
+        return out
+    steps = np.asarray(step_id)
+    change = np.ones(n, dtype=bool)
+    change[1:] = (sign[1:] != sign[:-1]) | (steps[1:] != steps[:-1])
+    block = np.cumsum(change) - 1
+    starts = np.flatnonzero(change)
+    ends = np.append(starts[1:], n)
+    for b, (a, z) in enumerate(zip(starts, ends, strict=True)):
+        if sign[a] == 0:
+            continue
+        m = mag[a:z]
+        k = min(3, m.size)
+        level = float(np.partition(m, m.size - k)[m.size - k])
+        out[block == b] = max(floor, rest_fraction * level)
+    return out
+
+
 def excluded_rows(trace: pd.DataFrame, exclude_techniques: Sequence[str]) -> np.ndarray:
     """Boolean mask of rows recorded by an excluded (impedance) technique."""
     if "technique" not in trace.columns or not exclude_techniques:
@@ -119,7 +171,7 @@ def segment_half_cycles(
     plating_sign:
         Current sign that plates Li on the working electrode.
     rest_current_mA, rest_fraction:
-        Rest threshold (see :func:`rest_threshold`).
+        Rest threshold (see :func:`rest_thresholds`).
     min_step_s, min_points:
         Shortest current-carrying segment kept.
     exclude_techniques:
@@ -143,13 +195,17 @@ def segment_half_cycles(
     charge = trace["charge_mAh"].to_numpy(float)
     dq = np.diff(charge, prepend=charge[0])
     excl = excluded_rows(trace, exclude_techniques)
-    thr = rest_threshold(current[~excl], rest_current_mA, rest_fraction)
-    state = np.where(np.abs(current) > thr, np.sign(current), 0).astype(int)
-    state[excl] = 2  # neither rest nor current: its own breaking state
-    state[~np.isfinite(current)] = 0
     step_id = (
         trace["step"].to_numpy() if "step" in trace.columns else np.full(n, -1)
     ).astype("int64")
+    thr = np.full(n, np.inf)
+    thr[~excl] = rest_thresholds(
+        current[~excl], step_id[~excl], rest_current_mA, rest_fraction
+    )
+    with np.errstate(invalid="ignore"):
+        state = np.where(np.abs(current) > thr, np.sign(current), 0).astype(int)
+    state[excl] = 2  # neither rest nor current: its own breaking state
+    state[~np.isfinite(current)] = 0
     change = np.ones(n, dtype=bool)
     change[1:] = (state[1:] != state[:-1]) | (step_id[1:] != step_id[:-1])
     seg_id = np.cumsum(change) - 1

@@ -90,8 +90,12 @@ def read_srim(path: str | Path) -> dict:
     """Read and parse one SRIM stopping-table file (``source`` names it)."""
     path = Path(path)
     try:
-        if not path.is_file():
-            raise InputError(path, "file", "a SRIM stopping table", "missing")
+        if not path.exists():
+            raise InputError(path, "file", "a SRIM stopping table", "no such file")
+        if not path.is_file():  # a device (/dev/zero), a pipe or a folder
+            raise InputError(
+                path, "file", "a regular file holding a SRIM table", "not a file"
+            )
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:

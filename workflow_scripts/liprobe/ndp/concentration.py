@@ -326,15 +326,24 @@ def reduce_run(
     mass_width = np.diff(mass_edges)
     centres = 0.5 * (d_edges[:-1] + d_edges[1:])
     sl_all = slices.reset_index(drop=True)
+    # beam-monitor normalisation (events.relative_flux): each slice's exposure
+    # is its live time times its flux relative to the run's mean; the flux's
+    # Poisson error adds to the slice's Li (a common scale of its profile)
+    if "flux_relative" in sl_all.columns:
+        flux = sl_all["flux_relative"].to_numpy(float)
+        flux_rel_err = sl_all["flux_relative_err"].to_numpy(float) / flux
+    else:
+        flux = np.ones(len(sl_all))
+        flux_rel_err = np.zeros(len(sl_all))
     data, live_idx, per_slice = [], [], {}
     for k, sl in sl_all.iterrows():
         live = float(sl["live_s"])
-        g = live * sensitivity * li6_fraction * LI_METAL_PER_CM3 * 1e-4
+        g = live * flux[k] * sensitivity * li6_fraction * LI_METAL_PER_CM3 * 1e-4
         scale_bg = live / bg_live if background is not None else 0.0
         y = binned[k] - scale_bg * bg_binned
         var_bg = scale_bg**2 * bg_binned
         per_slice[k] = (scale_bg, y, binned[k] + var_bg)
-        if live <= 0 or g <= 0:
+        if live <= 0 or not g > 0:
             continue
         M = g * R[keep_bin] * width[None, :]
         data.append(
@@ -360,6 +369,7 @@ def reduce_run(
         err_n = float(np.sqrt(max(cov_n.sum(), 0.0)))
         if err_n == 0.0:  # no free bin: the counts' own error (invert_run)
             err_n = res.sum_err * float(per_bin.mean())
+        err_n = float(np.hypot(err_n, n_cm2.sum() * flux_rel_err[k]))
         n_tot[k] = (float(n_cm2.sum()), err_n)
     # density is a result only with an independent deposit thickness: the
     # deposit's mean density from its areal content in the last slice
@@ -415,7 +425,7 @@ def reduce_run(
             continue
         d, res = by_slice[k]
         n_cm2 = res.x * per_bin
-        n_err = res.x_err * per_bin
+        n_err = np.hypot(res.x_err * per_bin, n_cm2 * flux_rel_err[k])
         tot, tot_err = n_tot[k]
         tot_err_all = np.hypot(tot_err, tot * k_rel) if np.isfinite(k_rel) else tot_err
         res_bins = res.resolution_bins

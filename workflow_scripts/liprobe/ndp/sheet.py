@@ -25,6 +25,7 @@ RUN_COLUMNS = (
     "reference",
     "deposit_thickness_um",
     "deposit_thickness_um_err",
+    "monitor_channel",
 )
 
 
@@ -70,32 +71,80 @@ def optional(sheet: pd.DataFrame, run: str, column: str, path: str | None = None
     return [str(value) if path is None else path]
 
 
+def parse_start_times(value, sheet_name: str, run: str) -> list[pd.Timestamp]:
+    """The UTC times of a ``listmode_start_utc`` cell: one ISO 8601 time with
+    its zone, or one per list-mode file separated by ``;`` (a run whose
+    acquisition was restarted between files)."""
+    field = f"listmode_start_utc (run {run})"
+    out = []
+    for part in str(value).split(";"):
+        text = part.strip()
+        try:
+            start = pd.Timestamp(text) if text else None
+        except ValueError:
+            start = None
+        if start is None or pd.isna(start):
+            raise InputError(
+                sheet_name, field, "ISO 8601 times separated by ';'", value
+            )
+        if start.tz is None:
+            raise InputError(
+                sheet_name,
+                field,
+                "a time with its zone (e.g. 2024-03-04T07:50:00+00:00)",
+                value,
+            )
+        out.append(start.tz_convert("UTC"))
+    return out
+
+
+def run_start_times(
+    value, file_starts: list, sheet_name: str, run: str
+) -> tuple[pd.Timestamp | None, list[float | None]]:
+    """The run's start (UTC) and each file's acquisition start in seconds
+    after it (None: the file's time tags continue the previous file's).
+
+    ``value`` is the sheet's ``listmode_start_utc`` (None when empty),
+    ``file_starts`` each file's own start time (None for formats that store
+    none). One sheet time per file gives each file's start; a single sheet
+    time is the run's start, and files that store their start keep their
+    distance from the first file's. Without a sheet time the first file's
+    own start is the run's start (None when it has none).
+    """
+    n = len(file_starts)
+    own = [None if s is None else pd.Timestamp(s) for s in file_starts]
+    if value is not None:
+        times = parse_start_times(value, sheet_name, run)
+        if len(times) == n and n > 1:
+            return times[0], [(t - times[0]).total_seconds() for t in times]
+        if len(times) != 1:
+            raise InputError(
+                sheet_name,
+                f"listmode_start_utc (run {run})",
+                f"one time, or one per list-mode file ({n})",
+                f"{len(times)} times",
+            )
+        start = times[0]
+    else:
+        start = own[0] if n else None
+    if n and own[0] is not None:
+        rel = [None if s is None else (s - own[0]).total_seconds() for s in own]
+    else:
+        rel = [0.0] + [None] * (n - 1) if n else []
+    return start, rel
+
+
 def check_start_times(sheet: pd.DataFrame, sheet_name: str = "ndp sheet") -> None:
-    """Every given ``listmode_start_utc`` is an ISO 8601 time with its zone.
+    """Every given ``listmode_start_utc`` is an ISO 8601 time with its zone
+    (or several, one per file, separated by ``;``).
 
     Checked when the workflow is parsed; whether a run needs one (a format that
     stores no absolute time) is known only when its file is read.
     """
     for run in sheet.index:
         value = cell_value(sheet, run, "listmode_start_utc")
-        if value is None:
-            continue
-        try:
-            start = pd.Timestamp(str(value))
-        except ValueError:
-            raise InputError(
-                sheet_name,
-                f"listmode_start_utc (run {run})",
-                "an ISO 8601 time",
-                value,
-            ) from None
-        if start.tz is None:
-            raise InputError(
-                sheet_name,
-                f"listmode_start_utc (run {run})",
-                "a time with its zone (e.g. 2024-03-04T07:50:00+00:00)",
-                value,
-            )
+        if value is not None:
+            parse_start_times(value, sheet_name, str(run))
 
 
 def run_setting(params) -> tuple[str, dict, dict]:

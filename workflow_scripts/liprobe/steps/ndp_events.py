@@ -11,8 +11,15 @@ from liprobe.errors import InputError
 from liprobe.io.listmode import open_listmode
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_table, write_table
-from liprobe.ndp.events import accumulate_files, make_slices
-from liprobe.ndp.sheet import run_setting
+from liprobe.ndp.events import (
+    accumulate_files,
+    check_histogram_size,
+    file_layout,
+    make_slices,
+    robust_time_span,
+    slice_count,
+)
+from liprobe.ndp.sheet import run_setting, run_start_times
 from liprobe.options import NdpOptions
 from liprobe.steps.job import Job
 
@@ -30,36 +37,45 @@ def run(job: Job) -> None:
             for f in files
         ]
         sheet = p.sheet_name
-        if row.get("listmode_start_utc"):
-            try:
-                start = pd.Timestamp(row["listmode_start_utc"])
-            except ValueError:
-                raise InputError(
-                    sheet,
-                    "listmode_start_utc",
-                    "an ISO 8601 time",
-                    row["listmode_start_utc"],
-                ) from None
-            if start.tz is None:
-                raise InputError(
-                    sheet,
-                    f"listmode_start_utc (run {run})",
-                    "a time with its zone (e.g. 2024-03-04T07:50:00+00:00)",
-                    row["listmode_start_utc"],
-                )
-            start = start.tz_convert("UTC")
-        elif readers[0].info.start_utc is not None:
-            start = readers[0].info.start_utc
-            log.warning("%s: start time taken from the file: %s", files[0], start)
-        else:
+        start, starts_s = run_start_times(
+            row.get("listmode_start_utc"),
+            [r.info.start_utc for r in readers],
+            sheet,
+            run,
+        )
+        if start is None:
             raise InputError(
                 sheet,
                 f"listmode_start_utc (run {run})",
                 f"a start time: format {readers[0].format} stores no absolute time",
                 "empty",
             )
-        span = [r.time_span() for r in readers]
-        end = start + pd.Timedelta(seconds=max(s[1] for s in span) + 1e-6)
+        if not row.get("listmode_start_utc"):
+            log.warning("%s: start time taken from the file: %s", files[0], start)
+        # each file on the run's clock: continuing tags, restarts, gaps
+        layout = file_layout(
+            readers,
+            disorder_tolerance_s=float(opts.disorder_tolerance_s),
+            max_time_jump_s=float(opts.max_time_jump_s),
+            starts_s=starts_s,
+        )
+        for lay in layout:
+            log.info(
+                "%s: acquisition %.6g to %.6g s after the start (offset %.6g s)",
+                lay["file"],
+                lay["start_s"],
+                lay["end_s"],
+                lay["offset_s"],
+            )
+            if lay["n_bad"]:
+                log.warning(
+                    "%s: %d event times out of order (timestamp_disorder); "
+                    "its span ends at its last usable time",
+                    lay["file"],
+                    lay["n_bad"],
+                )
+        span_end_s = max(lay["end_s"] for lay in layout)
+        end = start + pd.Timedelta(seconds=span_end_s + 1e-6)
         boundaries = None
         cycles_path = job.input.get("cycles")
         if cycles_path and not isinstance(cycles_path, str):
@@ -71,6 +87,13 @@ def run(job: Job) -> None:
             boundaries = step_boundaries(cycles)
             log.info("%d slice boundaries from the cycler steps", len(boundaries))
         slice_s = row.get("slice_s") or opts.slice_s
+        # the histogram ceiling before anything of that size is built
+        check_histogram_size(
+            slice_count(span_end_s, float(slice_s), len(boundaries or [])),
+            int(opts.n_channels),
+            int(opts.max_histogram_bytes),
+            f"{sheet} (run {run}, slice_s {slice_s})",
+        )
         slices = make_slices(start, end, float(slice_s), boundaries)
         log.info("%d slices from %s to %s", len(slices), start, end)
         # the signal, background and reference files: one set of event options
@@ -79,9 +102,36 @@ def run(job: Job) -> None:
             n_channels=int(opts.n_channels),
             disorder_tolerance_s=float(opts.disorder_tolerance_s),
             dead_time_per_event_s=float(opts.dead_time_per_event_s),
+            max_time_jump_s=float(opts.max_time_jump_s),
+            max_disorder_fraction=float(opts.max_disorder_fraction),
+            max_histogram_bytes=int(opts.max_histogram_bytes),
+            calibrated_channel_keV=float(opts.calibrated_channel_keV),
             run=run,
         )
-        res = accumulate(readers, slices, start)
+        # beam monitor: the sheet's column for this run, else the config's
+        monitor = row.get("monitor_channel")
+        if monitor is None:
+            monitor = opts.monitor_channel
+        elif not (
+            isinstance(monitor, int | float)
+            and float(monitor).is_integer()
+            and monitor >= 0
+        ):
+            raise InputError(
+                sheet,
+                f"monitor_channel (run {run})",
+                "a digitiser channel number >= 0 (channel + 1000 x board)",
+                monitor,
+            )
+        if monitor is not None:
+            monitor = int(monitor)
+            log.info("monitor normalisation: channel %d", monitor)
+        res = accumulate(readers, slices, start, layout=layout, monitor_channel=monitor)
+        if res["energy_kind"] == "keV":
+            log.info(
+                "calibrated energies only: channel = floor(E / %g keV)",
+                float(opts.calibrated_channel_keV),
+            )
         for _, r in res["accounting"].iterrows():
             log.info("%s %s: %d", r["file"], r["reason"], r["n_events"])
         hist = res["hist"]
@@ -102,7 +152,11 @@ def run(job: Job) -> None:
             if not path:
                 return pd.DataFrame({"channel": [], "counts": []}), 0.0, pd.DataFrame()
             reader = open_listmode(path, "auto", chunk_events=chunk)
-            _, t_hi = reader.time_span()
+            _, t_hi, _ = robust_time_span(
+                reader,
+                disorder_tolerance_s=float(opts.disorder_tolerance_s),
+                max_time_jump_s=float(opts.max_time_jump_s),
+            )
             origin = pd.Timestamp(0, tz="UTC")
             one = make_slices(
                 origin, origin + pd.Timedelta(seconds=t_hi + 1e-6), slice_s=t_hi + 1.0
@@ -121,7 +175,10 @@ def run(job: Job) -> None:
 
         bg_rows, bg_live, bg_acc = whole_file("background")
         ref_rows, ref_live, ref_acc = whole_file("reference")
-        meta = {"liprobe.ndp.start_utc": start.isoformat()}
+        meta = {
+            "liprobe.ndp.start_utc": start.isoformat(),
+            "liprobe.ndp.energy_kind": res["energy_kind"],
+        }
         write_table(
             res["slices"], job.output.slices, inputs=files, config=config, extra=meta
         )

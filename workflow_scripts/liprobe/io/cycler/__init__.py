@@ -38,8 +38,12 @@ each an :class:`InputError` naming the file, the column and the row.
 No cycler format stores a time zone. Naive instrument times are local times of
 the instrument's zone (sheet column ``cycler_timezone``, an IANA name) and are
 converted to UTC here; a missing or unknown zone is an :class:`InputError`.
-Times a reader already gets tz-aware (recent Neware ``.ndax``) are only
-converted to UTC.
+Times a library returns zone-aware (NewareNDA, for the Unix times of newer
+``.ndax`` files) are accepted only when the file says which zone the clock was
+in and that agrees with the sheet (the ``.ndax`` ``TestInfo`` ``StartTime``;
+:func:`liprobe.io.cycler.neware.library_times_to_local`), else an
+:class:`InputError` names the file's and the sheet's offsets. Times the file
+itself writes with an offset (the generic CSV) are converted to UTC.
 
 Supported formats (``fmt``): ``biologic_mpr`` (EC-Lab binary, read with
 ``galvani``), ``biologic_mpt`` (EC-Lab text export, Latin-1, decimal point or

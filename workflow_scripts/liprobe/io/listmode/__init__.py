@@ -42,6 +42,7 @@ from liprobe.io.listmode.common import (
     EventChunk,
     ListModeInfo,
     ListModeReader,
+    TimeOrder,
 )
 from liprobe.io.listmode.compass_bin import (
     CompassBinReader,
@@ -91,6 +92,7 @@ __all__ = [
     "ListModeReader",
     "NexusReader",
     "OrtecLisReader",
+    "TimeOrder",
     "compass_csv_text",
     "compass_dtype",
     "detect_format",

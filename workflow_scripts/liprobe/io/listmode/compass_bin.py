@@ -5,7 +5,9 @@ channel, u64 time tag (ps)``, optional ``u16 energy`` (f bit 0), ``f64
 calibrated energy`` (bit 1), ``u16 energy_short`` (bit 2), ``u32 flags``,
 optional waveform (bit 3: ``u8 code, u32 n, n x u16``). The record size is
 fixed per file (constant waveform length); the header is checked against the
-file size. No absolute start, no live-time records.
+file size. No absolute start, no live-time records. CoMPASS can save the
+calibrated energy alone (header bit 1 without bit 0): ``energy`` is then NaN
+and ``info.energy_kind`` is ``keV``.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class CompassBinReader(ListModeReader):
             format=self.format,
             n_events=body // dtype.itemsize,
             waveform_samples=n_wave,
+            energy_kind="adc" if header & 0x1 else "keV" if header & 0x2 else "none",
             extra={"header": f"0x{header:04X}", "record_bytes": dtype.itemsize},
         )
 

@@ -4,8 +4,10 @@ The first ``NXevent_data`` group of the file: ``event_time_zero`` (pulse
 times, optional ``offset`` attribute with an ISO 8601 start),
 ``event_time_offset``, ``event_index``, ``event_id`` and a pulse-height field
 (``event_energy``, ``event_pulse_height`` or ``pulse_height``). Times carry a
-``units`` attribute (s, ms, us, ns; seconds when absent). ``h5py`` is imported
-only when such a file is opened.
+``units`` attribute (s, ms, us / µs / microsecond(s), ns, ps and their long
+names; seconds when absent); any other unit is an :class:`InputError` naming
+the dataset, never read as seconds. ``h5py`` is imported only when such a file
+is opened.
 """
 
 from __future__ import annotations
@@ -25,25 +27,52 @@ from liprobe.io.listmode.common import (
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 ENERGY_FIELDS = ("event_energy", "event_pulse_height", "pulse_height")
+#: seconds per unit of every time unit accepted (case-sensitive: ``Ms`` or
+#: ``MS`` would be mega-seconds, not milliseconds, so they are rejected)
 TIME_UNITS_S = {
     "s": 1.0,
+    "sec": 1.0,
     "second": 1.0,
+    "seconds": 1.0,
     "ms": 1e-3,
+    "millisecond": 1e-3,
+    "milliseconds": 1e-3,
     "us": 1e-6,
-    "ns": 1e-9,
+    "\u00b5s": 1e-6,  # micro sign
+    "\u03bcs": 1e-6,  # Greek small letter mu
     "microsecond": 1e-6,
+    "microseconds": 1e-6,
+    "ns": 1e-9,
     "nanosecond": 1e-9,
+    "nanoseconds": 1e-9,
+    "ps": 1e-12,
+    "picosecond": 1e-12,
+    "picoseconds": 1e-12,
 }
 #: what h5py raises on a damaged file or dataset
 H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError)
 
 
-def _time_scale(ds) -> float:
-    """Seconds per stored unit of a time dataset (its ``units`` attribute)."""
+def _time_scale(path, ds) -> float:
+    """Seconds per stored unit of a time dataset (its ``units`` attribute);
+    an unknown unit is an :class:`InputError`."""
     unit = ds.attrs.get("units", b"s")
+    if isinstance(unit, np.ndarray) and unit.size == 1:
+        unit = unit.reshape(()).item()
     if isinstance(unit, bytes):
-        unit = unit.decode("latin-1")
-    return TIME_UNITS_S.get(str(unit).strip(), 1.0)
+        try:
+            unit = unit.decode("utf-8")
+        except UnicodeDecodeError:
+            unit = unit.decode("latin-1")
+    text = str(unit).strip()
+    if text not in TIME_UNITS_S:
+        raise InputError(
+            path,
+            f"{ds.name}@units",
+            f"a time unit, one of {', '.join(TIME_UNITS_S)}",
+            repr(text[:40]),
+        )
+    return TIME_UNITS_S[text]
 
 
 class NexusReader(ListModeReader):
@@ -93,6 +122,8 @@ class NexusReader(ListModeReader):
                         )
                 energy_key = next((k for k in ENERGY_FIELDS if k in grp), None)
                 start = grp["event_time_zero"].attrs.get("offset")
+                for key in ("event_time_zero", "event_time_offset"):
+                    _time_scale(self.path, grp[key])  # an unknown unit stops here
                 shape = grp["event_time_offset"].shape
                 name = grp.name
         except H5_ERRORS as exc:
@@ -122,6 +153,7 @@ class NexusReader(ListModeReader):
             format=self.format,
             n_events=int(shape[0]),
             start_utc=start_utc,
+            energy_kind="adc" if energy_key else "none",
             extra={"group": name, "energy_field": energy_key},
         )
 
@@ -137,10 +169,10 @@ class NexusReader(ListModeReader):
             try:
                 grp = self._event_group(h5)
                 tz_ds, to_ds = grp["event_time_zero"], grp["event_time_offset"]
-                t_zero = tz_ds[()].astype(np.float64) * _time_scale(tz_ds)
+                t_zero = tz_ds[()].astype(np.float64) * _time_scale(self.path, tz_ds)
                 index = grp["event_index"][()].astype(np.int64)
                 n_total = int(to_ds.shape[0])
-                scale_off = _time_scale(to_ds)
+                scale_off = _time_scale(self.path, to_ds)
                 extra = {k: grp[k] for k in ("event_id", ekey) if k and k in grp}
             except H5_ERRORS as exc:
                 raise self._h5_error(exc) from None
