@@ -176,16 +176,20 @@ check_regions()
 
 # The campaign's plan: the relaxation and EXSY series (one series rule for all
 # stages, liprobe.plan.campaign), from the kinds found above.
-RELAXATION_SERIES = relaxation_series(NMR, NMR_KIND)
-# One conversion job per series of 1D and pseudo-2D experiments.
-NMR_SERIES = conversion_series(NMR, NMR_KIND)
-_KIND_OF_PATH = {str(NMR.at[e, "path"]): NMR_KIND[e] for e in NMR.index}
-EXSY = exsy_plan(
-    NMR,
-    REGIONS,
-    detect_kind=_KIND_OF_PATH.__getitem__,
-    overrides_of=nmr_overrides,
-)
+# Series names enter paths: a derived name that is not a safe name stops here.
+try:
+    RELAXATION_SERIES = relaxation_series(NMR, NMR_KIND)
+    # One conversion job per series of 1D and pseudo-2D experiments.
+    NMR_SERIES = conversion_series(NMR, NMR_KIND)
+    _KIND_OF_PATH = {str(NMR.at[e, "path"]): NMR_KIND[e] for e in NMR.index}
+    EXSY = exsy_plan(
+        NMR,
+        REGIONS,
+        detect_kind=_KIND_OF_PATH.__getitem__,
+        overrides_of=nmr_overrides,
+    )
+except LiprobeError as exc:
+    raise WorkflowError(f"invalid sheet {config['sheets'].get('nmr')}: {exc}") from None
 EXSY_SERIES = list(EXSY["series"])
 # The 2D processing phases from procs or automatically (zero order per
 # dimension): stop before any job when nmr.phase asks for more.
