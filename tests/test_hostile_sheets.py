@@ -159,8 +159,17 @@ def test_hash_series_is_rejected_whole_not_cut_to_its_prefix(tmp_path):
 def test_nmr_path_with_brackets_is_literal(tmp_path):
     folder = tmp_path / "raw" / "LPSC[1]" / "10"
     folder.mkdir(parents=True)
+    (folder / "acqus").write_text("##END=\n")
     frame = _read(tmp_path, "nmr", _nmr_row(tmp_path, path="raw/LPSC[1]/10"))
     assert Path(frame.loc["e1", "path"]) == folder.resolve()
+
+
+@pytest.mark.parametrize("value", ["/", "raw", "raw/1/acqus"])
+def test_nmr_path_that_is_no_bruker_folder_is_rejected_at_parse(tmp_path, value):
+    """'/' used to be walked file by file at parse time; now only acqus is looked at."""
+    with pytest.raises(InputError, match="holding an acqus file") as info:
+        _read(tmp_path, "nmr", _nmr_row(tmp_path, path=value))
+    assert info.value.field == "path" and info.value.row == 2
 
 
 def test_nmr_path_glob_is_not_expanded(tmp_path):

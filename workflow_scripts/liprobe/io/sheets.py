@@ -223,6 +223,18 @@ def read_sheet(
                         row=line,
                     )
                 record[column] = str(target) if pattern else str(target.resolve())
+        if name == "nmr" and "path" in record:
+            folder = Path(str(record["path"]))
+            if not (folder / "acqus").is_file():
+                # checked here, before anything lists the folder's files
+                raise InputError(
+                    path,
+                    "path",
+                    "a Bruker experiment folder <dataset>/<expno> holding an "
+                    "acqus file",
+                    str(folder),
+                    row=line,
+                )
         record["_row"] = line
         records.append(record)
     frame = pd.DataFrame.from_records(records)
