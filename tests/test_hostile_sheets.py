@@ -329,3 +329,25 @@ def test_non_finite_sheet_number_is_rejected_not_defaulted(
         _read(tmp_path, name, _sheet_with(tmp_path, name, column, value))
     assert info.value.field == column
     assert info.value.found == value
+
+
+def test_crlf_bom_and_form_feed_keep_rows_and_line_numbers(tmp_path):
+    """Windows line ends and a byte-order mark read as plain lines; a form feed
+    inside a cell is no line end, so the row is reported where it is."""
+    a, b = _folder(tmp_path, "a"), _folder(tmp_path, "b")
+    text = (
+        "\ufeffexperiment\tsample\tpath\r\n"
+        "# comment\r\n"
+        f"e1\tS\t{a}\r\n"
+        f"e2\tS\x0cT\t{b}\r\n"
+    )
+    sheet = tmp_path / "nmr.tsv"
+    sheet.write_bytes(text.encode("utf-8"))
+    schema = load_schema(SCHEMAS / "nmr.schema.yaml")
+    with pytest.raises(InputError) as info:
+        read_sheet(sheet, schema, "nmr", tmp_path)
+    assert info.value.field == "sample" and info.value.row == 4
+    sheet.write_bytes(text.replace("S\x0cT", "S").encode("utf-8"))
+    frame = read_sheet(sheet, schema, "nmr", tmp_path)
+    assert list(frame.index) == ["e1", "e2"]
+    assert list(frame["_row"]) == [3, 4]

@@ -96,11 +96,12 @@ def _read_lines(path: Path) -> tuple[str, list[int]]:
     """The sheet's text without comment and blank lines, and the file line
     number of each kept line (a comment line starts with ``#`` in column 1)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a leading BOM is no column
     except UnicodeDecodeError as exc:
         raise InputError(path, "table", "UTF-8 text", str(exc)) from None
     kept, numbers = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # the line ends the TSV parser knows (str.splitlines knows more)
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
         if line.startswith("#") or not line.strip():
             continue
         kept.append(line)
