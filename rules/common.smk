@@ -1,4 +1,5 @@
 # Shared set-up: config validation, the sheets, target collection and helpers.
+import json
 import os
 import sys
 from pathlib import Path
@@ -21,9 +22,13 @@ os.environ[_PATH_VAR] = os.pathsep.join(
 
 from liprobe.errors import LiprobeError  # noqa: E402
 from liprobe.nmr.kinds import peek_kind  # noqa: E402
-from liprobe.io.sheets import load_sheets  # noqa: E402
+from liprobe.io.sheets import load_schema, load_sheets  # noqa: E402
 from liprobe.io.tables import COMMIT_ENV, git_commit  # noqa: E402
-from liprobe.options import build_options, check_renamed  # noqa: E402
+from liprobe.options import (  # noqa: E402
+    build_options,
+    check_config_shape,
+    check_renamed,
+)
 from liprobe.plan.campaign import (  # noqa: E402
     conversion_series,
     exsy_plan,
@@ -31,17 +36,25 @@ from liprobe.plan.campaign import (  # noqa: E402
 )
 from liprobe.plan.imports import import_closure  # noqa: E402
 
+_CONFIG_SCHEMA = Path(workflow.basedir) / "config" / "schemas" / "config.schema.yaml"
 # Renamed keys first (their message names the new key), then the schema: the
 # only place a default lives; unknown keys are errors at every level.
 try:
+    # unknown top-level keys and alias bombs first, before anything walks them
+    check_config_shape(config, load_schema(_CONFIG_SCHEMA))
     check_renamed(config)
 except LiprobeError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
-validate(config, "../config/schemas/config.schema.yaml", set_default=True)
+validate(config, str(_CONFIG_SCHEMA), set_default=True)
 try:
     OPTIONS = build_options(config)
 except LiprobeError as exc:
     raise WorkflowError(f"invalid config: {exc}") from None
+# What report_config records: the documented blocks of the validated config,
+# defaults filled in, as plain values (no rule receives the config object).
+CONFIG_USED = json.loads(
+    json.dumps({key: config[key] for key in load_schema(_CONFIG_SCHEMA)["properties"]})
+)
 
 # The liprobe commit, read once per run; every job's tables record it.
 os.environ[COMMIT_ENV] = git_commit()
@@ -176,16 +189,20 @@ check_regions()
 
 # The campaign's plan: the relaxation and EXSY series (one series rule for all
 # stages, liprobe.plan.campaign), from the kinds found above.
-RELAXATION_SERIES = relaxation_series(NMR, NMR_KIND)
-# One conversion job per series of 1D and pseudo-2D experiments.
-NMR_SERIES = conversion_series(NMR, NMR_KIND)
-_KIND_OF_PATH = {str(NMR.at[e, "path"]): NMR_KIND[e] for e in NMR.index}
-EXSY = exsy_plan(
-    NMR,
-    REGIONS,
-    detect_kind=_KIND_OF_PATH.__getitem__,
-    overrides_of=nmr_overrides,
-)
+# Series names enter paths: a derived name that is not a safe name stops here.
+try:
+    RELAXATION_SERIES = relaxation_series(NMR, NMR_KIND)
+    # One conversion job per series of 1D and pseudo-2D experiments.
+    NMR_SERIES = conversion_series(NMR, NMR_KIND)
+    _KIND_OF_PATH = {str(NMR.at[e, "path"]): NMR_KIND[e] for e in NMR.index}
+    EXSY = exsy_plan(
+        NMR,
+        REGIONS,
+        detect_kind=_KIND_OF_PATH.__getitem__,
+        overrides_of=nmr_overrides,
+    )
+except LiprobeError as exc:
+    raise WorkflowError(f"invalid sheet {config['sheets'].get('nmr')}: {exc}") from None
 EXSY_SERIES = list(EXSY["series"])
 # The 2D processing phases from procs or automatically (zero order per
 # dimension): stop before any job when nmr.phase asks for more.

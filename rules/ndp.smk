@@ -13,6 +13,7 @@ if NDP_RUNS:
     try:
         OPTIONS.ndp.check()
         ndp_sheet.check_start_times(NDP, NDP_SHEET_NAME)
+        ndp_sheet.check_raw_inputs(NDP, NDP_SHEET_NAME)
     except LiprobeError as exc:
         raise WorkflowError(f"invalid NDP setting: {exc}") from None
 

@@ -44,7 +44,7 @@ rule report_config:
     conda:
         "../envs/report.yaml"
     params:
-        config=config,
+        config=CONFIG_USED,
     script:
         "../workflow_scripts/report_config.py"
 

@@ -33,7 +33,10 @@ def _nmr(tmp_path, body):
 
 
 def test_good_sheet_reads_with_defaults(tmp_path, folder):
-    sheet = _nmr(tmp_path, f"e1\tS\t{folder}\tt1_sr\ne2\tS\t{folder}\t\n")
+    other = folder.parent / "2"
+    other.mkdir()
+    (other / "acqus").write_text("##END=\n")
+    sheet = _nmr(tmp_path, f"e1\tS\t{folder}\tt1_sr\ne2\tS\t{other}\t\n")
     frame = read_sheet(sheet, load_schema(SCHEMAS / "nmr.schema.yaml"), "nmr", tmp_path)
     assert list(frame.index) == ["e1", "e2"]
     assert frame.loc["e2", "kind"] == "auto"

@@ -155,6 +155,49 @@ def slice_mean_charge(
     return np.where(inside, mean, np.nan)
 
 
+#: a value further than this many standard errors outside its physical range
+#: (efficiency outside [0, 1], inventory below 0) is flagged as impossible
+IMPOSSIBLE_Z = 3.0
+
+
+def impossible_efficiency(eta: float, err: float) -> str:
+    """A flag text when a Li efficiency lies outside [0, 1] by more than
+    :data:`IMPOSSIBLE_Z` standard errors (else ``""``)."""
+    if not np.isfinite(eta):
+        return ""
+    margin = IMPOSSIBLE_Z * (err if np.isfinite(err) else 0.0)
+    if -margin <= eta <= 1.0 + margin:
+        return ""
+    return (
+        f"li_efficiency {eta:.3g} +- {err:.2g} outside [0, 1] by more than "
+        f"{IMPOSSIBLE_Z:g} sigma: physically impossible; check the run's "
+        "background, reference and list-mode files"
+    )
+
+
+def check_inventory(
+    profiles: pd.DataFrame,
+    slices: pd.DataFrame,
+    window: tuple | None,
+    run: str,
+    source: str | None = None,
+) -> None:
+    """An empty inventory stops the run: no profile rows for ``run`` in
+    ``source``, or a depth window (``accounting.inventory_depth_um``) that holds
+    none of its depth bins."""
+    if profiles.empty:
+        raise InputError(source, "run", f"depth profiles of run {run}", "no rows")
+    if slices.empty or slices["li_per_cm2"].isna().all():
+        depths = profiles["depth_um"]
+        raise InputError(
+            "config",
+            "accounting.inventory_depth_um",
+            f"a depth window holding depth bins of run {run} (its bins span "
+            f"{depths.min():g} to {depths.max():g} um)",
+            None if window is None else list(window),
+        )
+
+
 def li_inventory(
     slices: pd.DataFrame,
     trace: pd.DataFrame,
@@ -196,6 +239,26 @@ def li_inventory(
         )
     charge = slice_mean_charge(trace, s["t_start_utc"], s["t_end_utc"], plating_sign)
     flags = np.where(np.isnan(charge), "outside the cycler record", "")
+    li, li_err = s["li_per_cm2"].to_numpy(float), s["li_per_cm2_err"].to_numpy(float)
+    negative = li < -IMPOSSIBLE_Z * np.nan_to_num(li_err, nan=0.0)
+    flags = np.array(
+        [
+            "; ".join(
+                f
+                for f in (
+                    flag,
+                    f"negative Li inventory ({v:.3g} +- {e:.2g} /cm2, more than "
+                    f"{IMPOSSIBLE_Z:g} sigma below 0: physically impossible; check "
+                    "the background, the reference and the depth window)"
+                    if neg
+                    else "",
+                )
+                if f
+            )
+            for flag, v, e, neg in zip(flags, li, li_err, negative, strict=True)
+        ],
+        dtype=object,
+    )
     out = pd.DataFrame(
         {
             "run": s["run"].to_numpy() if "run" in s.columns else "",
@@ -402,6 +465,7 @@ def efficiency(
             row["ce_minus_li_efficiency_err"] = row["li_efficiency_err"]
             if big_b <= 0:
                 flags.append("no net Li gain during plating")
+            flags.append(impossible_efficiency(eta, row["li_efficiency_err"]))
         row["flags"] = "; ".join(f for f in flags if f)
         rows.append(row)
     out = pd.DataFrame(rows, columns=EFFICIENCY_COLUMNS)

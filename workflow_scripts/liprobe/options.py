@@ -20,6 +20,7 @@ which becomes a :class:`Material` field.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -49,6 +50,88 @@ def check_renamed(config: Mapping, source: str = "config") -> None:
             raise InputError(
                 source, f"{block}.{key}", f"the key {new}", f"the old key {block}.{key}"
             )
+
+
+#: [min, max] pairs of the config, each strictly increasing (None: open end)
+ORDERED_PAIRS = (
+    ("nmr", "plausible_temperature_K"),
+    ("nmr", "noise_ppm"),
+    ("relaxation", "beta_bounds"),
+    ("ndp", "energy_window_keV"),
+    ("ndp", "normalisation", "window_keV"),
+    ("accounting", "inventory_depth_um"),
+)
+#: values of a config file, counting every use of a YAML alias (a bigger file is
+#: an alias bomb or not a liprobe config)
+MAX_CONFIG_VALUES = 100_000
+#: cells of the NDP forward model (depth bins x 1-keV energy steps over the
+#: window widened by 100 keV each side), a few arrays of float64 each
+MAX_RESPONSE_CELLS = 50_000_000
+
+
+def check_config_shape(config: Mapping, schema: Mapping) -> None:
+    """Before the schema validation: top-level keys the schema does not know are
+    errors (their values are never read), and the config, its YAML aliases
+    expanded, holds at most :data:`MAX_CONFIG_VALUES` values (counted with a
+    budget, so an alias bomb stops here instead of exhausting memory)."""
+    known = set(schema.get("properties", {}))
+    for key in config:
+        if key not in known:
+            raise InputError(
+                "config",
+                str(key),
+                f"one of the top-level keys {sorted(known)}",
+                f"the unknown key {key!r}",
+            )
+    budget = MAX_CONFIG_VALUES
+    stack: list[tuple[str, object]] = [(str(k), v) for k, v in config.items()]
+    while stack:
+        where, value = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise InputError(
+                "config",
+                where.split(".")[0],
+                f"at most {MAX_CONFIG_VALUES} values (YAML aliases counted at each "
+                "use)",
+                "more (an alias bomb or not a liprobe config)",
+            )
+        if isinstance(value, Mapping):
+            stack.extend((f"{where}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(value))
+
+
+def _check_values(config: Mapping) -> None:
+    """Every number is finite (the schema's ranges let NaN and inf through) and
+    every [min, max] pair is increasing."""
+    stack: list[tuple[str, object]] = [(str(k), v) for k, v in config.items()]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError("config", where, "a finite number", value)
+        if isinstance(value, Mapping):
+            stack.extend((f"{where}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{where}[{i}]", v) for i, v in enumerate(value))
+    pairs = [(".".join(keys), _lookup(config, keys)) for keys in ORDERED_PAIRS]
+    windows = _lookup(config, ("ndp", "interference_windows_keV")) or []
+    pairs += [(f"ndp.interference_windows_keV[{i}]", w) for i, w in enumerate(windows)]
+    for where, pair in pairs:
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            continue
+        lo, hi = pair
+        if lo is not None and hi is not None and not lo < hi:
+            raise InputError("config", where, "[min, max] with min < max", list(pair))
+
+
+def _lookup(config: Mapping, keys: tuple):
+    value = config
+    for key in keys:
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return value
 
 
 def _freeze(value):
@@ -272,6 +355,23 @@ class NdpOptions(_Options):
     normalisation: NdpNormalisation
     regularisation: NdpRegularisation
 
+    def _check_grid(self, source: str) -> None:
+        """The forward model's depth x energy grid fits in memory."""
+        lo, hi = self.energy_window_keV
+        depth_bins = self.depth_max_um / self.depth_step_um
+        cells = depth_bins * (hi - lo + 200.0)
+        if cells > MAX_RESPONSE_CELLS:
+            raise InputError(
+                source,
+                "ndp.depth_step_um",
+                f"at most {MAX_RESPONSE_CELLS:.0e} response cells (depth_max_um / "
+                "depth_step_um depth bins x the energy window plus 200 keV in 1-keV "
+                "steps); a coarser depth_step_um, a smaller depth_max_um or a "
+                "narrower energy_window_keV",
+                f"{cells:.3g} cells (depth_max_um {self.depth_max_um}, depth_step_um "
+                f"{self.depth_step_um}, energy_window_keV [{lo}, {hi}])",
+            )
+
     def check(self, source: str = "config") -> None:
         """The keys each chosen method needs (checked at parse time when the
         campaign has NDP runs; a campaign without NDP needs none of them)."""
@@ -284,6 +384,7 @@ class NdpOptions(_Options):
             ),
             ("normalisation", "reference"): ("areal_density_per_cm2",),
         }
+        self._check_grid(source)
         for (block, method), keys in needs.items():
             value = getattr(self, block)
             if value.method != method:
@@ -336,6 +437,7 @@ def _material(config: Mapping, block: str) -> dict:
 def build_options(config: Mapping) -> Options:
     """The options of every stage from a config validated with its defaults set."""
     check_renamed(config)
+    _check_values(config)
     relaxation = {**config["relaxation"], "material": _material(config, "relaxation")}
     exsy = {
         **config["exsy"],
@@ -385,6 +487,7 @@ def validated_config(config: Mapping) -> dict:
         yield from check_properties(validator, properties, instance, schema)
 
     filling = jsonschema.validators.extend(base, {"properties": fill_defaults})
+    check_config_shape(config, schema)
     out = copy.deepcopy(dict(config))
     out.setdefault("sheets", {})
     check_renamed(out)

@@ -4,11 +4,23 @@ Each sheet is a TSV file. Validation happens when the workflow is parsed, before
 any job starts, and every problem is an :class:`~liprobe.errors.InputError`
 naming the sheet file, the row (counted as a user counts the lines of the file:
 the header is line 1) and the field.
+
+Cells are read literally: only a line whose first character is ``#`` is a
+comment, and a path is a path (``[`` and ``*`` are characters) unless its
+column is documented as a glob (:data:`GLOB_COLUMNS`; a value that names an
+existing file is taken literally there too). Every value that becomes part of
+an output path (:data:`NAME_COLUMNS`) is a safe name (:data:`SAFE_NAME`, at most
+:data:`MAX_NAME_LENGTH` characters), and every number is finite.
 """
 
 from __future__ import annotations
 
+import csv
 import glob
+import io
+import math
+import os
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +38,36 @@ PATH_COLUMNS = {
     "regions": [],
     "ndp": ["listmode", "cycler", "background", "reference"],
 }
+# Path columns documented as globs: a value naming no existing file is a pattern.
+GLOB_COLUMNS = {"ndp": ["listmode"]}
+# Columns whose values become part of output, log and benchmark paths (the EXSY
+# sites are the regions' names).
+NAME_COLUMNS = {
+    "nmr": ["experiment", "sample", "series"],
+    "regions": ["sample", "region"],
+    "ndp": ["run", "cell"],
+}
+#: the one pattern of every name that becomes part of a path: no separator, no
+#: leading dot or dash, no wildcard braces, no spaces
+SAFE_NAME = "^[A-Za-z0-9][A-Za-z0-9_.+-]*$"
+MAX_NAME_LENGTH = 64
+_SAFE = re.compile(SAFE_NAME)
+
+
+def check_name(value: object, file: str | Path | None, field: str, row=None) -> str:
+    """``value`` as a name safe inside a path, or an InputError naming ``field``."""
+    text = str(value)
+    if not _SAFE.fullmatch(text) or len(text) > MAX_NAME_LENGTH:
+        raise InputError(
+            file,
+            field,
+            f"a name matching {SAFE_NAME} (letters, digits, _ . + -; starting with "
+            f"a letter or digit) of at most {MAX_NAME_LENGTH} characters, because "
+            "it becomes part of output paths",
+            text,
+            row=row,
+        )
+    return text
 
 
 def load_schema(path: str | Path) -> dict:
@@ -50,6 +92,23 @@ def _coerce(value: str, spec: Mapping) -> object:
     return value
 
 
+def _read_lines(path: Path) -> tuple[str, list[int]]:
+    """The sheet's text without comment and blank lines, and the file line
+    number of each kept line (a comment line starts with ``#`` in column 1)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a leading BOM is no column
+    except UnicodeDecodeError as exc:
+        raise InputError(path, "table", "UTF-8 text", str(exc)) from None
+    kept, numbers = [], []
+    # the line ends the TSV parser knows (str.splitlines knows more)
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        if line.startswith("#") or not line.strip():
+            continue
+        kept.append(line)
+        numbers.append(number)
+    return "\n".join(kept) + "\n", numbers
+
+
 def _resolve(value: str, base: Path) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else base / p
@@ -70,20 +129,21 @@ def read_sheet(
     base = Path(base_dir)
     if not path.is_file():
         raise InputError(path, f"sheets.{name}", "an existing TSV file", "no such file")
+    text, line_numbers = _read_lines(path)
     try:
         with warnings.catch_warnings():
             # more fields than header names: pandas would drop or shift data
             warnings.simplefilter("error", pd.errors.ParserWarning)
             raw = pd.read_csv(
-                path,
+                io.StringIO(text),
                 sep="\t",
                 dtype=str,
                 keep_default_na=False,
-                comment="#",
+                quoting=csv.QUOTE_NONE,
                 skip_blank_lines=True,
                 index_col=False,
             )
-    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         raise InputError(path, "table", "tab-separated values", str(exc)) from None
     except pd.errors.EmptyDataError:
         raise InputError(
@@ -111,13 +171,24 @@ def read_sheet(
     validator = jsonschema.Draft202012Validator(dict(schema))
     records = []
     for i, (_, row) in enumerate(raw.iterrows()):
-        line = i + 2  # header is line 1
+        line = line_numbers[i + 1]  # the line of the file, header included
         record: dict[str, object] = {}
         for column, value in row.items():
             text = str(value).strip()
             if text == "":
                 continue
-            record[str(column)] = _coerce(text, props.get(column, {}))
+            value = _coerce(text, props.get(column, {}))
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InputError(
+                    path,
+                    str(column),
+                    "a finite number (an empty cell takes the documented default)",
+                    text,
+                    row=line,
+                )
+            if column in NAME_COLUMNS.get(name, []):
+                check_name(value, path, str(column), row=line)
+            record[str(column)] = value
         errors = sorted(validator.iter_errors(record), key=lambda e: list(e.path))
         if errors:
             err = errors[0]
@@ -132,18 +203,39 @@ def read_sheet(
         for column in PATH_COLUMNS.get(name, []):
             if column in record:
                 target = _resolve(str(record[column]), base)
-                has_glob = any(ch in str(record[column]) for ch in "*?[")
-                exists = bool(glob.glob(str(target))) if has_glob else target.exists()
+                pattern = (
+                    column in GLOB_COLUMNS.get(name, [])
+                    and not target.exists()
+                    and glob.has_magic(str(target))
+                )
+                exists = bool(glob.glob(str(target))) if pattern else target.exists()
                 if not exists:
                     raise InputError(
                         path,
                         column,
-                        "an existing file or folder (relative paths resolve against "
-                        f"the working directory {base.resolve()})",
+                        (
+                            "a glob matching existing files"
+                            if pattern
+                            else "an existing file or folder (taken literally)"
+                        )
+                        + " (relative paths resolve against the working directory "
+                        f"{base.resolve()})",
                         str(record[column]),
                         row=line,
                     )
-                record[column] = str(target.resolve()) if not has_glob else str(target)
+                record[column] = str(target) if pattern else str(target.resolve())
+        if name == "nmr" and "path" in record:
+            folder = Path(str(record["path"]))
+            if not (folder / "acqus").is_file():
+                # checked here, before anything lists the folder's files
+                raise InputError(
+                    path,
+                    "path",
+                    "a Bruker experiment folder <dataset>/<expno> holding an "
+                    "acqus file",
+                    str(folder),
+                    row=line,
+                )
         record["_row"] = line
         records.append(record)
     frame = pd.DataFrame.from_records(records)
@@ -162,6 +254,8 @@ def read_sheet(
                 row=int(first_dup["_row"]),
             )
         frame = frame.set_index(key, drop=False)
+    if name == "nmr" and not frame.empty:
+        _check_distinct_folders(path, frame)
     if name == "regions" and not frame.empty:
         bad = frame[frame["ppm_min"] >= frame["ppm_max"]]
         if not bad.empty:
@@ -174,6 +268,27 @@ def read_sheet(
                 row=int(row["_row"]),
             )
     return frame
+
+
+def _check_distinct_folders(path: Path, frame: pd.DataFrame) -> None:
+    """One Bruker folder is one experiment: the same raw data under two ids
+    would be counted as independent data (halved fit errors)."""
+    seen: dict[tuple[int, int], str] = {}
+    for experiment, folder, line in zip(
+        frame["experiment"], frame["path"], frame["_row"], strict=True
+    ):
+        st = os.stat(folder)
+        identity = (st.st_dev, st.st_ino)
+        if identity in seen:
+            raise InputError(
+                path,
+                "path",
+                "one row per Bruker folder (each experiment's own raw data)",
+                f"{folder} again (experiment '{experiment}'; already experiment "
+                f"'{seen[identity]}')",
+                row=int(line),
+            )
+        seen[identity] = str(experiment)
 
 
 def load_sheets(

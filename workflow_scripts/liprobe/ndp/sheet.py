@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import json
 import math
+import os
 
 import pandas as pd
 
@@ -55,12 +56,69 @@ def run_sheet(sheet: pd.DataFrame, run: str) -> dict:
 
 
 def listmode_files(sheet: pd.DataFrame, run: str, sheet_name: str = "ndp sheet"):
-    """The run's list-mode files; a glob pattern expands to its sorted matches."""
+    """The run's list-mode files: the file the cell names when it exists (``[``
+    and ``*`` are then characters of its name), else the sorted matches of the
+    cell as a glob pattern."""
     pattern = str(sheet.loc[run, "listmode"])
-    found = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+    if os.path.exists(pattern) or not glob.has_magic(pattern):
+        return [pattern]
+    found = sorted(glob.glob(pattern))
     if not found:
         raise InputError(sheet_name, f"listmode (run {run})", "matching files", pattern)
     return found
+
+
+def _identity(path: str) -> tuple[int, int] | str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return os.path.abspath(path)
+    return (st.st_dev, st.st_ino)
+
+
+def check_raw_inputs(sheet: pd.DataFrame, sheet_name: str = "ndp sheet") -> None:
+    """Each list-mode file is the signal of one run only, and never a background
+    or reference file of any run (a glob that reaches them is an error: narrow
+    the pattern); a run's background and reference are different files.
+
+    Background and reference files may be shared by several runs (one standard
+    measured for a whole beam time). Checked when the workflow is parsed.
+    """
+    signal: dict = {}
+    for run in sheet.index:
+        for path in listmode_files(sheet, run, sheet_name):
+            key = _identity(path)
+            if key in signal:
+                raise InputError(
+                    sheet_name,
+                    f"listmode (run {run})",
+                    "list-mode files measured for this run only",
+                    f"{path}, already a list-mode file of run {signal[key]}",
+                )
+            signal[key] = str(run)
+    for run in sheet.index:
+        roles = {}
+        for column in ("background", "reference"):
+            value = cell_value(sheet, run, column)
+            if value is None:
+                continue
+            key = _identity(str(value))
+            if key in signal:
+                raise InputError(
+                    sheet_name,
+                    f"listmode (run {signal[key]})",
+                    f"signal files other than the {column} file of run {run} "
+                    "(narrow the listmode pattern)",
+                    str(value),
+                )
+            if key in roles:
+                raise InputError(
+                    sheet_name,
+                    f"{column} (run {run})",
+                    f"a file other than the run's {roles[key]} file",
+                    str(value),
+                )
+            roles[key] = column
 
 
 def optional(sheet: pd.DataFrame, run: str, column: str, path: str | None = None):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from liprobe.errors import LiprobeError
+from liprobe.io.sheets import check_name
 from liprobe.nmr.kinds import RELAXATION_KINDS
 
 
@@ -44,7 +45,13 @@ def series_name(nmr: pd.DataFrame, experiment: str, kind: str = "exsy") -> str:
     temperature = _cell(nmr, experiment, "temperature_K")
     if temperature is None:
         return sample
-    return f"{sample}_{float(temperature):g}K"
+    # the derived name enters paths too: the same safe-name rule as the sheet's
+    return check_name(
+        f"{sample}_{float(temperature):g}K",
+        None,
+        f"series of experiment '{experiment}' (sample_temperature_K; give the "
+        "series column a shorter name)",
+    )
 
 
 def relaxation_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from liprobe.accounting import efficiency, li_inventory
+from liprobe.accounting import check_inventory, efficiency, li_inventory
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_metadata, read_table, write_table
 from liprobe.ndp.concentration import inventory as depth_integral
@@ -25,6 +25,7 @@ def run(job: Job) -> None:
         window = opts.inventory_depth_um
         # one integrator for every inventory (liprobe.ndp.concentration.inventory)
         slices = depth_integral(profiles, window)
+        check_inventory(profiles, slices, window, p.run, job.input.profiles)
         log.info(
             "inventory over %s: %s",
             f"{window} um" if window else "all depth bins",
