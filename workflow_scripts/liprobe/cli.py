@@ -1,7 +1,9 @@
 """The ``liprobe`` command (installed by ``pip install -e .``).
 
 ``liprobe --version`` prints the package version; ``liprobe where`` prints the
-path of the workflow's Snakefile, for ``snakemake -s "$(liprobe where)"``.
+path of the workflow's Snakefile, for ``snakemake -s "$(liprobe where)"``;
+``liprobe config-docs`` rewrites ``config/README.md`` from the schemas
+(``--check``: only compare, exit 1 when it differs).
 """
 
 from __future__ import annotations
@@ -30,6 +32,25 @@ def snakefile() -> Path:
     return path
 
 
+def _config_docs(check: bool) -> int:
+    from liprobe.configdocs import checkout_dir, config_docs, write_config_docs
+
+    root = checkout_dir()
+    path = root / "config" / "README.md"
+    if check:
+        current = path.read_text() if path.is_file() else ""
+        if current != config_docs(root / "config" / "schemas"):
+            print(
+                f"liprobe: {path} differs from the schemas; "
+                "run 'liprobe config-docs' to rewrite it",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    print(write_config_docs(root))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="liprobe",
@@ -41,7 +62,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("where", help="print the path of the workflow's Snakefile")
+    docs = commands.add_parser(
+        "config-docs",
+        help="write config/README.md (every config key and sheet column) "
+        "from the schemas",
+    )
+    docs.add_argument(
+        "--check",
+        action="store_true",
+        help="only compare with the committed file; exit 1 when it differs",
+    )
     args = parser.parse_args(argv)
+    if args.command == "config-docs":
+        return _config_docs(check=args.check)
     if args.command == "where":
         try:
             print(snakefile())
