@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 8
 
-.PHONY: run test demo venv lint format report paper bench lock check-envs clean
+.PHONY: run test demo venv lint format report paper bench lock check-envs check-workflow clean
 
 # requirements.lock: every package at one version, with the hashes of its files,
 # compiled from pyproject.toml (the runtime dependencies and the cycler, slurm and
@@ -45,7 +45,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile rules
-	$(BIN)/snakemake --lint
+	$(BIN)/snakemake --directory .test --lint
 
 format: venv
 	$(BIN)/ruff check --fix .
@@ -64,6 +64,12 @@ lock: venv
 # imports the modules of the rules that use it, isolated from this venv.
 check-envs: venv
 	$(BIN)/python tests/check_envs.py --python $(PYTHON)
+
+# The workflow on the committed test campaign (.test/), as on a fresh clone
+# before `make demo`: Snakemake's linter and a dry run of every job.
+check-workflow: venv
+	$(BIN)/snakemake --directory .test --lint
+	$(BIN)/snakemake --directory .test --dry-run --quiet
 
 clean:
 	rm -rf results logs .snakemake demo

@@ -7,12 +7,23 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+# The liprobe checkout: the folder above this file's. Not workflow.basedir,
+# which is the folder of the main Snakefile: another workflow's when liprobe is
+# used as a module (`module liprobe: snakefile: <liprobe>/Snakefile`).
+_HERE = workflow.current_basedir.get_path_or_uri(secret_free=False)
+if not Path(_HERE).is_dir():
+    raise WorkflowError(
+        f"liprobe's rules are at {_HERE}, not a local folder: use liprobe as a "
+        "module from a local checkout (module liprobe: snakefile: <checkout>/Snakefile)"
+    )
+LIPROBE_DIR = Path(_HERE).resolve().parent
+
 # liprobe is imported from this checkout, never from an installed copy: first on
 # this process's path, and first on the path of every job's interpreter (local,
 # conda or cluster). Snakemake's script preamble only appends the workflow's
 # paths to sys.path, after site-packages, where an older liprobe may be installed.
 # (PYTHONPATH need not be set by the user: it is only extended here.)
-_SCRIPTS = str(Path(workflow.basedir) / "workflow_scripts")
+_SCRIPTS = str(LIPROBE_DIR / "workflow_scripts")
 _PATH_VAR = "PYTHONPATH"
 sys.path.insert(0, _SCRIPTS)
 _OTHERS = os.environ.get(_PATH_VAR, "").split(os.pathsep)
@@ -59,8 +70,8 @@ CONFIG_USED = json.loads(
 # The liprobe commit, read once per run; every job's tables record it.
 os.environ[COMMIT_ENV] = git_commit()
 
-SCHEMA_DIR = Path(workflow.basedir) / "config" / "schemas"
-SCRIPTS_DIR = Path(workflow.basedir) / "workflow_scripts"
+SCHEMA_DIR = LIPROBE_DIR / "config" / "schemas"
+SCRIPTS_DIR = LIPROBE_DIR / "workflow_scripts"
 LIB_DIR = SCRIPTS_DIR / "liprobe"
 
 try:

@@ -14,7 +14,7 @@ TARGETS.extend(
 
 rule report_software:
     input:
-        envs=sorted(str(p) for p in (Path(workflow.basedir) / "envs").glob("*.yaml")),
+        envs=sorted(str(p) for p in (LIPROBE_DIR / "envs").glob("*.yaml")),
         lib=lib("report_software.py"),
     output:
         html=report(

@@ -3,8 +3,9 @@
 ``liprobe --version`` prints the package version; ``liprobe where`` prints the
 path of the workflow's Snakefile, for ``snakemake -s "$(liprobe where)"``;
 ``liprobe init DATA_DIR... --out CAMPAIGN_DIR`` drafts a campaign's sheets and
-config from raw data folders (:mod:`liprobe.scaffold`). From a checkout
-without installing: ``python -m liprobe``.
+config from raw data folders (:mod:`liprobe.scaffold`); ``liprobe config-docs``
+rewrites ``config/README.md`` from the schemas (``--check``: only compare, exit
+1 when it differs). From a checkout without installing: ``python -m liprobe``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,25 @@ def snakefile() -> Path:
             "'pip install -e <checkout>'"
         )
     return path
+
+
+def _config_docs(check: bool) -> int:
+    from liprobe.configdocs import checkout_dir, config_docs, write_config_docs
+
+    root = checkout_dir()
+    path = root / "config" / "README.md"
+    if check:
+        current = path.read_text() if path.is_file() else ""
+        if current != config_docs(root / "config" / "schemas"):
+            print(
+                f"liprobe: {path} differs from the schemas; "
+                "run 'liprobe config-docs' to rewrite it",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    print(write_config_docs(root))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,9 +80,21 @@ def main(argv: list[str] | None = None) -> int:
         help="IANA zone of the cycler clocks (e.g. Europe/Amsterdam): lets "
         "list-mode runs be paired with cycler files by time overlap",
     )
+    docs = commands.add_parser(
+        "config-docs",
+        help="write config/README.md (every config key and sheet column) "
+        "from the schemas",
+    )
+    docs.add_argument(
+        "--check",
+        action="store_true",
+        help="only compare with the committed file; exit 1 when it differs",
+    )
     args = parser.parse_args(argv)
     if args.command == "init":
         return _init(args)
+    if args.command == "config-docs":
+        return _config_docs(check=args.check)
     if args.command == "where":
         try:
             print(snakefile())

@@ -129,22 +129,29 @@ def _linewidth_Hz(temperature_K: float) -> float:
     return rigid + (narrow - rigid) * step
 
 
-def write_satrec_campaign(outdir: str | Path, seed: int = 1) -> dict:
+def write_satrec_campaign(
+    outdir: str | Path,
+    seed: int = 1,
+    truth: SatRecTruth | None = None,
+    td_complex: int = 1024,
+    si: int = 4096,
+) -> dict:
     """Write the 7Li saturation-recovery series; return the sheet rows and truth.
 
     One Bruker dataset folder per temperature, ``<outdir>/<sample>_slr/<expno>``,
     expno 10, 11, ... Returns ``{"nmr": [...rows], "regions": [...rows],
-    "truth": {...}}`` and writes ``truth.json`` in ``outdir``.
+    "truth": {...}}`` and writes ``truth.json`` in ``outdir``. ``truth`` (the
+    demo's parameters when None), ``td_complex`` (complex points per FID) and
+    ``si`` (points after zero filling) set the campaign's size.
     """
     rng = np.random.default_rng(seed)
-    truth = SatRecTruth()
+    truth = truth if truth is not None else SatRecTruth()
     outdir = Path(outdir)
     dataset = outdir / f"{truth.sample}_slr"
-    td_complex, sw_Hz, grpdly = 1024, 50000.0, 67.98
+    sw_Hz, grpdly = 50000.0, 67.98
     bf1 = truth.larmor_MHz
     o1_Hz = truth.shift_ppm * bf1  # carrier on the line
     carrier_ppm = o1_Hz / bf1
-    si = 4096
     offset_ppm = carrier_ppm + sw_Hz / 2 / bf1
     t = np.arange(td_complex) / sw_Hz
     rows, experiments = [], []
