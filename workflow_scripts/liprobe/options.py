@@ -123,6 +123,7 @@ class NmrOptions(_Options):
     dc_offset: bool | None
     first_point: float
     noise_ppm: tuple | None
+    height: str
     plausible_temperature_K: tuple
 
 

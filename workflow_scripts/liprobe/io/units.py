@@ -70,6 +70,7 @@ COLUMN_UNITS: dict[str, str] = {
     "group_delay_points": "points",
     "haven_ratio": "",
     "height": "arb",
+    "height_method": "",
     "i0_A_per_cm2": "A/cm^2",
     "i0_bound": "",
     "i0_method": "",
