@@ -158,6 +158,7 @@ class RelaxationOptions(_Options):
     correlation_factor: float
     beta_bounds: tuple
     flank_margin_K: float
+    flank_asymptote_fraction: float
 
 
 @dataclass(frozen=True)

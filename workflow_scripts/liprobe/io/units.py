@@ -64,6 +64,8 @@ COLUMN_UNITS: dict[str, str] = {
     "fit_model": "",
     "fit_ok": "",
     "fitted": "",
+    "flank_asymptote_fraction": "",
+    "flank_selection": "",
     "flags": "",
     "fnmode": "",
     "gain_keV_per_channel": "keV",
