@@ -159,6 +159,8 @@ class RelaxationOptions(_Options):
     beta_bounds: tuple
     flank_margin_K: float
     flank_asymptote_fraction: float
+    cpmg_echoes: str
+    cpmg_outlier_sigma: float | None
 
 
 @dataclass(frozen=True)

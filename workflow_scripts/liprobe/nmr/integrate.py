@@ -306,7 +306,9 @@ def integrate_regions(
     """Integrals and heights of every region on every row, with 1-sigma errors.
 
     Returns one row per increment x region with columns ``increment`` (0-based
-    row of the ser file), ``list_time_s``, ``region``, ``integral``,
+    row of the ser file), ``list_time_s``, ``loop_count`` (the ``vclist``
+    entry, e.g. the echo count of a CPMG train; NaN for other lists),
+    ``region``, ``integral``,
     ``integral_err``, ``integral_norm``, ``integral_norm_err``, ``height``,
     ``height_err``, plus ``peak_ppm`` (the height point of the row),
     ``height_method``, ``n_points``, ``noise_ppm_min``/``noise_ppm_max`` (the
@@ -327,6 +329,10 @@ def integrate_regions(
     times = fid.list_time_s
     if times is None or len(times) != rows:
         times = np.full(rows, np.nan)
+    counts = np.full(rows, np.nan)
+    if fid.list_name == "vclist" and fid.list_values is not None:
+        values = np.asarray(fid.list_values, dtype=float)[:rows]
+        counts[: values.size] = values
     norm = float(fid.ns) * float(fid.rg)
     if not (math.isfinite(norm) and norm > 0):
         norm = math.nan
@@ -358,6 +364,7 @@ def integrate_regions(
                 {
                     "increment": np.arange(rows),
                     "list_time_s": np.asarray(times, dtype=float),
+                    "loop_count": counts,
                     "region": name,
                     "integral": integral,
                     "integral_err": err,

@@ -8,6 +8,7 @@ import pandas as pd
 from liprobe.errors import InputError
 from liprobe.nmr.kinds import RELAXATION_KINDS
 from liprobe.options import RelaxationOptions
+from liprobe.relaxation.cpmg import decay_outliers, describe_excluded, select_echoes
 from liprobe.relaxation.fitting import fit_curve
 from liprobe.relaxation.models import MODELS, models_for_kind
 from liprobe.relaxation.temperature import calibrate_temperature
@@ -178,7 +179,11 @@ def fit_relaxation_table(
     ``fit_ok`` (among the converged ones when none is ok) is ``selected`` and
     the choice is stated in ``selection``. The sample temperature is the
     calibrated one (``temperature_set_K`` keeps the set point). Failed fits
-    are rows with ``fit_ok`` False and ``flags``. ``topspin`` (experiment ->
+    are rows with ``fit_ok`` False and ``flags``. CPMG (``t2``) echo trains
+    are fitted on the echoes ``options.cpmg_echoes`` picks from a list of mixed
+    parity and without the points no decay passes through
+    (:mod:`liprobe.relaxation.cpmg`; columns ``echo_parity``,
+    ``excluded_points``, ``n_excluded``). ``topspin`` (experiment ->
     TopSpin's fitted time constants) puts them beside ours
     (:func:`topspin_beside`).
     """
@@ -231,11 +236,42 @@ def fit_relaxation_table(
                 unknown,
             )
         g = g.sort_values("list_time_s")
-        t = g["list_time_s"].to_numpy(float)
+        t_all = g["list_time_s"].to_numpy(float)
+        counts = g["loop_count"].to_numpy(float) if "loop_count" in g else None
+        if kind == "t2":
+            keep, parity = select_echoes(counts, str(o.cpmg_echoes))
+            if keep.size == 0:
+                keep = np.ones(len(g), bool)
+        else:
+            keep, parity = np.ones(len(g), bool), ""
         for q in quantities:
-            y = g[q].to_numpy(float)
             ecol = f"{q}_err"
-            yerr = g[ecol].to_numpy(float) if ecol in g else None
+            y_all = g[q].to_numpy(float)
+            e_all = g[ecol].to_numpy(float) if ecol in g else None
+            use = keep.copy()
+            excluded_text = ""
+            if kind == "t2":
+                sub = np.flatnonzero(use)
+                bad = decay_outliers(
+                    t_all[sub],
+                    y_all[sub],
+                    None if e_all is None else e_all[sub],
+                    o.cpmg_outlier_sigma,
+                )
+                bad = [(int(sub[i]), why) for i, why in bad]
+                for i, _ in bad:
+                    use[i] = False
+                excluded_text = describe_excluded(
+                    bad,
+                    g["increment"].to_numpy()
+                    if "increment" in g
+                    else np.arange(len(g)),
+                    t_all,
+                    counts,
+                )
+            t = t_all[use]
+            y = y_all[use]
+            yerr = None if e_all is None else e_all[use]
             fits = []
             for name in names:
                 r = fit_curve(
@@ -278,6 +314,9 @@ def fit_relaxation_table(
                     "larmor_MHz": float(e["larmor_MHz"]),
                     "spinlock_kHz": float(e["spinlock_kHz"]),
                     "longest_list_time_s": float(np.nanmax(t)) if len(t) else np.nan,
+                    "echo_parity": parity,
+                    "excluded_points": excluded_text,
+                    "n_excluded": int((~use).sum()),
                     "selected": i == best,
                     "selection": (
                         f"{crit} among {','.join(names)}"
