@@ -68,7 +68,17 @@ def _value(text: str, file: Path, field: str, row: int) -> float:
         raise InputError(
             file, field, "a number with TopSpin's unit suffix (s, m, u)", text, row=row
         )
-    return float(m.group(1)) * _PREFIX[m.group(2)]
+    value = float(m.group(1)) * _PREFIX[m.group(2)]
+    if not math.isfinite(value):
+        raise InputError(file, field, "a finite number", text, row=row)
+    return value
+
+
+def _ppm(text: str, file: Path, field: str, row: int) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InputError(file, field, "a finite ppm value", text, row=row)
+    return value
 
 
 def _read_ct1t2(file: Path) -> pd.DataFrame:
@@ -89,7 +99,7 @@ def _read_ct1t2(file: Path) -> pd.DataFrame:
         if m:
             current = {
                 "peak": int(m.group(2)),
-                "peak_ppm": float(m.group(3)),
+                "peak_ppm": _ppm(m.group(3), file, f"Peak {m.group(2)}", lineno),
                 "fitted": fitted,
                 "function": function,
                 "n_points": int(m.group(1)),
@@ -113,6 +123,8 @@ def _read_ct1t2(file: Path) -> pd.DataFrame:
         m = _ROW4.match(line) or _ROW3.match(line)
         if m:
             tau = float(m.group(1)) * _PREFIX[m.group(2)]
+            if not math.isfinite(tau):
+                continue
             if not math.isfinite(current["list_max"]) or tau > current["list_max"]:
                 current["list_max"] = tau
     if not peaks:
@@ -168,7 +180,7 @@ def _read_dx(file: Path) -> pd.DataFrame:
         rows.append(
             {
                 "peak": int(m.group(1)),
-                "peak_ppm": float(m.group(2)),
+                "peak_ppm": _ppm(m.group(2), file, field, lineno),
                 "fitted": "",
                 "function": "",
                 "parameter": "T",
