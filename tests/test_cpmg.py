@@ -112,6 +112,11 @@ def test_clean_decays_lose_no_point():
         y = np.exp(-t / 1e-3) + SIGMA * rng.standard_normal(t.size)
         lost += len(decay_outliers(t, y, np.full(t.size, SIGMA), 5.0))
     assert lost == 0
+    # without errors there is no noise to judge a rise by: nothing is left out
+    y = np.exp(-t / 1e-3)
+    y[2] *= 0.2
+    assert decay_outliers(t, y, None, 5.0) == []
+    assert len(decay_outliers(t, y, np.full(t.size, SIGMA), 5.0)) == 1
 
 
 def test_two_component_mean_time_error_covers_the_truth():

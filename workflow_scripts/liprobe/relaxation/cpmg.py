@@ -67,14 +67,16 @@ def decay_outliers(t, y, err, outlier_sigma: float | None) -> list[tuple[int, st
     sum of ``y``. Pair ``(i, j)``, ``t_i < t_j``, conflicts when
     ``s (y_j - y_i) > outlier_sigma sqrt(err_i^2 + err_j^2)``. A point with at
     least two conflicts, the most first, is left out; repeated until none is
-    left or only four points would remain. ``outlier_sigma`` None: none.
+    left or only four points would remain. ``outlier_sigma`` None, or points
+    without a positive finite error (no noise to judge by): none.
     """
-    if outlier_sigma is None:
+    if outlier_sigma is None or err is None:
         return []
     t = np.asarray(t, float)
     y = np.asarray(y, float)
-    e = np.asarray(err, float) if err is not None else np.zeros_like(y)
-    e = np.where(np.isfinite(e), e, 0.0)
+    e = np.asarray(err, float)
+    if not np.all(np.isfinite(e) & (e > 0)) or not np.all(np.isfinite(y)):
+        return []
     sign = 1.0 if np.nansum(y) >= 0 else -1.0
     order = np.argsort(t)
     alive = list(order)
