@@ -257,6 +257,29 @@ def test_fuzz_topspin_outputs(good, work, edits):
         assert (ct["peak"] >= 1).all()
 
 
+@FUZZ
+@given(edits=mutations())
+def test_fuzz_topspin_fit_results(good, work, edits):
+    from liprobe.io.bruker import read_topspin_fits
+
+    folder = work / "fits"
+    pdata = folder / "pdata" / "1"
+    pdata.mkdir(parents=True, exist_ok=True)
+    ct = (
+        b"INTENSITY fit :\n I[t]=I[0]+P*exp(-t/T1)\n\n"
+        b"2 points for Peak 1,  Peak Point at 4.338 ppm\nResults     Comp. 1\n"
+        b"I[0]  =    1.014e+00\nT1    =       1.397s\n\n"
+        b"  10.000s   4.338  1.0e6  2.0e5\n  500.000m   4.338  -3e5  -1e5\n"
+    )
+    (pdata / "ct1t2.txt").write_bytes(mutate(ct, edits))
+    table = only_liprobe_errors(read_topspin_fits, folder)
+    if table is not None:
+        assert len(table) >= 1
+        assert np.isfinite(table["time_constant"]).all()
+        assert np.isfinite(table["peak_ppm"]).all()
+        assert (table["n_components"] >= 1).all()
+
+
 # ------------------------------------------------------------------ list mode
 def _read_all_and_account(path: Path) -> None:
     """Open, stream every chunk and check accepted + rejected = read.

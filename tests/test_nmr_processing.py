@@ -303,7 +303,9 @@ def test_normalisation_heights_and_list_times():
     )
     sp = process(fid, nmr_opts())
     c = expected_ppm(600.0)
-    tab = integrate_regions(sp, fid, _regions([("p", c - 0.5, c + 0.5)]))
+    tab = integrate_regions(
+        sp, fid, _regions([("p", c - 0.5, c + 0.5)]), height="fixed_point"
+    )
     np.testing.assert_allclose(tab.integral_norm, tab.integral / (16 * 8.0))
     np.testing.assert_allclose(tab.integral_norm_err, tab.integral_err / (16 * 8.0))
     np.testing.assert_allclose(tab.list_time_s, fid.list_time_s)
@@ -314,6 +316,46 @@ def test_normalisation_heights_and_list_times():
     np.testing.assert_allclose(
         tab.height / tab.height.iloc[0], [1.0, 0.5, -0.1, -0.6, -0.9], atol=1e-3
     )
+    # the default follows the line to its top on each row: the same point here
+    per_row = integrate_regions(sp, fid, _regions([("p", c - 0.5, c + 0.5)]))
+    assert (per_row.height_method == "row_peak").all()
+    np.testing.assert_allclose(per_row.height, tab.height, rtol=1e-3)
+
+
+def test_row_maximum_heights_follow_a_moving_line():
+    # the line moves by 40 Hz between rows: each row's height is its own maximum
+    fid = make_fid([(600.0, 1.0, 0.0)], rows=3, noise=1e-4)
+    moved = make_fid([(640.0, 1.0, 0.0)], rows=3, noise=1e-4)
+    fid.data[1:] = moved.data[1:]
+    sp = process(fid, nmr_opts())
+    c = expected_ppm(620.0)
+    regions = _regions([("p", c - 1.0, c + 1.0)])
+    fixed = integrate_regions(sp, fid, regions, height="fixed_point")
+    for method in ("row_maximum", "row_peak"):
+        per_row = integrate_regions(sp, fid, regions, height=method)
+        first, moved = per_row.peak_ppm.iloc[0], per_row.peak_ppm.iloc[1]
+        assert first == pytest.approx(expected_ppm(600.0), abs=0.01), method
+        assert moved == pytest.approx(expected_ppm(640.0), abs=0.01), method
+        np.testing.assert_allclose(per_row.height, per_row.height.iloc[0], rtol=0.01)
+    # one fixed point (on a moved row) reads the other row off its maximum
+    assert fixed.peak_ppm.nunique() == 1
+    assert (fixed.height < 0.9 * per_row.height).sum() == 1
+
+
+def test_row_peak_heights_stay_on_their_line():
+    # a taller second line in the same region on the last row only: row_peak
+    # stays on the first line, row_maximum jumps to the other one
+    fid = make_fid([(600.0, 10.0, 0.0)], rows=3, noise=1e-4)
+    other = make_fid([(600.0, 1.0, 0.0), (660.0, 3.0, 0.0)], rows=3, noise=1e-4)
+    fid.data[2] = other.data[2]
+    sp = process(fid, nmr_opts())
+    c = expected_ppm(630.0)
+    regions = _regions([("p", c - 0.5, c + 0.5)])
+    peak = integrate_regions(sp, fid, regions, height="row_peak")
+    maximum = integrate_regions(sp, fid, regions, height="row_maximum")
+    assert peak.peak_ppm.nunique() == 1
+    assert peak.peak_ppm.iloc[0] == pytest.approx(expected_ppm(600.0), abs=0.01)
+    assert maximum.peak_ppm.iloc[2] == pytest.approx(expected_ppm(660.0), abs=0.01)
 
 
 def test_region_errors_name_the_field():

@@ -233,13 +233,63 @@ def test_flank_slopes():
     assert rows["arrhenius_low_T"]["Ea_eV"] == pytest.approx(0.6 * EA, abs=0.01)
 
 
+@pytest.mark.parametrize("beta", [2.0, 1.6])
+def test_flank_points_chosen_from_the_bpp_curve(beta):
+    # dense temperatures through the maximum, no margin: the flanks keep only
+    # the points where the fitted curve follows its asymptote, and recover Ea
+    # and (beta - 1) Ea within 3 reported sigma (1 % rate errors, scattered;
+    # with 26 points of 1 % the 2 % asymptote tolerance leaves a bias of about
+    # 2 sigma on the high-T slope)
+    rng = np.random.default_rng(int(beta * 10))
+    T = np.linspace(110.0, 900.0, 40)
+    R = rate_r1(T, beta) * np.exp(0.01 * rng.standard_normal(T.size))
+    rows = {r["model"]: r for r in analyse_series(T, R, 0.01 * R, "t1_sr", LARMOR)}
+    truth = {"arrhenius_high_T": EA, "arrhenius_low_T": (beta - 1) * EA}
+    for side, value in truth.items():
+        row = rows[side]
+        assert row["fit_ok"], row["flags"]
+        assert row["n_points"] >= 3
+        assert abs(_z(row["Ea_eV"], row["Ea_eV_err"], value)) < 3, (side, row)
+        assert "bpp curve within 0.02" in row["flank_selection"]
+    near_maximum = T.size - rows["arrhenius_high_T"]["n_points"]
+    assert near_maximum - rows["arrhenius_low_T"]["n_points"] >= 5
+    # every point on one side of the maximum (fraction 1): the curvature near
+    # the maximum shows as scatter beyond the errors and pulls both slopes down
+    loose = {
+        r["model"]: r
+        for r in analyse_series(
+            T, R, 0.01 * R, "t1_sr", LARMOR, flank_asymptote_fraction=1.0
+        )
+    }
+    for side in truth:
+        assert "scatter_exceeds_errors" in loose[side]["flags"], side
+        assert loose[side]["Ea_eV"] < rows[side]["Ea_eV"] - 0.003, side
+
+
+def test_flank_of_two_points_has_an_error_and_says_so():
+    T = np.array([150.0, 170.0])
+    R = rate_r1(T)
+    r = temperature.fit_flank(T, R, 0.01 * R, "low_T", poor_fit_p=1e-3)
+    assert r["fit_ok"] and r["Ea_eV_err"] > 0
+    assert "two_points_no_scatter_test" in r["flags"]
+    # without rate errors a slope error needs residuals: three points at least
+    r = temperature.fit_flank(T, R, np.full(2, np.nan), "low_T", poor_fit_p=1e-3)
+    assert not r["fit_ok"] and "need=3" in r["flags"]
+
+
 def test_flank_margin_excludes_points_near_the_maximum():
+    # the margin on its own (every point of a side within the asymptote fraction)
     T = np.linspace(100, 700, 25)
     R = rate_r1(T)
-    plain = {r["model"]: r for r in analyse_series(T, R, 0.01 * R, "t1_sr", LARMOR)}
+    kw = {"flank_asymptote_fraction": 1.0}
+    plain = {
+        r["model"]: r for r in analyse_series(T, R, 0.01 * R, "t1_sr", LARMOR, **kw)
+    }
     wide = {
         r["model"]: r
-        for r in analyse_series(T, R, 0.01 * R, "t1_sr", LARMOR, flank_margin_K=100)
+        for r in analyse_series(
+            T, R, 0.01 * R, "t1_sr", LARMOR, flank_margin_K=100, **kw
+        )
     }
     for side in ("arrhenius_high_T", "arrhenius_low_T"):
         assert wide[side]["n_points"] < plain[side]["n_points"]

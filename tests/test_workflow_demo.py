@@ -134,6 +134,26 @@ def test_relaxation_recovers_truth(demo_run):
         assert "absolute weights" in row["err_method"]
 
 
+def test_flank_activation_energies_without_hand_tuning(demo_run):
+    """Both flanks from the default config (no flank_margin_K): the points are
+    chosen from the fitted BPP curve, the slopes within 2 sigma of Ea and
+    (beta - 1) Ea."""
+    truth = _truth(demo_run)["slr"]["satrec"]
+    arr = pd.read_parquet(demo_run / "results/tables/relaxation_arrhenius.parquet")
+    arr = arr[arr["quantity"] == "integral"].set_index("model")
+    expected = {
+        "arrhenius_high_T": truth["Ea_eV"],
+        "arrhenius_low_T": (truth["beta"] - 1) * truth["Ea_eV"],
+    }
+    for model, value in expected.items():
+        row = arr.loc[model]
+        assert row["fit_ok"], row["flags"]
+        assert row["n_points"] >= 2
+        assert 0 < row["Ea_eV_err"] < 0.01
+        assert abs(row["Ea_eV"] - value) < 2 * row["Ea_eV_err"], (model, row["Ea_eV"])
+        assert "asymptote" in row["flank_selection"]
+
+
 def test_exsy_recovers_truth(demo_run):
     """Diffusion-model D at every temperature and Ea within 3.5 reported sigma."""
     truth = _truth(demo_run)["exsy"]

@@ -207,6 +207,7 @@ class NmrOptions(_Options):
     dc_offset: bool | None
     first_point: float
     noise_ppm: tuple | None
+    height: str
     plausible_temperature_K: tuple
 
 
@@ -241,6 +242,9 @@ class RelaxationOptions(_Options):
     correlation_factor: float
     beta_bounds: tuple
     flank_margin_K: float
+    flank_asymptote_fraction: float
+    cpmg_echoes: str
+    cpmg_outlier_sigma: float | None
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,20 @@ def caption_nmr_spectra(experiments: pd.DataFrame) -> str:
     return head + "".join(blocks)
 
 
+def _topspin_text(r: pd.Series) -> str:
+    """``; TopSpin (height fit): 1.397 s`` when the folder held TopSpin's own fit."""
+    value = r.get("topspin_time_constant_s")
+    if value is None or not pd.notna(value):
+        return ""
+    values = f"{float(value):.4g}"
+    second = r.get("topspin_time_constant_2_s")
+    if second is not None and pd.notna(second):
+        values += f" and {float(second):.4g}"
+    fitted = str(r.get("topspin_fitted") or "")
+    what = f" ({_rst_text(fitted)} fit)" if fitted else ""
+    return f"; TopSpin{what}: {values} s"
+
+
 def caption_relaxation(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
     """Caption of the relaxation figures (curves and Arrhenius) of each series."""
     head = (
@@ -196,7 +210,9 @@ def caption_relaxation(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
         "tau_c = tau0 exp(Ea/kB T); Bloembergen, Purcell & Pound, Phys. Rev. 73 "
         "(1948) 679; solid: free beta, dashed: beta = 2) and Arrhenius lines on "
         "each flank (dotted, slope in eV). Errors are 1 sigma from the fit "
-        "covariance.\n\n"
+        "covariance. Where the folder holds TopSpin's own relaxation fit "
+        "(ct1t2.txt), its time constant follows ours (TopSpin's fit is "
+        "unweighted, on what it names: height or integral).\n\n"
     )
     blocks = []
     series_list = list(dict.fromkeys(fits["series"].astype(str))) if len(fits) else []
@@ -214,7 +230,7 @@ def caption_relaxation(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
                     f"{_rst_text(r['region'])}, {float(r['temperature_K']):.1f} K, "
                     f"{_rst_text(r['model'])}: "
                     f"{_pm(r['time_constant_s'], r.get('time_constant_s_err'), 's')}"
-                    f"{flag}"
+                    f"{flag}{_topspin_text(r)}"
                 )
             lines.append("Time constants (selected model per experiment):")
             lines.append(_bullets(items))

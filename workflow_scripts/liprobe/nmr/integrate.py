@@ -22,10 +22,20 @@ says so when it is on).
 ``integral_norm = integral / (NS x RG)`` (per scan and unit receiver gain) makes
 experiments of one series comparable; its error is scaled alike.
 
-Peak height: the spectrum value at one fixed point per region, the point of
-largest absolute value inside the region on the row with the largest absolute
-integral (as TopSpin's relaxation module does for its ``intensity`` fit);
-``height_err`` by the same propagation for that single point.
+Peak height (option ``nmr.height``). The reference point of a region is its
+point of largest absolute value on the row with the largest absolute integral.
+``row_peak`` follows that line on every row: from the reference point it climbs
+to the nearest local maximum of the row's value (of minus the value when the row
+is negative there), inside the region; this is how TopSpin's relaxation module
+picks its peak point per row for the ``intensity`` fit (the per-row ppm column
+of ``ct1t2.txt`` moves by a point or two, never to another line).
+``row_maximum`` takes the point of largest absolute value inside the region on
+every row (another line of the region may win on some rows); ``fixed_point``
+reads every row at the reference point. ``height_err`` by the same propagation
+for a single point; the gain of one point does not depend on where it lies (the
+Fourier weights of one point all have modulus one), so one number serves every
+row. On rows where the line does not stand out of the noise, a picked maximum
+is biased away from zero; the error is that of one point.
 """
 
 from __future__ import annotations
@@ -45,6 +55,9 @@ if TYPE_CHECKING:
     from liprobe.nmr.acquisition import FidSeries
 
 N_NOISE_WINDOWS = 32
+
+#: how a region's height is read on each row (config ``nmr.height``)
+HEIGHT_METHODS = ("row_peak", "row_maximum", "fixed_point")
 
 ERR_METHOD = (
     "white FID noise, variance from signal-free windows of the raw spectrum (no "
@@ -267,25 +280,48 @@ def fid_noise(
     return noise_variance(raw.data, windows) / gain, windows, raw.ppm
 
 
+def _climb(row: np.ndarray, start: int, lo: int, hi: int, mask: np.ndarray) -> int:
+    """Index of the local maximum of ``sign * row`` reached uphill from ``start``
+    (``sign`` that of ``row[start]``), staying within ``lo..hi`` and ``mask``."""
+    sign = 1.0 if row[start] >= 0 else -1.0
+    p = start
+    while True:
+        best = p
+        for q in (p - 1, p + 1):
+            if lo <= q <= hi and mask[q] and sign * row[q] > sign * row[best]:
+                best = q
+        if best == p:
+            return p
+        p = best
+
+
 def integrate_regions(
     spectra: Spectra,
     fid: FidSeries,
     regions: pd.DataFrame,
     noise_ppm: tuple | None = None,
     source: str = "regions sheet",
+    height: str | None = None,
 ) -> pd.DataFrame:
     """Integrals and heights of every region on every row, with 1-sigma errors.
 
     Returns one row per increment x region with columns ``increment`` (0-based
-    row of the ser file), ``list_time_s``, ``region``, ``integral``,
+    row of the ser file), ``list_time_s``, ``loop_count`` (the ``vclist``
+    entry, e.g. the echo count of a CPMG train; NaN for other lists),
+    ``region``, ``integral``,
     ``integral_err``, ``integral_norm``, ``integral_norm_err``, ``height``,
-    ``height_err``, plus ``peak_ppm`` (the height point), ``n_points``,
-    ``noise_ppm_min``/``noise_ppm_max`` (the span of the noise windows),
-    ``n_noise_windows`` and ``err_method``. See the module docstring for
-    definitions.
+    ``height_err``, plus ``peak_ppm`` (the height point of the row),
+    ``height_method``, ``n_points``, ``noise_ppm_min``/``noise_ppm_max`` (the
+    span of the noise windows), ``n_noise_windows`` and ``err_method``.
+    ``height`` (``row_maximum`` or ``fixed_point``) defaults to the
+    processing options' ``height``. See the module docstring for definitions.
     """
     if noise_ppm is None:
         noise_ppm = spectra.options.noise_ppm if spectra.options else None
+    if height is None:
+        height = spectra.options.height if spectra.options else None
+    if height not in HEIGHT_METHODS:
+        raise ValueError(f"height must be one of {HEIGHT_METHODS}, got {height!r}")
     masks = region_masks(spectra.ppm, regions, source)
     var, windows, raw_ppm = fid_noise(spectra, fid, regions, noise_ppm)
     spacing = abs(float(spectra.ppm[1] - spectra.ppm[0]))
@@ -293,6 +329,10 @@ def integrate_regions(
     times = fid.list_time_s
     if times is None or len(times) != rows:
         times = np.full(rows, np.nan)
+    counts = np.full(rows, np.nan)
+    if fid.list_name == "vclist" and fid.list_values is not None:
+        values = np.asarray(fid.list_values, dtype=float)[:rows]
+        counts[: values.size] = values
     norm = float(fid.ns) * float(fid.rg)
     if not (math.isfinite(norm) and norm > 0):
         norm = math.nan
@@ -311,19 +351,29 @@ def integrate_regions(
         point = np.zeros(mask.size)
         point[peak] = 1.0
         height_err = np.sqrt(var * _gain(point, spectra, fid, spectra.lb_Hz))
+        if height == "row_maximum":
+            peaks = idx_in[np.argmax(np.abs(spectra.data[:, mask]), axis=1)]
+        elif height == "row_peak":
+            peaks = np.array(
+                [_climb(row, peak, idx_in[0], idx_in[-1], mask) for row in spectra.data]
+            )
+        else:
+            peaks = np.full(rows, peak)
         frames.append(
             pd.DataFrame(
                 {
                     "increment": np.arange(rows),
                     "list_time_s": np.asarray(times, dtype=float),
+                    "loop_count": counts,
                     "region": name,
                     "integral": integral,
                     "integral_err": err,
                     "integral_norm": integral / norm,
                     "integral_norm_err": err / norm,
-                    "height": spectra.data[:, peak],
+                    "height": spectra.data[np.arange(rows), peaks],
                     "height_err": height_err,
-                    "peak_ppm": float(spectra.ppm[peak]),
+                    "peak_ppm": spectra.ppm[peaks].astype(float),
+                    "height_method": height,
                     "n_points": n,
                     "noise_ppm_min": float(nppm.min()),
                     "noise_ppm_max": float(nppm.max()),

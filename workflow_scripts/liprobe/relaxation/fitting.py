@@ -233,8 +233,12 @@ def _finish(
     method: str,
     success: bool,
     message: str,
+    covariance: dict | None = None,
 ) -> dict:
-    """Assemble the result row and its flags from fitted values."""
+    """Assemble the result row and its flags from fitted values.
+
+    ``covariance`` (``{a: {b: cov}}`` over the free parameters, optional)
+    enters the error of a two-component mean time."""
     n = len(t)
     flags: list[str] = []
     fit_ok = bool(success)
@@ -280,16 +284,20 @@ def _finish(
         var += 2 * dT * db * cov_tb if np.isfinite(cov_tb) else 0.0
         mt_err = math.sqrt(var) if var >= 0 else np.nan
     elif "f" in spec.params:
-        # two components: <T> = integral of the normalised curve = f T + (1-f) Tb
+        # two components: <T> = integral of the normalised curve = f T + (1-f) Tb;
+        # delta method with the covariance of (T, Tb, f) when there is one
         other = _second_tau(spec)
         f, tb = values["f"], values[other]
         mt = float(f * tau + (1 - f) * tb)
-        parts = [
-            f * errors.get(spec.tau, np.nan),
-            (1 - f) * errors.get(other, np.nan),
-            (tau - tb) * errors.get("f", np.nan),
-        ]
-        mt_err = float(math.sqrt(sum(x * x for x in parts)))
+        names = (spec.tau, other, "f")
+        grad = np.array([f, 1 - f, tau - tb])
+        if covariance is not None and all(n in covariance for n in names):
+            cov = np.array([[covariance[a][b] for b in names] for a in names])
+            var = float(grad @ cov @ grad)
+            mt_err = math.sqrt(var) if var >= 0 else np.nan
+        else:
+            errs = np.array([errors.get(n, np.nan) for n in names])
+            mt_err = float(math.sqrt(np.sum((grad * errs) ** 2)))
         b, b_err = np.nan, np.nan
     else:
         mt, mt_err = np.nan, np.nan
@@ -322,8 +330,12 @@ def _second_tau(spec: ModelSpec) -> str:
     return [p for p in spec.params if p.startswith("T") and p != spec.tau][0]
 
 
-def _order_components(spec: ModelSpec, values: dict, errors: dict) -> None:
-    """Put the shorter time constant first (``f`` becomes its fraction)."""
+def _order_components(
+    spec: ModelSpec, values: dict, errors: dict, covariance: dict | None = None
+) -> None:
+    """Put the shorter time constant first (``f`` becomes its fraction); the
+    covariance (``{a: {b: cov}}``) follows: the two time constants swap names
+    and ``1 - f`` flips the sign of every covariance with ``f``."""
     if "f" not in spec.params:
         return
     other = _second_tau(spec)
@@ -331,6 +343,18 @@ def _order_components(spec: ModelSpec, values: dict, errors: dict) -> None:
         values[spec.tau], values[other] = values[other], values[spec.tau]
         errors[spec.tau], errors[other] = errors.get(other), errors.get(spec.tau)
         values["f"] = 1.0 - values["f"]
+        if covariance is not None:
+            rename = {spec.tau: other, other: spec.tau}
+            swapped = {
+                rename.get(a, a): {rename.get(b, b): v for b, v in row.items()}
+                for a, row in covariance.items()
+            }
+            for a, row in swapped.items():
+                for b in row:
+                    if (a == "f") != (b == "f"):
+                        row[b] = -row[b]
+            covariance.clear()
+            covariance.update(swapped)
 
 
 def _info_criteria(chisqr: float, n: int, k: int) -> dict:
@@ -436,7 +460,14 @@ def _fit_lmfit(spec, t, y, w, method, scale_covar) -> dict:
     for p in spec.free:
         se = res.params[p].stderr
         errors[p] = float(se) if se is not None else np.nan
-    _order_components(spec, values, errors)
+    covariance = None
+    if res.covar is not None:
+        names = list(res.var_names)
+        covariance = {
+            a: {b: float(res.covar[i, j]) for j, b in enumerate(names)}
+            for i, a in enumerate(names)
+        }
+    _order_components(spec, values, errors, covariance)
     cov_tb = np.nan
     if res.covar is not None and "b" in res.var_names and spec.tau in res.var_names:
         i, j = res.var_names.index(spec.tau), res.var_names.index("b")
@@ -453,6 +484,7 @@ def _fit_lmfit(spec, t, y, w, method, scale_covar) -> dict:
         method,
         bool(res.success),
         res.message,
+        covariance,
     )
 
 

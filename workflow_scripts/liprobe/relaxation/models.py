@@ -206,7 +206,7 @@ DEFAULT_MODELS: dict[str, list[str]] = {
     "t1_sr": ["sr_stretched"],
     "t1_ir": ["ir"],
     "t1rho": ["decay_stretched"],
-    "t2": ["decay_stretched"],
+    "t2": ["decay", "decay_stretched", "decay_2"],
 }
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 from liprobe.errors import InputError
 from liprobe.nmr.kinds import RELAXATION_KINDS
 from liprobe.options import RelaxationOptions
+from liprobe.relaxation.cpmg import decay_outliers, describe_excluded, select_echoes
 from liprobe.relaxation.fitting import fit_curve
 from liprobe.relaxation.models import MODELS, models_for_kind
 from liprobe.relaxation.temperature import calibrate_temperature
@@ -75,6 +76,92 @@ def sample_temperatures(
     )
 
 
+#: TopSpin's name of what it fitted -> the liprobe quantity it corresponds to
+TOPSPIN_QUANTITY = {"intensity": "height", "area": "integral", "integral": "integral"}
+
+TOPSPIN_COLUMNS = {
+    "topspin_time_constant_s": np.nan,
+    "topspin_time_constant_2_s": np.nan,
+    "topspin_fitted": "",
+    "topspin_function": "",
+    "topspin_peak_ppm": np.nan,
+    "topspin_note": "",
+}
+
+
+def _list_unit_factor(list_max: float, longest_s: float) -> tuple[float, str]:
+    """Factor that turns TopSpin's printed times into seconds, and a note.
+
+    TopSpin prints the list as it read it: a vplist's microseconds appear as
+    seconds. When its longest list entry is 1e3 or 1e6 times ours (within 1 %),
+    its time constants are divided by that factor and the note says so.
+    """
+    if not (np.isfinite(list_max) and np.isfinite(longest_s) and longest_s > 0):
+        return 1.0, ""
+    ratio = list_max / longest_s
+    for factor in (1.0, 1e3, 1e6):
+        if abs(ratio / factor - 1) < 0.01:
+            if factor == 1.0:
+                return 1.0, ""
+            return 1.0 / factor, f"topspin_list_unit_rescaled(x{1 / factor:g})"
+    return 1.0, f"topspin_list_differs(longest {list_max:g} vs {longest_s:g} s)"
+
+
+def topspin_beside(
+    fits: pd.DataFrame, integrals: pd.DataFrame, topspin: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
+    """Add TopSpin's own fitted time constants beside liprobe's.
+
+    ``topspin`` maps an experiment to :func:`liprobe.io.bruker.read_topspin_fits`
+    output. Each TopSpin peak goes to the region whose height point
+    (``peak_ppm`` of the integrals, median over rows) lies nearest to its peak
+    point; a region claimed by several peaks keeps the nearest. Columns
+    :data:`TOPSPIN_COLUMNS`: the time constant(s) in s (unit trap of vplists
+    undone, see :func:`_list_unit_factor`), what TopSpin fitted
+    (``topspin_fitted``: ``height`` for its intensity fit, ``integral`` for its
+    area fit), its function, its peak point and a note. They go on every row
+    of the region, whichever quantity the row fitted.
+    """
+    out = fits.copy()
+    for col, empty in TOPSPIN_COLUMNS.items():
+        out[col] = empty
+    if not topspin or not len(out) or "peak_ppm" not in integrals:
+        return out
+    for exp, table in topspin.items():
+        if table is None or not len(table):
+            continue
+        ints = integrals[integrals["experiment"] == exp]
+        where = ints.groupby("region")["peak_ppm"].median()
+        if where.empty:
+            continue
+        rows = out["experiment"] == exp
+        longest = (
+            float(out.loc[rows, "longest_list_time_s"].max()) if rows.any() else np.nan
+        )
+        claimed: dict[str, tuple[float, pd.Series]] = {}
+        for _, peak in table.iterrows():
+            dist = (where - float(peak["peak_ppm"])).abs()
+            region = str(dist.idxmin())
+            if region not in claimed or dist.min() < claimed[region][0]:
+                claimed[region] = (float(dist.min()), peak)
+        for region, (_, peak) in claimed.items():
+            factor, note = _list_unit_factor(float(peak["list_max"]), longest)
+            sel = rows & (out["region"].astype(str) == region)
+            out.loc[sel, "topspin_time_constant_s"] = (
+                float(peak["time_constant"]) * factor
+            )
+            out.loc[sel, "topspin_time_constant_2_s"] = (
+                float(peak["time_constant_2"]) * factor
+            )
+            out.loc[sel, "topspin_fitted"] = TOPSPIN_QUANTITY.get(
+                str(peak["fitted"]), str(peak["fitted"])
+            )
+            out.loc[sel, "topspin_function"] = str(peak["function"])
+            out.loc[sel, "topspin_peak_ppm"] = float(peak["peak_ppm"])
+            out.loc[sel, "topspin_note"] = note
+    return out
+
+
 def fit_relaxation_table(
     integrals: pd.DataFrame,
     experiments: pd.DataFrame,
@@ -82,6 +169,7 @@ def fit_relaxation_table(
     *,
     integrals_name: str = "nmr_integrals",
     experiments_name: str = "nmr_experiments",
+    topspin: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Fit every relaxation experiment x region x quantity x candidate model.
 
@@ -91,7 +179,13 @@ def fit_relaxation_table(
     ``fit_ok`` (among the converged ones when none is ok) is ``selected`` and
     the choice is stated in ``selection``. The sample temperature is the
     calibrated one (``temperature_set_K`` keeps the set point). Failed fits
-    are rows with ``fit_ok`` False and ``flags``.
+    are rows with ``fit_ok`` False and ``flags``. CPMG (``t2``) echo trains
+    are fitted on the echoes ``options.cpmg_echoes`` picks from a list of mixed
+    parity and without the points no decay passes through
+    (:mod:`liprobe.relaxation.cpmg`; columns ``echo_parity``,
+    ``excluded_points``, ``n_excluded``). ``topspin`` (experiment ->
+    TopSpin's fitted time constants) puts them beside ours
+    (:func:`topspin_beside`).
     """
     o = options
     _require(
@@ -142,11 +236,42 @@ def fit_relaxation_table(
                 unknown,
             )
         g = g.sort_values("list_time_s")
-        t = g["list_time_s"].to_numpy(float)
+        t_all = g["list_time_s"].to_numpy(float)
+        counts = g["loop_count"].to_numpy(float) if "loop_count" in g else None
+        if kind == "t2":
+            keep, parity = select_echoes(counts, str(o.cpmg_echoes))
+            if keep.size == 0:
+                keep = np.ones(len(g), bool)
+        else:
+            keep, parity = np.ones(len(g), bool), ""
         for q in quantities:
-            y = g[q].to_numpy(float)
             ecol = f"{q}_err"
-            yerr = g[ecol].to_numpy(float) if ecol in g else None
+            y_all = g[q].to_numpy(float)
+            e_all = g[ecol].to_numpy(float) if ecol in g else None
+            use = keep.copy()
+            excluded_text = ""
+            if kind == "t2":
+                sub = np.flatnonzero(use)
+                bad = decay_outliers(
+                    t_all[sub],
+                    y_all[sub],
+                    None if e_all is None else e_all[sub],
+                    o.cpmg_outlier_sigma,
+                )
+                bad = [(int(sub[i]), why) for i, why in bad]
+                for i, _ in bad:
+                    use[i] = False
+                excluded_text = describe_excluded(
+                    bad,
+                    g["increment"].to_numpy()
+                    if "increment" in g
+                    else np.arange(len(g)),
+                    t_all,
+                    counts,
+                )
+            t = t_all[use]
+            y = y_all[use]
+            yerr = None if e_all is None else e_all[use]
             fits = []
             for name in names:
                 r = fit_curve(
@@ -189,6 +314,9 @@ def fit_relaxation_table(
                     "larmor_MHz": float(e["larmor_MHz"]),
                     "spinlock_kHz": float(e["spinlock_kHz"]),
                     "longest_list_time_s": float(np.nanmax(t)) if len(t) else np.nan,
+                    "echo_parity": parity,
+                    "excluded_points": excluded_text,
+                    "n_excluded": int((~use).sum()),
                     "selected": i == best,
                     "selection": (
                         f"{crit} among {','.join(names)}"
@@ -206,6 +334,7 @@ def fit_relaxation_table(
         out = pd.DataFrame(columns=FIT_COLUMNS)
     rest = [c for c in out.columns if c not in FIT_COLUMNS]
     out = out[FIT_COLUMNS + rest].reset_index(drop=True)
+    out = topspin_beside(out, integrals, topspin or {})
     out["fit_ok"] = out["fit_ok"].astype(bool)
     out["flags"] = out["flags"].fillna("").astype(str)
     return out

@@ -110,6 +110,33 @@ def _rate_model(kind: str):
     return r1rho_bpp if kind == "t1rho" else r1_bpp
 
 
+def _rate_terms(kind: str, extra: dict) -> list[tuple[float, float]]:
+    """(weight, angular frequency) of each spectral-density term of the rate."""
+    w0 = 2 * math.pi * extra["larmor_MHz"] * 1e6
+    if kind == "t1rho":
+        w1 = 2 * math.pi * extra["spinlock_kHz"] * 1e3
+        return [(1.5, 2 * w1), (2.5, w0), (1.0, 2 * w0)]
+    return [(1.0, w0), (4.0, 2 * w0)]
+
+
+def flank_asymptotes(T, kind: str, vals: dict, extra: dict):
+    """The two Arrhenius asymptotes of a BPP rate curve, in 1/s.
+
+    With ``J(w) = 2 tau_c / (1 + (w tau_c)^beta)``: for ``w tau_c << 1``
+    (high temperature) ``J -> 2 tau_c``, so ``R -> C sum_i c_i 2 tau_c``; for
+    ``w tau_c >> 1`` (low temperature) ``J -> 2 tau_c^(1 - beta) w^-beta``.
+    ``vals`` holds ``log10_C``, ``Ea_eV``, ``log10_tau0_s`` and ``beta``.
+    Returns ``(high_T, low_T)`` arrays; the model rate is below both.
+    """
+    tc = correlation_time(T, vals["Ea_eV"], vals["log10_tau0_s"])
+    C = 10.0 ** vals["log10_C"]
+    beta = vals["beta"]
+    terms = _rate_terms(kind, extra)
+    high = C * sum(c for c, _ in terms) * 2 * tc
+    low = C * sum(c * 2 * tc ** (1 - beta) * w ** (-beta) for c, w in terms)
+    return high, low
+
+
 def _fit_log(func, T, R, Rerr, params, extra):
     w = np.where(np.isfinite(Rerr) & (Rerr > 0), R / Rerr, np.nan)
     if not np.all(np.isfinite(w)):
@@ -339,9 +366,14 @@ def fit_flank(T, R, R_err, side: str, *, poor_fit_p: float) -> dict:
     """
     T = np.asarray(T, float)
     R = np.asarray(R, float)
+    R_err = np.asarray(R_err, float)
     out = {"n_points": len(T), "fit_ok": False, "flags": ""}
-    if len(T) < 3:
-        out["flags"] = f"too_few_temperatures_on_flank(n={len(T)},need=3)"
+    # with measured rate errors the slope error needs no residuals: two points
+    # are a line with an honest error (and no scatter test, flagged below)
+    weighted = bool(len(T)) and bool(np.all(np.isfinite(R_err) & (R_err > 0)))
+    need = 2 if weighted else 3
+    if len(T) < need:
+        out["flags"] = f"too_few_temperatures_on_flank(n={len(T)},need={need})"
         return out
     sign = 1.0 if side == "high_T" else -1.0
     x = 1 / (KB_EV * T)
@@ -349,10 +381,10 @@ def fit_flank(T, R, R_err, side: str, *, poor_fit_p: float) -> dict:
     p = lmfit.Parameters()
     p.add("log10_A", value=icpt / math.log(10))
     p.add("Ea_eV", value=max(sign * slope, 1e-3))
-    res, weighted = _fit_log(
-        arrhenius_rate, T, R, np.asarray(R_err, float), p, {"sign": sign}
-    )
+    res, weighted = _fit_log(arrhenius_rate, T, R, R_err, p, {"sign": sign})
     p_value, flags, err_method = _honest_errors(res, weighted, poor_fit_p)
+    if len(T) == 2:
+        flags.append("two_points_no_scatter_test")
     e = res.params["Ea_eV"].stderr
     if not res.success:
         flags.append("no_convergence")
@@ -397,14 +429,21 @@ def analyse_series(
     correlation_factor: float,
     beta_bounds: tuple[float, float],
     flank_margin_K: float,
+    flank_asymptote_fraction: float,
     poor_fit_p: float,
 ) -> list[dict]:
     """BPP (free beta and beta = 2) and both Arrhenius flanks for one rate series.
 
     The flanks split at the rate maximum of the free-beta BPP fit (of the
-    beta = 2 fit when that one failed; at the largest measured rate when both
-    failed); points within ``flank_margin_K`` of the split are left out of both
-    flanks (near the maximum neither limit holds). Transport quantities (jump
+    beta = 2 fit when that one failed). A flank takes the points where that
+    fitted BPP curve is within ``flank_asymptote_fraction`` of the flank's
+    asymptote (:func:`flank_asymptotes`: ``|R_bpp / R_asymptote - 1|`` at most
+    the fraction), so no point where neither limit holds biases the slope;
+    points within ``flank_margin_K`` of the split are left out as well. When
+    both BPP fits failed the split is the largest measured rate and only the
+    margin applies (flag ``flank_points_without_bpp``). Columns
+    ``flank_selection`` and ``flank_asymptote_fraction`` state the choice.
+    Transport quantities (jump
     rate, D, sigma) with delta-method errors come from the BPP rows at
     ``reference_temperature_K``, with their assumptions in columns beside them.
     Errors with absolute weights, inflated only when the points scatter beyond
@@ -417,6 +456,7 @@ def analyse_series(
     T, R, R_err = T[order], R[order], R_err[order]
     rows = []
     split = None
+    curve = None
     for name, beta in (("bpp", None), ("bpp_beta2", 2.0)):
         r = fit_bpp(
             T,
@@ -436,6 +476,7 @@ def analyse_series(
         if res is not None and np.isfinite(r.get("Ea_eV", np.nan)):
             if split is None and r["fit_ok"]:
                 split = r["rate_max_temperature_K"]
+                curve = (name, {k: res.params[k].value for k in res.params})
 
             def tr(v, i):
                 return transport_at(
@@ -466,14 +507,37 @@ def analyse_series(
         rows.append(r)
     if split is None:
         split = float(T[np.argmax(R)]) if len(T) else np.nan
+    frac = float(flank_asymptote_fraction)
+    if curve is not None:
+        extra = {"larmor_MHz": float(larmor_MHz)}
+        if kind == "t1rho":
+            extra["spinlock_kHz"] = float(spinlock_kHz)
+        model = _rate_model(kind)(T, **curve[1], **extra)
+        high, low = flank_asymptotes(T, kind, curve[1], extra)
+        near = {"high_T": np.abs(model / high - 1), "low_T": np.abs(model / low - 1)}
+        how = f"{curve[0]} curve within {frac:g} of the flank asymptote" + (
+            f", more than {flank_margin_K:g} K from the maximum"
+            if flank_margin_K
+            else ""
+        )
+    else:
+        near = {"high_T": np.zeros_like(T), "low_T": np.zeros_like(T)}
+        how = f"no BPP fit: more than {flank_margin_K:g} K from the largest rate"
     for side in ("high_T", "low_T"):
         if side == "high_T":
             sel = T > split + flank_margin_K
         else:
             sel = T < split - flank_margin_K
+        sel &= near[side] <= frac
         r = fit_flank(T[sel], R[sel], R_err[sel], side, poor_fit_p=poor_fit_p)
+        if curve is None:
+            r["flags"] = ";".join(
+                f for f in (r["flags"], "flank_points_without_bpp") if f
+            )
         r["model"] = f"arrhenius_{side}"
         r["split_temperature_K"] = split
+        r["flank_selection"] = how
+        r["flank_asymptote_fraction"] = frac
         rows.append(r)
     for r in rows:
         r["reference_temperature_K"] = reference_temperature_K
@@ -519,7 +583,8 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
     ``t1_sr``/``t1_ir``, R1rho from ``t1rho``; ``t2`` is not analysed) and runs
     :func:`analyse_series` with the options' reference temperature, jump
     distance, dimensionality, the Li number density of ``options.material``, the
-    Haven ratio, correlation factor, beta bounds, flank margin and poor-fit
+    Haven ratio, correlation factor, beta bounds, flank margin and asymptote
+    fraction and poor-fit
     p-value; ``options.spinlock_kHz`` is the default when the fits carry none.
     Rows with ``fit_ok`` False (poor fits among them) are left out and counted
     in ``n_fits_excluded`` and ``flags``.
@@ -533,6 +598,7 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
         "haven_ratio": float(o.haven_ratio),
         "beta_bounds": tuple(o.beta_bounds),
         "flank_margin_K": float(o.flank_margin_K),
+        "flank_asymptote_fraction": float(o.flank_asymptote_fraction),
         "correlation_factor": float(o.correlation_factor),
         "poor_fit_p": float(o.poor_fit_p_value),
     }

@@ -4,11 +4,32 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+
+from liprobe.io.bruker import read_topspin_fits
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.nmr.kinds import RELAXATION_KINDS
 from liprobe.options import RelaxationOptions
 from liprobe.relaxation.table import fit_relaxation_table
 from liprobe.steps.job import Job
+
+
+def topspin_fits(experiments) -> dict:
+    """TopSpin's own fit results (``ct1t2.txt`` / ``t1t2.dx``) of every
+    relaxation experiment whose folder holds them, by experiment."""
+    out = {}
+    if "path" not in experiments:
+        return out
+    relax = experiments[experiments["kind"].isin(RELAXATION_KINDS)]
+    for _, row in relax.iterrows():
+        procno = (
+            int(row["procno"]) if "procno" in row and pd.notna(row["procno"]) else 1
+        )
+        table = read_topspin_fits(row["path"], procno)
+        if table is not None:
+            out[row["experiment"]] = table
+    return out
 
 
 def run(job: Job) -> None:
@@ -23,12 +44,15 @@ def run(job: Job) -> None:
             hashes.update(
                 json.loads(read_metadata(path).get("liprobe.inputs_sha256", "{}"))
             )
+        topspin = topspin_fits(experiments)
+        log.info("TopSpin fit results read for %d experiments", len(topspin))
         fits = fit_relaxation_table(
             integrals,
             experiments,
             options,
             integrals_name=job.input.integrals,
             experiments_name=job.input.experiments,
+            topspin=topspin,
         )
         n_bad = int((~fits["fit_ok"]).sum()) if len(fits) else 0
         log.info("%d fits (%d flagged not ok)", len(fits), n_bad)

@@ -11,6 +11,7 @@ use, so that the parse-time :func:`peek_parameters` does not import nmrglue):
 * :mod:`.topspin`: TopSpin's processed data and results: :func:`read_processed`,
   :func:`read_intrng`, :func:`read_ct1t2`, :func:`read_processing_history`,
   :func:`read_baseline_points`;
+* :mod:`.topspin_fits`: TopSpin's fitted time constants, :func:`read_topspin_fits`;
 * :mod:`.folder`: a whole folder, :func:`read_folder`;
 * :mod:`.peek`: :func:`peek_parameters`, the parse-time scalars.
 
@@ -38,6 +39,7 @@ _MODULES = {
         "read_processed",
         "read_processing_history",
     ],
+    "liprobe.io.bruker.topspin_fits": ["read_topspin_fits"],
 }
 
 _MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}

@@ -1,0 +1,218 @@
+"""TopSpin's own relaxation fit results: the time constants per peak that its
+T1/T2 module printed in ``pdata/<procno>/ct1t2.txt`` (or, without it, wrote in
+the JCAMP-DX point lists ``t1t2.dx``).
+
+Layouts read:
+
+* ``ct1t2.txt`` of TopSpin 3 and 4 (``SIMFIT RESULTS``): a header naming what
+  was fitted (``INTENSITY fit``, ``AREA fit`` or ``INTEGRAL fit``) and the
+  function (``I[t]=I[0]+P*exp(-t/T1)``), then per peak ``<n> points for Peak
+  <k>,  Peak Point at <ppm> ppm`` (``= <ppm>`` in TopSpin 4) and a
+  ``Results  Comp. 1 [Comp. 2 ...]`` block whose time-constant line is
+  ``T1 =``, ``T2 =`` or ``T =`` with one value per component, each with
+  TopSpin's unit suffix (``1.397s``, ``857.107m``, ``5.000u``);
+* ``t1t2.dx``: per fit a ``##TITLE= Peak No. <k> at <ppm> ppm, t1/t2, ...,
+  T = <value>`` line.
+
+Values are returned as printed (suffix applied): TopSpin prints a vplist's
+microseconds as if they were seconds, and only the caller, who knows the list
+times, can tell (compare ``list_max`` with them).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from liprobe.errors import InputError
+from liprobe.io.bruker.topspin import pdata_dir
+
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_VALUE = re.compile(r"^(" + _NUM + r")([munk]?)s?$")
+_PREFIX = {"": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9, "k": 1e3}
+_PEAK = re.compile(
+    r"(\d+)\s+points\s+for\s+Peak\s+(\d+),\s+Peak Point (?:at|=)\s+("
+    + _NUM
+    + r")\s*ppm"
+)
+_FIT = re.compile(r"^\s*(INTENSITY|AREA|INTEGRAL)\s+fit\s*:?(.*)$", re.I)
+_TAU_LINE = re.compile(r"^\s*(T1rho|T1|T2|T)\s*=\s*(.*)$")
+# TopSpin 3 rows "tau ppm integral intensity"; TopSpin 4 rows "point tau ..."
+_ROW3 = re.compile(r"^\s*(" + _NUM + r")([munk]?)s?\s+" + _NUM + r"\s+" + _NUM)
+_ROW4 = re.compile(r"^\s*\d+\s+(" + _NUM + r")([munk]?)s?\s+" + _NUM)
+_DX_TITLE = re.compile(
+    r"##TITLE=\s*Peak No\.\s*(\d+)\s+at\s+(" + _NUM + r")\s*ppm,.*?\bT\s*=\s*(\S+)"
+)
+
+COLUMNS = [
+    "peak",
+    "peak_ppm",
+    "fitted",
+    "function",
+    "parameter",
+    "time_constant",
+    "time_constant_2",
+    "n_components",
+    "n_points",
+    "list_max",
+    "source",
+]
+
+
+def _value(text: str, file: Path, field: str, row: int) -> float:
+    m = _VALUE.match(text.strip())
+    if not m:
+        raise InputError(
+            file, field, "a number with TopSpin's unit suffix (s, m, u)", text, row=row
+        )
+    value = float(m.group(1)) * _PREFIX[m.group(2)]
+    if not math.isfinite(value):
+        raise InputError(file, field, "a finite number", text, row=row)
+    return value
+
+
+def _ppm(text: str, file: Path, field: str, row: int) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InputError(file, field, "a finite ppm value", text, row=row)
+    return value
+
+
+def _read_ct1t2(file: Path) -> pd.DataFrame:
+    lines = file.read_bytes().decode("latin-1").splitlines()
+    fitted, function = "", ""
+    peaks: list[dict] = []
+    current: dict | None = None
+    for lineno, line in enumerate(lines, start=1):
+        m = _FIT.match(line)
+        if m:
+            fitted = m.group(1).lower()
+            rest = m.group(2).strip()
+            if not rest and lineno < len(lines):
+                rest = lines[lineno].strip()  # TopSpin 3: the function on the next line
+            function = rest
+            continue
+        m = _PEAK.search(line)
+        if m:
+            current = {
+                "peak": int(m.group(2)),
+                "peak_ppm": _ppm(m.group(3), file, f"Peak {m.group(2)}", lineno),
+                "fitted": fitted,
+                "function": function,
+                "n_points": int(m.group(1)),
+                "line": lineno,
+                "values": None,
+                "list_max": math.nan,
+            }
+            peaks.append(current)
+            continue
+        if current is None:
+            continue
+        m = _TAU_LINE.match(line)
+        if m and current["values"] is None:
+            field = f"Peak {current['peak']} {m.group(1)}"
+            parts = m.group(2).split()
+            if not parts:
+                raise InputError(file, field, "one value per component", "", row=lineno)
+            current["parameter"] = m.group(1)
+            current["values"] = [_value(p, file, field, lineno) for p in parts]
+            continue
+        m = _ROW4.match(line) or _ROW3.match(line)
+        if m:
+            tau = float(m.group(1)) * _PREFIX[m.group(2)]
+            if not math.isfinite(tau):
+                continue
+            if not math.isfinite(current["list_max"]) or tau > current["list_max"]:
+                current["list_max"] = tau
+    if not peaks:
+        raise InputError(
+            file, "Peak", "'<n> points for Peak <k>, Peak Point at <ppm> ppm'", "none"
+        )
+    rows = []
+    for p in peaks:
+        if p["values"] is None:
+            raise InputError(
+                file,
+                f"Peak {p['peak']}",
+                "a time constant line (T1 =, T2 = or T =) after the peak line",
+                "none",
+                row=p["line"],
+            )
+        values = p["values"]
+        rows.append(
+            {
+                "peak": p["peak"],
+                "peak_ppm": p["peak_ppm"],
+                "fitted": p["fitted"],
+                "function": p["function"],
+                "parameter": p["parameter"],
+                "time_constant": values[0],
+                "time_constant_2": values[1] if len(values) > 1 else math.nan,
+                "n_components": len(values),
+                "n_points": p["n_points"],
+                "list_max": p["list_max"],
+                "source": str(file),
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _read_dx(file: Path) -> pd.DataFrame:
+    rows = []
+    for lineno, line in enumerate(
+        file.read_bytes().decode("latin-1").splitlines(), start=1
+    ):
+        if not line.startswith("##TITLE=") or "Peak No." not in line:
+            continue
+        m = _DX_TITLE.search(line)
+        if not m:
+            raise InputError(
+                file,
+                "##TITLE",
+                "'Peak No. <k> at <ppm> ppm, ..., T = <value>'",
+                line.strip(),
+                row=lineno,
+            )
+        field = f"Peak {m.group(1)} T"
+        rows.append(
+            {
+                "peak": int(m.group(1)),
+                "peak_ppm": _ppm(m.group(2), file, field, lineno),
+                "fitted": "",
+                "function": "",
+                "parameter": "T",
+                "time_constant": _value(m.group(3).rstrip(","), file, field, lineno),
+                "time_constant_2": math.nan,
+                "n_components": 1,
+                "n_points": 0,
+                "list_max": math.nan,
+                "source": str(file),
+            }
+        )
+    if not rows:
+        raise InputError(file, "##TITLE", "'Peak No. <k> at <ppm> ppm ...'", "none")
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def read_topspin_fits(path: str | Path, procno: int = 1) -> pd.DataFrame | None:
+    """TopSpin's fitted time constants per peak, or None when it left none.
+
+    Reads ``pdata/<procno>/ct1t2.txt``, else ``t1t2.dx``. One row per peak:
+    ``peak`` (TopSpin's number), ``peak_ppm`` (its peak point), ``fitted``
+    (``intensity``, ``area`` or ``integral``; empty from ``t1t2.dx``),
+    ``function`` (as printed), ``parameter`` (``T1``, ``T2``, ``T``),
+    ``time_constant`` and ``time_constant_2`` (second component or NaN) as
+    printed with the suffix applied, ``n_components``, ``n_points``,
+    ``list_max`` (the longest list entry printed, NaN when not listed) and
+    ``source``. A file that is there but cannot be read raises
+    :class:`InputError` naming the file, the field, what was expected and found.
+    """
+    pdir = pdata_dir(Path(path), procno)
+    if (pdir / "ct1t2.txt").is_file():
+        return _read_ct1t2(pdir / "ct1t2.txt")
+    if (pdir / "t1t2.dx").is_file():
+        return _read_dx(pdir / "t1t2.dx")
+    return None
