@@ -544,8 +544,14 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
     f["rate_kind"] = np.where(f["kind"] == "t1rho", "t1rho", "t1")
     # experiments that could not be read (one row each, no region): counted as
     # excluded in every analysis of their series and rate kind
-    unread_rows = f["flags"].astype(str) == "input_error"
-    unread = f[unread_rows].groupby(["series", "rate_kind"])["experiment"].nunique()
+    unread_rows = pd.Series(False, index=f.index)
+    if {"flags", "experiment"} <= set(f.columns):
+        unread_rows = f["flags"].astype(str).eq("input_error")
+    unread = (
+        f[unread_rows].groupby(["series", "rate_kind"])["experiment"].nunique()
+        if unread_rows.any()
+        else {}
+    )
     f = f[~unread_rows]
     for (series, region, quantity, rkind), g in f.groupby(
         ["series", "region", "quantity", "rate_kind"], sort=True
