@@ -17,6 +17,19 @@ from liprobe.options import NdpOptions
 from liprobe.steps.job import Job
 
 
+def require_events(reader, path: str, role: str) -> None:
+    """An :class:`InputError` for a list-mode file whose header or index says it
+    holds no event (a run cannot be sliced, nor a live time measured, on none).
+    Formats that do not state their count up front are not read twice for it."""
+    if reader.info.n_events == 0:
+        raise InputError(
+            path,
+            "events",
+            f"at least one event in the {role} list-mode file",
+            "0 events",
+        )
+
+
 def run(job: Job) -> None:
     """stream one run's list-mode files into per-slice spectra."""
     with rule_log(job.log[0]) as log:
@@ -29,6 +42,8 @@ def run(job: Job) -> None:
             open_listmode(f, row.get("format") or "auto", chunk_events=chunk)
             for f in files
         ]
+        for path, reader in zip(files, readers, strict=True):
+            require_events(reader, path, "signal")
         sheet = p.sheet_name
         if row.get("listmode_start_utc"):
             try:
@@ -48,9 +63,20 @@ def run(job: Job) -> None:
                     row["listmode_start_utc"],
                 )
             start = start.tz_convert("UTC")
+            start_source = "sheet listmode_start_utc"
         elif readers[0].info.start_utc is not None:
             start = readers[0].info.start_utc
-            log.warning("%s: start time taken from the file: %s", files[0], start)
+            if readers[0].info.extra.get("start_is_local_time"):
+                # ORTEC stores the acquisition computer's clock, zone unknown
+                start_source = (
+                    "file header: local time of the acquisition computer, "
+                    "zone unknown, read as UTC (set listmode_start_utc)"
+                )
+            else:
+                start_source = "file header (UTC)"
+            log.warning(
+                "%s: start time taken from the %s: %s", files[0], start_source, start
+            )
         else:
             raise InputError(
                 sheet,
@@ -102,6 +128,7 @@ def run(job: Job) -> None:
             if not path:
                 return pd.DataFrame({"channel": [], "counts": []}), 0.0, pd.DataFrame()
             reader = open_listmode(path, "auto", chunk_events=chunk)
+            require_events(reader, path, key)
             _, t_hi = reader.time_span()
             origin = pd.Timestamp(0, tz="UTC")
             one = make_slices(
@@ -121,7 +148,11 @@ def run(job: Job) -> None:
 
         bg_rows, bg_live, bg_acc = whole_file("background")
         ref_rows, ref_live, ref_acc = whole_file("reference")
-        meta = {"liprobe.ndp.start_utc": start.isoformat()}
+        meta = {
+            "liprobe.ndp.start_utc": start.isoformat(),
+            "liprobe.ndp.start_source": start_source,
+        }
+        res["slices"]["start_time_source"] = start_source
         write_table(
             res["slices"], job.output.slices, inputs=files, config=config, extra=meta
         )

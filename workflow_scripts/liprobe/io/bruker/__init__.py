@@ -11,7 +11,8 @@ use, so that the parse-time :func:`peek_parameters` does not import nmrglue):
 * :mod:`.topspin`: TopSpin's processed data and results: :func:`read_processed`,
   :func:`read_intrng`, :func:`read_ct1t2`;
 * :mod:`.folder`: a whole folder, :func:`read_folder`;
-* :mod:`.peek`: :func:`peek_parameters`, the parse-time scalars.
+* :mod:`.peek`: :func:`peek_parameters`, the parse-time scalars, and
+  :func:`check_expno_folder`, the parse-time check of a sheet path.
 
 Nothing here interprets an acquisition (kind, list times, plausibility, sheet
 overrides): that is :mod:`liprobe.nmr.acquisition`.
@@ -28,7 +29,7 @@ _MODULES = {
         "VPLIST_RANGE_S",
         "parse_variable_list",
     ],
-    "liprobe.io.bruker.peek": ["peek_parameters"],
+    "liprobe.io.bruker.peek": ["check_expno_folder", "peek_parameters"],
     "liprobe.io.bruker.topspin": [
         "pdata_dir",
         "read_ct1t2",
