@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO, nmr_opts, read_experiment, relax
+from conftest import REPO, nmr_opts, read_experiment, relax, with_schema_defaults
 from malformed import TZ, _bruker, set_param
 
 
@@ -242,3 +242,117 @@ def test_ortec_local_header_time_says_the_zone_it_assumed(tmp_path, shared_dir):
     ndp_events.run(job)
     slices = read_table(job.output["slices"])
     assert set(slices["start_time_source"]) == {"sheet listmode_start_utc"}
+
+
+def _cycles_a_year_before(path: Path) -> Path:
+    from liprobe.io.tables import write_table
+
+    t0 = pd.Timestamp("2023-03-04T09:00:00Z")
+    cycles = pd.DataFrame(
+        {
+            "cycle": [1, 1],
+            "step": ["plate", "strip"],
+            "t_start_utc": [t0, t0 + pd.Timedelta(hours=1)],
+            "t_end_utc": [t0 + pd.Timedelta(hours=1), t0 + pd.Timedelta(hours=2)],
+        }
+    )
+    return write_table(cycles, path)
+
+
+def test_start_time_a_year_off_is_an_input_error(tmp_path):
+    """The sheet's listmode_start_utc a year after the cycler steps: no slice
+    can meet a step, which the run says, naming the sheet field and both spans."""
+    from liprobe.steps import ndp_events
+
+    signal = _compass(tmp_path / "run.BIN", 50)
+    cycles = _cycles_a_year_before(tmp_path / "cycles.parquet")
+    job = _events_job(tmp_path, signal, cycles=str(cycles))
+    with pytest.raises(SystemExit) as err:
+        ndp_events.run(job)
+    message = str(err.value.code)
+    assert message.startswith(
+        "liprobe InputError: ndp.tsv: field 'listmode_start_utc (run r1)': "
+        "expected a list-mode run overlapping its cycler steps (2023-03-04"
+    )
+    assert "found 'a run from 2024-03-04 09:00:00+00:00" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_step_profiles_without_a_step_inside_the_run_are_drawn(tmp_path):
+    """Cycler steps that all end before the run (the plot's former KeyError
+    'label'): evenly spread slices are drawn instead."""
+    from liprobe.plots.ndp import plot_step_profiles, step_end_slices
+
+    t0 = pd.Timestamp("2024-03-04T09:00:00Z")
+    rows = []
+    for s in range(4):
+        for depth in (0.5, 1.5, 2.5):
+            rows.append(
+                {
+                    "run": "r1",
+                    "slice": s,
+                    "t_start_utc": t0 + pd.Timedelta(hours=s),
+                    "t_end_utc": t0 + pd.Timedelta(hours=s + 1),
+                    "depth_um": depth,
+                    "li_density_rel": 0.1 * s,
+                    "li_per_cm3_err": 1e20,
+                }
+            )
+    profiles = pd.DataFrame(rows)
+    cycles = pd.read_parquet(_cycles_a_year_before(tmp_path / "cycles.parquet"))
+    picks = step_end_slices(profiles, "r1", cycles)
+    assert list(picks["label"]) == [f"slice {s}" for s in range(4)]
+    fig = plot_step_profiles(profiles, "r1", cycles)
+    assert fig.axes
+
+
+def test_listmode_path_that_is_a_folder_is_not_called_missing(tmp_path):
+    from liprobe.errors import InputError
+    from liprobe.io.listmode import open_listmode
+
+    with pytest.raises(InputError) as err:
+        open_listmode(tmp_path, "auto", chunk_events=16)
+    assert (err.value.file, err.value.field) == (str(tmp_path), "listmode")
+    assert err.value.found == "a folder, not a file"
+    with pytest.raises(InputError) as err:
+        open_listmode(tmp_path / "absent.BIN", "auto", chunk_events=16)
+    assert err.value.found == "no such file"
+
+
+def test_cycler_path_that_is_a_device_is_not_called_missing():
+    from liprobe.errors import InputError
+    from liprobe.io import cycler
+
+    read_cycler = with_schema_defaults(cycler.read_cycler, "echem")
+    with pytest.raises(InputError) as err:
+        read_cycler("/dev/null", TZ)
+    assert err.value.field == "cycler"
+    assert err.value.found == "a device, pipe or socket, not a regular file"
+
+
+def test_250_character_id_in_an_output_name_is_an_input_error(tmp_path):
+    """An id of 250 characters makes an output name the file system refuses
+    (``File name too long``): an InputError naming the output and the length."""
+    from liprobe.errors import InputError
+    from liprobe.io.atomic import write_text_atomic
+    from liprobe.io.tables import write_table
+
+    out = tmp_path / "results" / ("x" * 250) / ("x" * 250 + ".parquet")
+    with pytest.raises(InputError) as err:
+        write_table(pd.DataFrame({"a": [1]}), out)
+    assert err.value.file == str(out) and err.value.field == "file name"
+    assert "too long for the file system" in str(err.value.found)
+    # the name while it is written: 250 + .parquet + .partial
+    assert "266 bytes" in str(err.value.found)
+    with pytest.raises(InputError, match="file name"):
+        write_text_atomic(tmp_path / ("y" * 300 + ".md"), "text")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+
+
+def test_250_character_nmr_path_is_an_input_error_at_parse_time(tmp_path):
+    from liprobe.errors import InputError
+    from liprobe.io.bruker.peek import check_expno_folder
+
+    with pytest.raises(InputError) as err:
+        check_expno_folder(tmp_path / ("d" * 300) / "10", "nmr.tsv", row=2)
+    assert err.value.field == "path" and "too long" in str(err.value.found)

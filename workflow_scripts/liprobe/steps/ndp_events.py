@@ -96,6 +96,15 @@ def run(job: Job) -> None:
             cycles = read_table(cycles_path)
             boundaries = step_boundaries(cycles)
             log.info("%d slice boundaries from the cycler steps", len(boundaries))
+            if boundaries and (boundaries[0] >= end or boundaries[-1] <= start):
+                # e.g. a start time typed a year off: no step inside the run
+                raise InputError(
+                    sheet,
+                    f"listmode_start_utc (run {run})",
+                    "a list-mode run overlapping its cycler steps "
+                    f"({boundaries[0]} to {boundaries[-1]}, {cycles_path})",
+                    f"a run from {start} to {end} ({start_source})",
+                )
         slice_s = row.get("slice_s") or opts.slice_s
         slices = make_slices(start, end, float(slice_s), boundaries)
         log.info("%d slices from %s to %s", len(slices), start, end)

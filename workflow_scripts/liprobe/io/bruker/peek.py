@@ -13,6 +13,7 @@ from pathlib import Path
 
 from liprobe.errors import InputError
 from liprobe.io.bruker.lists import VARIABLE_LISTS
+from liprobe.io.files import REGULAR_FILE, path_state
 
 
 def _scalar(path: Path, key: str) -> str | None:
@@ -67,9 +68,12 @@ def check_expno_folder(
     ``path`` column and the row.
     """
     path = Path(path)
-    if (path / "acqus").is_file():
+    state = path_state(path / "acqus")
+    if state == REGULAR_FILE:
         return
-    if not path.is_dir():
+    if state.startswith("a name too long"):
+        found = f"{path} ({state})"
+    elif not path.is_dir():
         found = f"{path} (not a folder)"
     else:
         expno = _first_expno(path)

@@ -67,6 +67,7 @@ from liprobe.io.cycler.common import (
 from liprobe.io.cycler.generic import read_generic_csv
 from liprobe.io.cycler.maccor import read_maccor
 from liprobe.io.cycler.neware import read_neware
+from liprobe.io.files import require_file
 
 __all__ = [
     "BACKWARDS_TOLERANCE_S",
@@ -130,9 +131,7 @@ def read_cycler(
     :data:`FORMATS`. ``max_gap_s`` is the longest accepted time between two
     recorded points (:func:`check_gaps`; ``None`` accepts any gap).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "cycler", "an existing cycler file", "no such file")
+    path = require_file(path, "cycler", "an existing cycler file")
     check_timezone(path, timezone)
     if fmt in (None, "", "auto"):
         fmt = detect_format(path)
