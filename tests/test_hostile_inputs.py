@@ -356,3 +356,29 @@ def test_250_character_nmr_path_is_an_input_error_at_parse_time(tmp_path):
     with pytest.raises(InputError) as err:
         check_expno_folder(tmp_path / ("d" * 300) / "10", "nmr.tsv", row=2)
     assert err.value.field == "path" and "too long" in str(err.value.found)
+
+
+def test_fit_error_names_the_run_and_the_file(tmp_path):
+    """An NDP calibration without a peak (an empty spectrum): the job's one-line
+    error names the run and the spectra file, not only 'empty spectrum'."""
+    from liprobe.errors import FitError, fit_context
+    from liprobe.io.runlog import rule_log
+    from liprobe.ndp.calibration import edge_calibration
+
+    spectra = tmp_path / "results" / "ndp" / "r1" / "spectra.parquet"
+    with pytest.raises(SystemExit) as err:
+        with rule_log(tmp_path / "ndp_profiles.log"), fit_context("run r1", spectra):
+            edge_calibration(np.zeros(4096), 2055.0, 2727.0)
+    assert str(err.value.code) == f"liprobe FitError: run r1, {spectra}: empty spectrum"
+    with pytest.raises(FitError, match="^experiment e1, f: no peak"):
+        with fit_context("experiment e1", "f"):
+            raise FitError("no peak between channels 0 and 3")
+
+
+def test_ndp_profiles_step_names_its_run_in_fit_errors():
+    import inspect
+
+    from liprobe.steps import ndp_profiles
+
+    source = inspect.getsource(ndp_profiles.run)
+    assert 'fit_context(f"run {job.params.run}", job.input.spectra)' in source
