@@ -256,6 +256,64 @@ def _(tmp, shared):
     return _read(f)
 
 
+@case("acqus_SW_h_zero", "bruker", "acqus", "SW_h")
+def _(tmp, shared):
+    f = _bruker(tmp)
+    set_param(f / "acqus", "SW_h", "0")
+    return _read(f)
+
+
+@case("acqus_SW_h_negative", "bruker", "acqus", "SW_h")
+def _(tmp, shared):
+    f = _bruker(tmp)
+    set_param(f / "acqus", "SW_h", "-20000")
+    return _read(f)
+
+
+@case("acqus_NS_zero", "bruker", "acqus", "NS")
+def _(tmp, shared):
+    f = _bruker(tmp)
+    set_param(f / "acqus", "NS", "0")
+    return _read(f)
+
+
+@case("acqus_RG_zero", "bruker", "acqus", "RG")
+def _(tmp, shared):
+    f = _bruker(tmp)
+    set_param(f / "acqus", "RG", "0")
+    return _read(f)
+
+
+@case("acqus_GRPDLY_longer_than_the_fid", "bruker", "acqus", "GRPDLY")
+def _(tmp, shared):
+    f = _bruker(tmp)
+    set_param(f / "acqus", "DIGMOD", "1")
+    set_param(f / "acqus", "GRPDLY", "1e6")
+    return _read(f)
+
+
+def _process(folder: Path) -> Thunk:
+    from liprobe.nmr import process
+
+    from conftest import read_experiment
+
+    return lambda: process(read_experiment(folder), nmr_opts({}))
+
+
+@case("procs_PHC0_absurd", "bruker", "procs", "PHC0")
+def _(tmp, shared):
+    f = _bruker(tmp)
+    set_param(f / "pdata" / "1" / "procs", "PHC0", "1e300")
+    return _process(f)
+
+
+@case("procs_PHC1_beyond_aliasing", "bruker", "procs", "PHC1")
+def _(tmp, shared):
+    f = _bruker(tmp)
+    set_param(f / "pdata" / "1" / "procs", "PHC1", "1e7")
+    return _process(f)
+
+
 @case("acqus_binary_garbage", "bruker", "acqus", "file")
 def _(tmp, shared):
     f = _bruker(tmp)
@@ -330,6 +388,13 @@ def _(tmp, shared):
     lines = (f / "vdlist").read_text().splitlines()
     lines[0] = "-10m"
     (f / "vdlist").write_text("\n".join(lines) + "\n")
+    return _read(f)
+
+
+@case("vdlist_of_zeros", "lists", "vdlist", "values")
+def _(tmp, shared):
+    f = _bruker(tmp)
+    (f / "vdlist").write_text("0\n" * TD1)
     return _read(f)
 
 

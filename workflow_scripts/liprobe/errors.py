@@ -7,6 +7,8 @@ line tells the user which input to fix and how.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -54,3 +56,13 @@ class InputError(LiprobeError):
 
 class FitError(LiprobeError):
     """A fit could not be set up (not a failed fit: those are flagged rows)."""
+
+
+@contextmanager
+def fit_context(what: str, file: str | Path) -> Iterator[None]:
+    """Name the run (or experiment) and the file of any :class:`FitError`
+    raised inside: ``FitError('run r1, <file>: empty spectrum')``."""
+    try:
+        yield
+    except FitError as exc:
+        raise FitError(f"{what}, {file}: {exc}") from None

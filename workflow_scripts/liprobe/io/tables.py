@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from liprobe import __version__
 from liprobe.errors import InputError
+from liprobe.io.atomic import atomic_output
 from liprobe.io.units import unit_map
 
 SCHEMA_VERSION = "1"
@@ -116,14 +117,8 @@ def write_table(
     merged = dict(table.schema.metadata or {})
     merged.update({k.encode(): str(v).encode() for k, v in meta.items()})
     table = table.replace_schema_metadata(merged)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    try:
+    with atomic_output(path) as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 

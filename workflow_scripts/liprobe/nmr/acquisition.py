@@ -32,7 +32,13 @@ from liprobe.io.bruker import (
     read_processing_history,
     text,
 )
-from liprobe.nmr.kinds import KINDS, LIST_OF_KIND, detect_kind, loop_duration_s
+from liprobe.nmr.kinds import (
+    KINDS,
+    LIST_OF_KIND,
+    detect_kind,
+    kind_from_name,
+    loop_duration_s,
+)
 
 # IUPAC 2001 frequency ratios Xi (percent of the 1H frequency in the same field),
 # Harris et al., Pure Appl. Chem. 73 (2001) 1795. Enough to test a NUC1 label.
@@ -271,6 +277,14 @@ def read_experiment(
         kind = detect_kind(
             folder.pulse_program, folder.pulse_program_text, td1, available
         )
+        if (
+            td1 > 1
+            and not folder.pulse_program_text.strip()
+            and kind_from_name(folder.pulse_program) is None
+        ):
+            # neither the name nor a pulse program text: the kind is a guess
+            # from the list files alone (set it in the sheet to be sure)
+            flags.append("kind_guessed_without_pulse_program")
     elif kind not in KINDS:
         raise InputError(
             "nmr sheet", "kind", "auto or one of " + ", ".join(KINDS), kind

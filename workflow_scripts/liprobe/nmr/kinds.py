@@ -81,6 +81,15 @@ def lists_used(pulse_program_text: str) -> set[str]:
     return used
 
 
+def kind_from_name(pulse_program: str) -> str | None:
+    """The kind the pulse program's name says (``PULPROG``), None when it says none."""
+    name = pulse_program.lower()
+    for pattern, kind in _NAME_RULES:
+        if re.search(pattern, name):
+            return kind
+    return None
+
+
 def explain_kind(
     pulse_program: str,
     pulse_program_text: str,
@@ -100,10 +109,9 @@ def explain_kind(
     """
     if td1 <= 1:
         return "1d", "one row (TD1 = 1 or a fid)", True
-    name = pulse_program.lower()
-    for pattern, kind in _NAME_RULES:
-        if re.search(pattern, name):
-            return kind, f"pulse program name '{pulse_program}'", True
+    kind = kind_from_name(pulse_program)
+    if kind is not None:
+        return kind, f"pulse program name '{pulse_program}'", True
     text = pulse_program_text.lower()
     comments = "\n".join(
         line.split(";", 1)[1] for line in text.splitlines() if ";" in line

@@ -66,6 +66,36 @@ if TYPE_CHECKING:
 #: Largest number of spectrum points accepted from procs SI or the options.
 MAX_SI = 1 << 22
 
+#: Largest zero-order phase (degrees) accepted from procs: TopSpin keeps PHC0
+#: within a turn or two of zero, and a value beyond 100 turns is a corrupted
+#: parameter, not a phase (it would be taken modulo 360 without a word).
+MAX_PHC0_DEG = 36000.0
+
+
+def _procs_phases(fid: FidSeries, si: int) -> tuple[float, float]:
+    """PHC0 and PHC1 (degrees) of procs, checked for plausibility.
+
+    PHC0 beyond :data:`MAX_PHC0_DEG`, or PHC1 beyond ``180 SI`` degrees (a
+    phase step of more than half a turn between neighbouring points, which
+    aliases into a different, smaller ramp), is an :class:`InputError`.
+    """
+    ph0 = _param(fid, "procs", "PHC0", 0.0)
+    ph1 = _param(fid, "procs", "PHC1", 0.0)
+    procs = fid.path / "pdata" / str(fid.procno) / "procs"
+    if abs(ph0) > MAX_PHC0_DEG:
+        raise InputError(
+            procs, "PHC0", f"a phase within +-{MAX_PHC0_DEG:g} degrees", ph0
+        )
+    if abs(ph1) > 180.0 * si:
+        raise InputError(
+            procs,
+            "PHC1",
+            f"a phase within +-{180.0 * si:g} degrees (180 x SI, beyond which the "
+            "ramp aliases)",
+            ph1,
+        )
+    return ph0, ph1
+
 
 def _param(fid: FidSeries, source: str, key: str, default, integer: bool = False):
     """A numeric ``procs`` or ``acqus`` parameter, ``default`` when absent.
@@ -439,8 +469,7 @@ def process(fid: FidSeries, options: NmrOptions) -> Spectra:
     phase = opts.phase
     if isinstance(phase, str) and phase == "procs":
         if "PHC0" in procs:
-            ph0 = _param(fid, "procs", "PHC0", 0.0)
-            ph1 = _param(fid, "procs", "PHC1", 0.0)
+            ph0, ph1 = _procs_phases(fid, si)
         else:
             ph0, ph1 = auto_phase(spec[_reference_row(fid, spec)])
             flags.append("phase_auto_no_procs")
@@ -448,7 +477,7 @@ def process(fid: FidSeries, options: NmrOptions) -> Spectra:
         ph0, ph1 = auto_phase(spec[_reference_row(fid, spec)])
         flags.append("phase_auto")
     elif isinstance(phase, str) and phase == "auto0":
-        ph1 = _param(fid, "procs", "PHC1", 0.0)
+        ph1 = _procs_phases(fid, si)[1]
         ph0 = auto_phase0(spec[_reference_row(fid, spec)], ph1)
         flags.append("phase_auto0")
     elif isinstance(phase, list | tuple) and len(phase) == 2:

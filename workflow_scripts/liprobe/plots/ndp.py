@@ -87,6 +87,8 @@ def step_end_slices(profiles: pd.DataFrame, run: str, cycles=None) -> pd.DataFra
         if before.empty:
             continue
         rows.append({"slice": before.index[-1], "label": f"{c['step']} {c['cycle']}"})
+    if not rows:  # no step ends inside the run: fall back to evenly spread slices
+        return step_end_slices(profiles, run, None)
     return pd.DataFrame(rows).drop_duplicates("slice")
 
 

@@ -108,6 +108,8 @@ def plot_series_curves(
             model = row["model"]
             if not np.isfinite(row.get("p_I0", np.nan)) or row["p_I0"] == 0:
                 continue
+            if not (t > 0).any():
+                continue  # nothing to draw on a logarithmic time axis
             p = _params(row, model)
             i0 = abs(p["I0"])
             tt = np.geomspace(max(t[t > 0].min() / 2, 1e-9), t.max() * 2, 200)

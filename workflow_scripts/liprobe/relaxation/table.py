@@ -162,6 +162,38 @@ def topspin_beside(
     return out
 
 
+def _failed_rows(exps: pd.DataFrame) -> list[dict]:
+    """One flagged fit row per unreadable experiment of a relaxation (or unknown)
+    kind: no fit, ``fit_ok`` False, flag ``input_error``, the message in ``error``."""
+    if "status" not in exps:
+        return []
+    bad = exps[
+        (exps["status"] == "input_error")
+        & exps["kind"].isin([*RELAXATION_KINDS, "unknown"])
+    ]
+    return [
+        {
+            "experiment": e["experiment"],
+            "sample": e["sample"],
+            "series": e["series"],
+            "region": "",
+            "quantity": "",
+            "kind": e["kind"],
+            "model": "",
+            "temperature_K": float(e["temperature_K"]),
+            "time_constant_s": np.nan,
+            "time_constant_s_err": np.nan,
+            "beta": np.nan,
+            "fit_ok": False,
+            "flags": "input_error",
+            "selected": True,
+            "selection": "no fit: the experiment could not be read",
+            "error": str(e["error"]),
+        }
+        for _, e in bad.iterrows()
+    ]
+
+
 def fit_relaxation_table(
     integrals: pd.DataFrame,
     experiments: pd.DataFrame,
@@ -185,7 +217,10 @@ def fit_relaxation_table(
     (:mod:`liprobe.relaxation.cpmg`; columns ``echo_parity``,
     ``excluded_points``, ``n_excluded``). ``topspin`` (experiment ->
     TopSpin's fitted time constants) puts them beside ours
-    (:func:`topspin_beside`).
+    (:func:`topspin_beside`). An experiment the conversion could not read
+    (``status`` ``input_error`` in the experiments table) of a relaxation
+    kind, or of a kind its files could not tell, is one row with ``fit_ok``
+    False, the flag ``input_error`` and its message in ``error``.
     """
     o = options
     _require(
@@ -215,6 +250,7 @@ def fit_relaxation_table(
         raise InputError(
             experiments_name, "experiment", "unique experiment ids", f"repeated {dup}"
         )
+    failed = _failed_rows(exps)
     exps = exps[exps["kind"].isin(RELAXATION_KINDS)].set_index("experiment")
     rows = []
     quantities = [q for q in o.quantities if q in integrals.columns]
@@ -329,6 +365,7 @@ def fit_relaxation_table(
                 row["rate_per_s"] = 1 / tau if np.isfinite(tau) else np.nan
                 row["rate_per_s_err"] = tau_e / tau**2 if np.isfinite(tau) else np.nan
                 rows.append(row)
+    rows.extend(failed)
     out = pd.DataFrame(rows)
     if out.empty:
         out = pd.DataFrame(columns=FIT_COLUMNS)

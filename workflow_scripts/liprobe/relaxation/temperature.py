@@ -587,7 +587,8 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
     fraction and poor-fit
     p-value; ``options.spinlock_kHz`` is the default when the fits carry none.
     Rows with ``fit_ok`` False (poor fits among them) are left out and counted
-    in ``n_fits_excluded`` and ``flags``.
+    in ``n_fits_excluded`` and ``flags``; so are the experiments that could not
+    be read (rows flagged ``input_error``), in every analysis of their series.
     """
     o = options
     kw = {
@@ -607,6 +608,17 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
     if "selected" in f:
         f = f[f["selected"].astype(bool)]
     f["rate_kind"] = np.where(f["kind"] == "t1rho", "t1rho", "t1")
+    # experiments that could not be read (one row each, no region): counted as
+    # excluded in every analysis of their series and rate kind
+    unread_rows = pd.Series(False, index=f.index)
+    if {"flags", "experiment"} <= set(f.columns):
+        unread_rows = f["flags"].astype(str).eq("input_error")
+    unread = (
+        f[unread_rows].groupby(["series", "rate_kind"])["experiment"].nunique()
+        if unread_rows.any()
+        else {}
+    )
+    f = f[~unread_rows]
     for (series, region, quantity, rkind), g in f.groupby(
         ["series", "region", "quantity", "rate_kind"], sort=True
     ):
@@ -622,9 +634,17 @@ def arrhenius_table(fits: pd.DataFrame, options: RelaxationOptions) -> pd.DataFr
             & np.isfinite(g["temperature_K"])
             & np.isfinite(g["time_constant_s"])
         ]
-        base["n_fits_excluded"] = len(g) - len(good)
-        excluded = (
-            f"{len(g) - len(good)}_fits_not_ok_excluded" if len(g) > len(good) else ""
+        n_unread = int(unread.get((series, rkind), 0))
+        base["n_fits_excluded"] = len(g) - len(good) + n_unread
+        excluded = ";".join(
+            text
+            for text in (
+                f"{len(g) - len(good)}_fits_not_ok_excluded"
+                if len(g) > len(good)
+                else "",
+                f"{n_unread}_unreadable_experiments_excluded" if n_unread else "",
+            )
+            if text
         )
         larmor = good["larmor_MHz"].dropna().unique() if "larmor_MHz" in good else []
         flag = ""

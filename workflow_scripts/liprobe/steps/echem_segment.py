@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from liprobe.echem import coulombic_efficiency, segment_half_cycles
+from liprobe.errors import InputError
 from liprobe.io.cycler import read_cycler
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import write_table
@@ -27,6 +28,10 @@ def run(job: Job) -> None:
             reader_timeout_s=opts.reader_timeout_s,
             date_order=p.run_sheet.get("cycler_date_order") or None,
         )
+        if len(trace) < 2:
+            raise InputError(
+                cycler, "data rows", "at least two points", f"{len(trace)} point(s)"
+            )
         log.info(
             "%s: %d points, %s to %s", cycler, len(trace), *trace["t_utc"].iloc[[0, -1]]
         )
@@ -47,6 +52,16 @@ def run(job: Job) -> None:
             exclude_techniques=list(opts.exclude_techniques),
             source=str(cycler),
         )
+        if cycles.empty:
+            largest = float(trace["current_mA"].abs().max())
+            raise InputError(
+                cycler,
+                "current_mA",
+                "at least one plating or stripping step (|current| above the "
+                "rest threshold, echem.rest_current_mA or rest_fraction, for "
+                "echem.min_points points and min_step_s)",
+                f"no step: largest |current| {largest:g} mA",
+            )
         cycles.insert(0, "run", p.run)
         n_plate = int((cycles["step"] == "plate").sum())
         n_strip = int((cycles["step"] == "strip").sum())

@@ -24,6 +24,19 @@ from liprobe.options import NdpOptions
 from liprobe.steps.job import Job
 
 
+def require_events(reader, path: str, role: str) -> None:
+    """An :class:`InputError` for a list-mode file whose header or index says it
+    holds no event (a run cannot be sliced, nor a live time measured, on none).
+    Formats that do not state their count up front are not read twice for it."""
+    if reader.info.n_events == 0:
+        raise InputError(
+            path,
+            "events",
+            f"at least one event in the {role} list-mode file",
+            "0 events",
+        )
+
+
 def run(job: Job) -> None:
     """stream one run's list-mode files into per-slice spectra."""
     with rule_log(job.log[0]) as log:
@@ -36,6 +49,8 @@ def run(job: Job) -> None:
             open_listmode(f, row.get("format") or "auto", chunk_events=chunk)
             for f in files
         ]
+        for path, reader in zip(files, readers, strict=True):
+            require_events(reader, path, "signal")
         sheet = p.sheet_name
         start, starts_s = run_start_times(
             row.get("listmode_start_utc"),
@@ -43,6 +58,20 @@ def run(job: Job) -> None:
             sheet,
             run,
         )
+        if row.get("listmode_start_utc"):
+            start_source = "sheet listmode_start_utc"
+        elif start is not None:
+            if readers[0].info.extra.get("start_is_local_time"):
+                # ORTEC stores the acquisition computer's clock, zone unknown
+                start_source = (
+                    "file header: local time of the acquisition computer, "
+                    "zone unknown, read as UTC (set listmode_start_utc)"
+                )
+            else:
+                start_source = "file header (UTC)"
+            log.warning(
+                "%s: start time taken from the %s: %s", files[0], start_source, start
+            )
         if start is None:
             raise InputError(
                 sheet,
@@ -86,6 +115,15 @@ def run(job: Job) -> None:
             cycles = read_table(cycles_path)
             boundaries = step_boundaries(cycles)
             log.info("%d slice boundaries from the cycler steps", len(boundaries))
+            if boundaries and (boundaries[0] >= end or boundaries[-1] <= start):
+                # e.g. a start time typed a year off: no step inside the run
+                raise InputError(
+                    sheet,
+                    f"listmode_start_utc (run {run})",
+                    "a list-mode run overlapping its cycler steps "
+                    f"({boundaries[0]} to {boundaries[-1]}, {cycles_path})",
+                    f"a run from {start} to {end} ({start_source})",
+                )
         slice_s = row.get("slice_s") or opts.slice_s
         # the histogram ceiling before anything of that size is built
         check_histogram_size(
@@ -152,6 +190,7 @@ def run(job: Job) -> None:
             if not path:
                 return pd.DataFrame({"channel": [], "counts": []}), 0.0, pd.DataFrame()
             reader = open_listmode(path, "auto", chunk_events=chunk)
+            require_events(reader, path, key)
             _, t_hi, _ = robust_time_span(
                 reader,
                 disorder_tolerance_s=float(opts.disorder_tolerance_s),
@@ -178,7 +217,9 @@ def run(job: Job) -> None:
         meta = {
             "liprobe.ndp.start_utc": start.isoformat(),
             "liprobe.ndp.energy_kind": res["energy_kind"],
+            "liprobe.ndp.start_source": start_source,
         }
+        res["slices"]["start_time_source"] = start_source
         write_table(
             res["slices"], job.output.slices, inputs=files, config=config, extra=meta
         )

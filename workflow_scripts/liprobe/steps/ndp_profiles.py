@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from liprobe.errors import fit_context
 from liprobe.io.runlog import rule_log
 from liprobe.io.srim import read_srim
 from liprobe.io.tables import read_metadata, read_table, write_table
@@ -23,7 +24,10 @@ from liprobe.steps.job import Job
 
 def run(job: Job) -> None:
     """calibrate, invert and normalise one run's slice spectra."""
-    with rule_log(job.log[0]) as log:
+    with (
+        rule_log(job.log[0]) as log,
+        fit_context(f"run {job.params.run}", job.input.spectra),
+    ):
         p = job.params
         opts = NdpOptions.from_params(p.options, "ndp")
         run, row, config = run_setting(p)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from liprobe import report
+from liprobe.io.atomic import write_text_atomic
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_table
 from liprobe.steps.job import Job
@@ -26,5 +25,5 @@ def run(job: Job) -> None:
             name: read_table(path) for name, path in job.input.items() if name != "lib"
         }
         text = BUILDERS[job.params.caption](tables)
-        Path(job.output.rst).write_text(text, encoding="utf-8")
+        write_text_atomic(job.output.rst, text, encoding="utf-8")
         log.info("caption %s: %d characters", job.params.caption, len(text))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
+from liprobe.io.atomic import write_text_atomic
 from liprobe.io.runlog import rule_log
 from liprobe.steps.job import Job
 
@@ -13,7 +12,8 @@ from liprobe.steps.job import Job
 def run(job: Job) -> None:
     """the configuration this campaign ran with."""
     with rule_log(job.log[0]):
-        Path(job.output.config).write_text(
+        write_text_atomic(
+            job.output.config,
             "# Configuration of this run (defaults filled in from the schema)\n"
-            + yaml.safe_dump(dict(job.params.config), sort_keys=False)
+            + yaml.safe_dump(dict(job.params.config), sort_keys=False),
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from liprobe.io.atomic import write_text_atomic
 from liprobe.io.runlog import rule_log
 from liprobe.report import frame_to_html, software_versions
 from liprobe.steps.job import Job
@@ -18,7 +19,8 @@ def run(job: Job) -> None:
             Path(p).name: yaml.safe_load(Path(p).read_text()) for p in job.input.envs
         }
         table = software_versions(envs)
-        Path(job.output.html).write_text(
-            frame_to_html(table, "Software versions of the rule environments")
+        write_text_atomic(
+            job.output.html,
+            frame_to_html(table, "Software versions of the rule environments"),
         )
         log.info("%d packages in %d environments", len(table), len(envs))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from liprobe.io.atomic import write_text_atomic
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_table
 from liprobe.report import summary_markdown, summary_sections
@@ -15,5 +14,5 @@ def run(job: Job) -> None:
     with rule_log(job.log[0]) as log:
         tables = {name: read_table(job.input[name]) for name in job.params.tables}
         text = summary_markdown(summary_sections(**tables))
-        Path(job.output.md).write_text(text, encoding="utf-8")
+        write_text_atomic(job.output.md, text, encoding="utf-8")
         log.info("summary of %s written", ", ".join(job.params.tables) or "nothing")

@@ -13,7 +13,8 @@ use, so that the parse-time :func:`peek_parameters` does not import nmrglue):
   :func:`read_baseline_points`;
 * :mod:`.topspin_fits`: TopSpin's fitted time constants, :func:`read_topspin_fits`;
 * :mod:`.folder`: a whole folder, :func:`read_folder`;
-* :mod:`.peek`: :func:`peek_parameters`, the parse-time scalars.
+* :mod:`.peek`: :func:`peek_parameters`, the parse-time scalars, and
+  :func:`check_expno_folder`, the parse-time check of a sheet path.
 
 Nothing here interprets an acquisition (kind, list times, plausibility, sheet
 overrides): that is :mod:`liprobe.nmr.acquisition`.
@@ -30,7 +31,7 @@ _MODULES = {
         "VPLIST_RANGE_S",
         "parse_variable_list",
     ],
-    "liprobe.io.bruker.peek": ["peek_parameters"],
+    "liprobe.io.bruker.peek": ["check_expno_folder", "peek_parameters"],
     "liprobe.io.bruker.topspin": [
         "pdata_dir",
         "read_baseline_points",

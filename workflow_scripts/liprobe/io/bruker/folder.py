@@ -21,6 +21,11 @@ from liprobe.io.bruker.jcamp import number, read_parameters, text
 from liprobe.io.bruker.lists import VARIABLE_LISTS
 from liprobe.io.bruker.topspin import pdata_dir
 
+#: Largest digital filter delay accepted (points). Bruker's filters delay the
+#: FID by at most 73 points (the largest entry of the DECIM/DSPFVS table;
+#: firmware writing GRPDLY stays below 80): ten times that is no filter.
+MAX_GROUP_DELAY_POINTS = 730.0
+
 
 @dataclass
 class BrukerFolder:
@@ -86,6 +91,8 @@ def read_folder(path: str | Path, procno: int = 1) -> BrukerFolder:
         raise InputError(acqus_file, "DTYPA", "0 (int32) or 2 (float64)", dtypa)
     nc = number(acqus, "NC", acqus_file, integer=True, default=0)
     sw_Hz = number(acqus, "SW_h", acqus_file)
+    if sw_Hz <= 0:
+        raise InputError(acqus_file, "SW_h", "a positive spectral width in Hz", sw_Hz)
 
     acqu2s = None
     acqu2s_file = path / "acqu2s"
@@ -121,6 +128,13 @@ def read_folder(path: str | Path, procno: int = 1) -> BrukerFolder:
         data = words[:, 0::2] + 1j * words[:, 1::2]
 
     gd, gd_flags = group_delay(acqus, acqus_file)
+    if gd > MAX_GROUP_DELAY_POINTS:
+        raise InputError(
+            acqus_file,
+            "GRPDLY",
+            f"a digital filter delay of at most {MAX_GROUP_DELAY_POINTS:g} points",
+            gd,
+        )
     flags += gd_flags
 
     pdir = pdata_dir(path, procno)
@@ -135,7 +149,11 @@ def read_folder(path: str | Path, procno: int = 1) -> BrukerFolder:
     pp_text = _read_text(path / "pulseprogram", raw_files)
     lists = [name for name in VARIABLE_LISTS if (path / name).is_file()]
     ns = number(acqus, "NS", acqus_file, integer=True, default=1)
+    if ns <= 0:
+        raise InputError(acqus_file, "NS", "a positive number of scans", ns)
     rg = number(acqus, "RG", acqus_file, default=1.0)
+    if rg <= 0:
+        raise InputError(acqus_file, "RG", "a positive receiver gain", rg)
     return BrukerFolder(
         path=path,
         procno=int(procno),

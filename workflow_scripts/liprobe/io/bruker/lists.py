@@ -36,7 +36,8 @@ def parse_variable_list(path: str | Path, list_kind: str, td1: int) -> np.ndarra
 
     Raises :class:`InputError` naming the file and line for a token that is not a
     number with a known suffix or is negative, when the list has fewer than
-    ``td1`` values, and for a vplist whose first ``td1`` values are implausible as
+    ``td1`` values, when the first ``td1`` delays or pulse lengths are all zero,
+    and for a vplist whose first ``td1`` values are implausible as
     pulse lengths (all below 1 us, i.e. seconds typed without a suffix, or any
     above 10 s; :data:`VPLIST_RANGE_S`).
     """
@@ -106,6 +107,14 @@ def parse_variable_list(path: str | Path, list_kind: str, td1: int) -> np.ndarra
             f"{len(values)} values",
         )
     out = np.asarray(values[:td1], dtype=float)
+    if kind != "vclist" and out.size > 1 and not (out > 0).any():
+        # every row at the same zero time: no curve to fit or draw
+        raise InputError(
+            path,
+            f"first {td1} values",
+            "at least one positive delay or pulse length",
+            "all zero",
+        )
     if kind == "vplist" and out.size:
         lo, hi = VPLIST_RANGE_S
         if out.max() < lo:

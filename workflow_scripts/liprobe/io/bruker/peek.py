@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from liprobe.errors import InputError
 from liprobe.io.bruker.lists import VARIABLE_LISTS
+from liprobe.io.files import REGULAR_FILE, path_state
 
 
 def _scalar(path: Path, key: str) -> str | None:
@@ -39,3 +41,51 @@ def peek_parameters(path: str | Path) -> tuple[str, int, str, set[str]] | None:
     pp_text = pp_file.read_bytes().decode("latin-1") if pp_file.is_file() else ""
     available = {name for name in VARIABLE_LISTS if (path / name).is_file()}
     return pulprog, td1, pp_text, available
+
+
+def _first_expno(folder: Path, limit: int = 1000) -> Path | None:
+    """An experiment folder among the first ``limit`` entries of ``folder``
+    (one level only, never a walk), or None."""
+    try:
+        for k, child in enumerate(folder.iterdir()):
+            if k >= limit:
+                break
+            if (child / "acqus").is_file():
+                return child
+    except OSError:
+        return None
+    return None
+
+
+def check_expno_folder(
+    path: str | Path, sheet: str | Path, row: int | None = None
+) -> None:
+    """Stop at parse time unless ``path`` is a Bruker experiment (EXPNO) folder.
+
+    Looks only at ``path/acqus`` (no walk of the folder: a sheet path of ``/``
+    or of a whole data disk must fail at once, not after listing every file
+    below it as the rule's inputs). :class:`InputError` naming the sheet, the
+    ``path`` column and the row.
+    """
+    path = Path(path)
+    state = path_state(path / "acqus")
+    if state == REGULAR_FILE:
+        return
+    if state.startswith("a name too long"):
+        found = f"{path} ({state})"
+    elif not path.is_dir():
+        found = f"{path} (not a folder)"
+    else:
+        expno = _first_expno(path)
+        found = (
+            f"{path} (a folder without acqus)"
+            if expno is None
+            else f"{path} (a dataset folder: name an EXPNO folder such as {expno})"
+        )
+    raise InputError(
+        sheet,
+        "path",
+        "a Bruker experiment (EXPNO) folder holding acqus",
+        found,
+        row=row,
+    )

@@ -72,6 +72,7 @@ from liprobe.io.cycler.common import (
 from liprobe.io.cycler.generic import read_generic_csv
 from liprobe.io.cycler.maccor import read_maccor
 from liprobe.io.cycler.neware import read_neware
+from liprobe.io.files import require_file
 
 __all__ = [
     "BACKWARDS_TOLERANCE_S",
@@ -140,9 +141,7 @@ def read_cycler(
     ``date_order`` (``month_first``/``day_first``, the sheet's
     ``cycler_date_order``) reads ``.mpt`` dates the file leaves ambiguous.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "cycler", "an existing cycler file", "no such file")
+    path = require_file(path, "cycler", "an existing cycler file")
     check_timezone(path, timezone)
     if fmt in (None, "", "auto"):
         fmt = detect_format(path)

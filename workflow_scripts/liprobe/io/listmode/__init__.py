@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from liprobe.errors import InputError
+from liprobe.io.files import require_file
 from liprobe.io.listmode.common import (
     FLAG_DEAD_TIME,
     FLAG_INPUT_SATURATION,
@@ -133,9 +134,7 @@ def open_listmode(
     ``chunk_events`` is the most events one chunk holds (config
     ``ndp.chunk_events``: the memory of one streaming step).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "listmode", "an existing file", "no such file")
+    path = require_file(path, "listmode", "an existing list-mode file")
     fmt = detect_format(path) if format in (None, "", "auto") else format
     if fmt not in READERS:
         raise InputError(path, "format", f"one of {FORMATS} or auto", fmt)
