@@ -91,7 +91,7 @@ def read_srim(path: str | Path) -> dict:
     path = Path(path)
     try:
         if not path.exists():
-            raise InputError(path, "file", "a SRIM stopping table", "no such file")
+            raise InputError(path, "file", "a SRIM stopping table", "missing")
         if not path.is_file():  # a device (/dev/zero), a pipe or a folder
             raise InputError(
                 path, "file", "a regular file holding a SRIM table", "not a file"
