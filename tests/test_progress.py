@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from liprobe.progress import INTERVAL_S, Progress
 
@@ -44,3 +45,36 @@ def test_progress_without_total_counts_only(caplog):
         caplog.records[-1].getMessage()
         == "chunks: 4e+06 events, 2e+06 events/s in 2.0 s"
     )
+
+
+def test_long_jobs_of_the_demo_log_their_progress(demo_run):
+    """The list-mode streaming, the relaxation fits and the EXSY fits of the
+    demo each end their log with a progress line: count, total and rate."""
+    logs = demo_run / "logs"
+    events = sorted((logs / "ndp" / "ndp_events").glob("*.log"))
+    assert events
+    for log in events:
+        assert re.search(
+            r"events: 100 % \(\S+ of \S+ events\), \S+ events/s", log.read_text()
+        )
+    fits = (logs / "relaxation" / "relaxation_fit" / "all.log").read_text()
+    assert re.search(r"relaxation fits: 100 % \(\d+ of \d+ regions\)", fits)
+    exsy = (logs / "exsy" / "exsy_fits" / "all.log").read_text()
+    assert re.search(r"exsy fits: 100 % \(\d+ of \d+ series\)", exsy)
+
+
+def test_stage_lines_of_the_demo_name_every_stage(demo_run):
+    from liprobe.io.tables import read_table
+    from liprobe.run_summary import STAGE_TABLES, stage_lines
+
+    tables_dir = demo_run / "results" / "tables"
+    tables = {
+        name: read_table(tables_dir / f"{name}.parquet")
+        for parts in STAGE_TABLES.values()
+        for name, _ in parts
+        if (tables_dir / f"{name}.parquet").is_file()
+    }
+    lines = stage_lines(tables)
+    assert [line.split(":")[0] for line in lines] == list(STAGE_TABLES)
+    n_fits = len(tables["relaxation_fits"])
+    assert lines[1].startswith(f"relaxation: {n_fits} fits")

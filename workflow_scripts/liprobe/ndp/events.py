@@ -493,6 +493,7 @@ def accumulate_files(
     layout: list[dict] | None = None,
     monitor_channel: int | None = None,
     run: str = "",
+    progress=None,
 ) -> dict:
     """Stream every reader's chunks into one set of slice spectra.
 
@@ -501,6 +502,8 @@ def accumulate_files(
     ``slices`` (with real_s, live_s, n_recorded, n_lost) and ``accounting``
     (rows run, file, reason, n_events; the histogrammed events appear as
     ``in_slices`` until :func:`split_energy_reasons` divides them).
+    ``progress``, when given, is called with the number of events of every
+    chunk read (e.g. :meth:`liprobe.progress.Progress.advance`).
     """
     start = pd.Timestamp(start_utc).tz_convert("UTC")
     t0 = (slices["t_start_utc"] - start).dt.total_seconds().to_numpy()
@@ -555,9 +558,13 @@ def accumulate_files(
         if reader.format == "compass_bin" and kind == "adc" and monitor_channel is None:
             for rec in reader.raw_chunks():
                 acc.add_raw(rec["timetag"], rec["energy"], rec["flags"])
+                if progress is not None:
+                    progress(len(rec))
         else:
             for chunk in reader.chunks():
                 acc.add(chunk)
+                if progress is not None:
+                    progress(len(chunk))
         order = acc.order
         if order.n_bad > max_disorder_fraction * max(order.n_seen, 1):
             raise InputError(

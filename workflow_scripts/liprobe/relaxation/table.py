@@ -202,6 +202,7 @@ def fit_relaxation_table(
     integrals_name: str = "nmr_integrals",
     experiments_name: str = "nmr_experiments",
     topspin: dict[str, pd.DataFrame] | None = None,
+    progress=None,
 ) -> pd.DataFrame:
     """Fit every relaxation experiment x region x quantity x candidate model.
 
@@ -220,7 +221,9 @@ def fit_relaxation_table(
     (:func:`topspin_beside`). An experiment the conversion could not read
     (``status`` ``input_error`` in the experiments table) of a relaxation
     kind, or of a kind its files could not tell, is one row with ``fit_ok``
-    False, the flag ``input_error`` and its message in ``error``.
+    False, the flag ``input_error`` and its message in ``error``. ``progress``,
+    when given, is called with 1 after every experiment x region (its fits
+    and bootstrap done).
     """
     o = options
     _require(
@@ -365,6 +368,8 @@ def fit_relaxation_table(
                 row["rate_per_s"] = 1 / tau if np.isfinite(tau) else np.nan
                 row["rate_per_s_err"] = tau_e / tau**2 if np.isfinite(tau) else np.nan
                 rows.append(row)
+        if progress is not None:
+            progress(1)
     rows.extend(failed)
     out = pd.DataFrame(rows)
     if out.empty:

@@ -21,6 +21,7 @@ from liprobe.ndp.events import (
 )
 from liprobe.ndp.sheet import run_setting, run_start_times
 from liprobe.options import NdpOptions
+from liprobe.progress import Progress
 from liprobe.steps.job import Job
 
 
@@ -164,7 +165,22 @@ def run(job: Job) -> None:
         if monitor is not None:
             monitor = int(monitor)
             log.info("monitor normalisation: channel %d", monitor)
-        res = accumulate(readers, slices, start, layout=layout, monitor_channel=monitor)
+        known = [r.info.n_events for r in readers]
+        progress = Progress(
+            log,
+            f"run {run}: events",
+            sum(known) if all(n is not None for n in known) else None,
+            unit="events",
+        )
+        res = accumulate(
+            readers,
+            slices,
+            start,
+            layout=layout,
+            monitor_channel=monitor,
+            progress=progress.advance,
+        )
+        progress.done()
         if res["energy_kind"] == "keV":
             log.info(
                 "calibrated energies only: channel = floor(E / %g keV)",

@@ -11,6 +11,7 @@ from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_metadata, read_table, write_table
 from liprobe.nmr.kinds import RELAXATION_KINDS
 from liprobe.options import RelaxationOptions
+from liprobe.progress import Progress
 from liprobe.relaxation.table import fit_relaxation_table
 from liprobe.steps.job import Job
 
@@ -46,6 +47,17 @@ def run(job: Job) -> None:
             )
         topspin = topspin_fits(experiments)
         log.info("TopSpin fit results read for %d experiments", len(topspin))
+        progress = Progress(
+            log,
+            "relaxation fits"
+            + (
+                f" with {options.n_bootstrap} bootstrap refits"
+                if options.n_bootstrap
+                else ""
+            ),
+            len(integrals[["experiment", "region"]].drop_duplicates()),
+            unit="regions",
+        )
         fits = fit_relaxation_table(
             integrals,
             experiments,
@@ -53,7 +65,9 @@ def run(job: Job) -> None:
             integrals_name=job.input.integrals,
             experiments_name=job.input.experiments,
             topspin=topspin,
+            progress=progress.advance,
         )
+        progress.done()
         n_bad = int((~fits["fit_ok"]).sum()) if len(fits) else 0
         log.info("%d fits (%d flagged not ok)", len(fits), n_bad)
         write_table(fits, job.output.fits, input_hashes=hashes, config=params)
