@@ -364,7 +364,6 @@ def integrate_regions(
                 {
                     "increment": np.arange(rows),
                     "list_time_s": np.asarray(times, dtype=float),
-                    "loop_count": counts,
                     "region": name,
                     "integral": integral,
                     "integral_err": err,
@@ -374,6 +373,7 @@ def integrate_regions(
                     "height_err": height_err,
                     "peak_ppm": spectra.ppm[peaks].astype(float),
                     "height_method": height,
+                    "loop_count": counts,
                     "n_points": n,
                     "noise_ppm_min": float(nppm.min()),
                     "noise_ppm_max": float(nppm.max()),
