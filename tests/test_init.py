@@ -61,6 +61,17 @@ def test_sample_from_title_or_dataset(title, dataset, sample):
     assert sample_from(title, dataset)[0] == sample
 
 
+def test_ids_fit_the_sheet_name_rule():
+    from liprobe.io.sheets import MAX_NAME_LENGTH, check_name
+    from liprobe.scaffold.nmr import safe_id
+
+    long = "a very long dataset name from a shared instrument computer " * 3 + "_12"
+    name = safe_id(long)
+    assert len(name) <= MAX_NAME_LENGTH and name.endswith("_12")
+    assert check_name(name, None, "experiment") == name
+    assert check_name(safe_id("../x{y} z#1"), None, "series") == "x_y_z_1"
+
+
 def test_title_temperature():
     assert title_temperature_K("Temp=-110C (163K)") == 163.0
     assert title_temperature_K("LLZO at 25 C") == pytest.approx(298.15)

@@ -24,7 +24,7 @@ from liprobe.errors import InputError
 from liprobe.io.bruker import BLOCK_BYTES, read_parameters, text
 from liprobe.io.bruker.lists import VARIABLE_LISTS
 from liprobe.io.bruker.scan import binary_rows
-from liprobe.io.sheets import load_schema
+from liprobe.io.sheets import MAX_NAME_LENGTH, load_schema
 from liprobe.nmr.acquisition import check_nucleus
 from liprobe.nmr.kinds import RELAXATION_KINDS, explain_kind
 from liprobe.options import schema_path
@@ -90,9 +90,16 @@ def title_temperature_K(title: str) -> float | None:
 
 
 def safe_id(value: str) -> str:
-    """``value`` with every run of characters a sheet id may not hold as ``_``."""
-    cleaned = _UNSAFE.sub("_", value).strip("_.+-")
-    return cleaned or "x"
+    """``value`` as a name the sheets accept (:data:`liprobe.io.sheets.SAFE_NAME`):
+    every run of other characters becomes ``_``; a name longer than
+    :data:`~liprobe.io.sheets.MAX_NAME_LENGTH` keeps its end (where EXPNOs and
+    temperatures are) and as much of its start as fits."""
+    cleaned = _UNSAFE.sub("_", value).strip("_.+-") or "x"
+    if len(cleaned) > MAX_NAME_LENGTH:
+        tail = cleaned[-(MAX_NAME_LENGTH // 2) :]
+        head = cleaned[: MAX_NAME_LENGTH - len(tail) - 1].rstrip("_.+-")
+        cleaned = f"{head}_{tail.lstrip('_.+-')}"
+    return cleaned
 
 
 def sample_from(title: str, dataset: str) -> tuple[str, str]:
