@@ -1,7 +1,9 @@
 """One corrupted experiment does not take the other series down (``--keep-going``).
 
 The NMR demo campaign is simulated as two series (a series is converted by one
-job), one experiment's ``ser`` in the first is cut mid-row and the workflow runs
+job), one experiment's ``ser`` in the first holds 2 x TD1 rows (a file the
+acquisition parameters do not describe; a ser cut short is an interrupted
+acquisition, processed) and the workflow runs
 with keep-going on the per-series outputs. The other series must produce its
 outputs (with the sha256 of its raw files in the Parquet metadata), the broken
 one's none and no leftover partial file, and its log must hold liprobe's
@@ -29,7 +31,7 @@ OUTPUTS = ("experiments", "integrals", "spectra", "regions")
 
 @pytest.fixture(scope="module")
 def broken_campaign(tmp_path_factory):
-    """Run the NMR demo with one truncated ser; return (workdir, broken
+    """Run the NMR demo with one ser of 2 x TD1 rows; return (workdir, broken
     experiment, its series, the other series, sheet, process)."""
     from liprobe.simulate.demo import build_demo
 
@@ -48,7 +50,7 @@ def broken_campaign(tmp_path_factory):
     broken = experiments[1]
     ser = workdir / sheet.set_index("experiment").loc[broken, "path"] / "ser"
     raw = ser.read_bytes()
-    ser.write_bytes(raw[: len(raw) // 2 + 100])  # cut in the middle of a row
+    ser.write_bytes(raw + raw)  # 2 x TD1 rows: never read in part
     cfg = workdir / "config.yaml"
     cfg.write_text("sheets:\n  nmr: demo/nmr.tsv\n  regions: demo/regions.tsv\n")
     targets = [
