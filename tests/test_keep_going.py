@@ -1,13 +1,15 @@
 """One corrupted experiment does not take the campaign down (``--keep-going``).
 
 The NMR demo campaign is simulated as two series (a series is converted by one
-job), one experiment's ``ser`` in the first is cut mid-row and the workflow runs
-with keep-going up to the tables, the relaxation fits and the figures. The good
-experiments (of both series) must reach the integrals table and the fits; the
-broken one must be a flagged row (status ``input_error``) of the experiments
-table and of the fits, naming its error; the conversion log and the run's
-stderr must hold liprobe's one-line InputError naming the file, the field, what
-was expected and what was found; no partial file may be left.
+job), one experiment's ``ser`` in the first holds 2 x TD1 rows (a file the
+acquisition parameters do not describe; a ser cut short is an interrupted
+acquisition, processed) and the workflow runs with keep-going up to the tables,
+the relaxation fits and the figures. The good experiments (of both series) must
+reach the integrals table and the fits; the broken one must be a flagged row
+(status ``input_error``) of the experiments table and of the fits, naming its
+error; the conversion log and the run's stderr must hold liprobe's one-line
+InputError naming the file, the field, what was expected and what was found; no
+partial file may be left.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ TABLES = (
 
 @pytest.fixture(scope="module")
 def broken_campaign(tmp_path_factory):
-    """Run the NMR demo with one truncated ser; return (workdir, broken
+    """Run the NMR demo with one ser of 2 x TD1 rows; return (workdir, broken
     experiment, its series, the other series, sheet, process)."""
     from liprobe.simulate.demo import build_demo
 
@@ -55,7 +57,7 @@ def broken_campaign(tmp_path_factory):
     broken = experiments[1]
     ser = workdir / sheet.set_index("experiment").loc[broken, "path"] / "ser"
     raw = ser.read_bytes()
-    ser.write_bytes(raw[: len(raw) // 2 + 100])  # cut in the middle of a row
+    ser.write_bytes(raw + raw)  # 2 x TD1 rows: never read in part
     cfg = workdir / "config.yaml"
     cfg.write_text("sheets:\n  nmr: demo/nmr.tsv\n  regions: demo/regions.tsv\n")
     targets = [
