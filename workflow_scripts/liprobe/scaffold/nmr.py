@@ -21,9 +21,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from liprobe.errors import InputError
-from liprobe.io.bruker import BLOCK_BYTES, read_parameters, text
+from liprobe.io.bruker import complete_rows, read_parameters, text
 from liprobe.io.bruker.lists import VARIABLE_LISTS
-from liprobe.io.bruker.scan import binary_rows
 from liprobe.io.sheets import MAX_NAME_LENGTH, load_schema
 from liprobe.nmr.acquisition import check_nucleus
 from liprobe.nmr.kinds import RELAXATION_KINDS, explain_kind
@@ -197,12 +196,10 @@ def describe_experiment(
         td = int(_number(acqus, "TD") or 0)
         if td1 <= 0 or td <= 0:
             return replace(found, skip=f"TD = {td}, TD1 = {td1}: nothing acquired")
-        padded, unpadded = binary_rows(
-            data.stat().st_size, td, _number(acqus, "DTYPA") == 2, BLOCK_BYTES
-        )
-        acquired = td1 if unpadded == td1 else min(td1, padded)
-        if acquired == 0:
-            return replace(found, skip="the ser holds no complete row")
+        try:
+            acquired, _, _ = complete_rows(data, td, td1, _number(acqus, "DTYPA") == 2)
+        except InputError as exc:
+            return replace(found, skip=f"ser not readable as acquired ({exc})")
         if acquired < td1:
             flags.append("interrupted_acquisition")
             notes.append(f"interrupted acquisition: {acquired} of {td1} rows")

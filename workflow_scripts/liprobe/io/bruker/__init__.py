@@ -23,7 +23,12 @@ overrides): that is :mod:`liprobe.nmr.acquisition`.
 from importlib import import_module
 
 _MODULES = {
-    "liprobe.io.bruker.binary": ["BLOCK_BYTES", "check_byte_order", "group_delay"],
+    "liprobe.io.bruker.binary": [
+        "BLOCK_BYTES",
+        "check_byte_order",
+        "complete_rows",
+        "group_delay",
+    ],
     "liprobe.io.bruker.folder": ["BrukerFolder", "read_folder"],
     "liprobe.io.bruker.jcamp": ["number", "read_parameters", "text"],
     "liprobe.io.bruker.lists": [

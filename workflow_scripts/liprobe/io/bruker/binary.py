@@ -55,17 +55,16 @@ def group_delay(acqus: dict, file: Path) -> tuple[float, list[str]]:
     return value, flags
 
 
-def read_rows(
-    path: Path, td: int, rows: int, big: bool, isfloat: bool, nc: int
-) -> tuple[np.ndarray, int]:
-    """Read up to ``rows`` rows of ``td`` real words (padded to 1024 bytes).
+def complete_rows(path: Path, td: int, rows: int, isfloat: bool) -> tuple:
+    """``(complete rows, bytes between rows, bytes of a partial last row)`` of
+    a ``fid``/``ser`` holding rows of ``td`` real words (padded to 1024 bytes,
+    or back to back for the float64 data of recent TopSpin versions).
 
-    Returns the complete rows found and the number of bytes of a partial last
-    row that were not read. A ``ser`` of an interrupted acquisition (a stopped
-    experiment) holds fewer than ``rows`` rows: its complete rows are returned,
-    a partial last row is dropped and its bytes counted. A file with no
-    complete row, or with at least one complete row more than ``rows`` (the
-    acquisition parameters do not describe it), is an :class:`InputError`.
+    A ``ser`` of an interrupted acquisition (a stopped experiment) holds fewer
+    than ``rows`` rows: its complete rows count, a partial last row's bytes are
+    returned. A file with no complete row, or with at least one complete row
+    more than ``rows`` (the acquisition parameters do not describe it), is an
+    :class:`InputError`.
     """
     item = 8 if isfloat else 4
     row_bytes = td * item
@@ -96,6 +95,19 @@ def read_rows(
         # parameters are wrong, not the acquisition interrupted
         raise InputError(path, "file size", layout, f"{size} bytes")
     partial = size - complete * stride_bytes if complete < rows else 0
+    return int(complete), int(stride_bytes), int(partial)
+
+
+def read_rows(
+    path: Path, td: int, rows: int, big: bool, isfloat: bool, nc: int
+) -> tuple[np.ndarray, int]:
+    """Read up to ``rows`` rows of ``td`` real words (padded to 1024 bytes).
+
+    Returns the complete rows found and the number of bytes of a partial last
+    row that were not read (:func:`complete_rows` says which rows are whole).
+    """
+    item = 8 if isfloat else 4
+    complete, stride_bytes, partial = complete_rows(path, td, rows, isfloat)
     stride = stride_bytes // item
     dtype = np.dtype((">" if big else "<") + ("f8" if isfloat else "i4"))
     with path.open("rb") as handle:  # only the bytes the rows occupy

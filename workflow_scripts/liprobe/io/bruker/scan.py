@@ -38,16 +38,3 @@ def find_experiment_folders(roots: Iterable[str | Path]) -> list[Path]:
 def _natural_key(path: Path) -> tuple:
     """Sort ``data/10`` after ``data/9``: numeric path parts compare as numbers."""
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in path.parts)
-
-
-def binary_rows(size_bytes: int, td: int, isfloat: bool, block_bytes: int) -> tuple:
-    """Complete rows of ``td`` words in a binary of ``size_bytes`` bytes.
-
-    Returns ``(padded_rows, unpadded_rows)``: the number of whole rows when
-    each row is padded to ``block_bytes`` (int32 data, older float data) and
-    when rows are stored back to back (float64 data of recent TopSpin).
-    """
-    item = 8 if isfloat else 4
-    row_bytes = td * item
-    padded = -(-row_bytes // block_bytes) * block_bytes
-    return size_bytes // padded, size_bytes // row_bytes if row_bytes else 0
