@@ -12,10 +12,15 @@ TARGETS.extend(
 )
 
 
+# The software page reads the software record every job writes beside its log
+# (liprobe.io.software), so it runs after every other target of the run.
 rule report_software:
     input:
         envs=sorted(str(p) for p in (Path(workflow.basedir) / "envs").glob("*.yaml")),
         lib=lib("report_software.py"),
+        after=lambda wc: [
+            t for t in TARGETS if t != "results/report/software_versions.html"
+        ],
     output:
         html=report(
             "results/report/software_versions.html",
@@ -26,6 +31,12 @@ rule report_software:
         "logs/report/report_software.log",
     conda:
         "../envs/report.yaml"
+    params:
+        logs="logs",
+        # each rule's conda environment file name
+        rule_envs=lambda wc: {
+            r.name: Path(str(r.conda_env)).name for r in workflow.rules if r.conda_env
+        },
     script:
         "../workflow_scripts/report_software.py"
 

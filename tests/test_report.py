@@ -170,6 +170,84 @@ def test_summary_leaves_out_absent_stages():
     assert text.strip() == "# liprobe results summary"
 
 
+# -- software versions --------------------------------------------------------
+
+
+def test_software_record_holds_the_imported_distributions(tmp_path):
+    import platform
+    from importlib import metadata
+
+    from liprobe.io.software import read_software_record, write_software_record
+
+    log = tmp_path / "logs" / "rule_x" / "a.log"
+    path = write_software_record(log, "rule_x", ["results/a.parquet"])
+    assert path == tmp_path / "logs" / "rule_x" / "a.software.json"
+    record = read_software_record(path)
+    assert record["rule"] == "rule_x"
+    assert record["outputs"] == ["results/a.parquet"]
+    assert record["python"] == platform.python_version()
+    # pandas is imported by this module: its version is recorded, the standard
+    # library and liprobe are not
+    assert record["distributions"]["pandas"] == metadata.version("pandas")
+    assert not {"json", "liprobe", "os"} & set(record["distributions"])
+
+
+def test_bad_software_record_names_file_and_field(tmp_path):
+    from liprobe.errors import InputError
+    from liprobe.io.software import read_software_record
+
+    path = tmp_path / "x.software.json"
+    path.write_text('{"rule": "r", "outputs": [], "python": "3.11.7"}')
+    with pytest.raises(InputError, match=r"x\.software\.json.*'distributions'"):
+        read_software_record(path)
+    path.write_text("not json")
+    with pytest.raises(InputError, match=r"x\.software\.json.*JSON software record"):
+        read_software_record(path)
+
+
+def test_software_versions_are_those_the_rules_ran():
+    envs = {
+        "nmr.yaml": {
+            "dependencies": [
+                "python=3.11",
+                "numpy=2.4.6",
+                "pyyaml=6.0.3",
+                "pip",
+                {"pip": ["nmrglue==0.12"]},
+            ]
+        },
+        "report.yaml": {"dependencies": ["python=3.11", "matplotlib-base=3.11.2"]},
+    }
+    rule_envs = {"convert": "nmr.yaml", "tables": "nmr.yaml", "plot": "report.yaml"}
+    records = [
+        {
+            "rule": "convert",
+            "python": "3.11.9",
+            "distributions": {"numpy": "2.4.6", "nmrglue": "0.12", "PyYAML": "6.0.3"},
+        },
+        {"rule": "tables", "python": "3.11.9", "distributions": {"numpy": "2.4.5"}},
+        # a rule of another environment: its numpy is not the nmr env's
+        {"rule": "plot", "python": "3.12.1", "distributions": {"numpy": "9.9"}},
+    ]
+    packages, rules = report.software_versions(envs, rule_envs, records)
+    row = packages.set_index(["environment", "package"])
+    assert row.loc[("nmr.yaml", "numpy"), "ran_version"] == "2.4.5, 2.4.6"
+    assert row.loc[("nmr.yaml", "numpy"), "ran_in"] == "convert, tables"
+    assert row.loc[("nmr.yaml", "numpy"), "matches_pin"] == "no"
+    assert row.loc[("nmr.yaml", "pyyaml"), "ran_version"] == "6.0.3"
+    assert row.loc[("nmr.yaml", "nmrglue"), "source"] == "pip"
+    assert row.loc[("nmr.yaml", "python"), "matches_pin"] == "yes"
+    # declared, but no job of the environment imported it
+    assert row.loc[("report.yaml", "matplotlib-base"), "ran_version"] == ""
+    assert row.loc[("report.yaml", "python"), "ran_version"] == "3.12.1"
+    assert row.loc[("report.yaml", "python"), "matches_pin"] == "no"
+    assert dict(zip(rules["rule"], rules["jobs_recorded"], strict=True)) == {
+        "convert": 1,
+        "tables": 1,
+        "plot": 1,
+    }
+
+
 # -- the demo ---------------------------------------------------------------
 
 
@@ -248,3 +326,61 @@ def test_summary_of_the_demo(demo_run):
     for _, r in exsy.iterrows():
         assert f"EXSY Ea, sample {r['sample']}, {r['quantity']}:" in text
     assert "SLR Ea, series" in text
+
+
+def test_demo_software_page_shows_the_versions_the_rules_ran(demo_run):
+    """Every rule that ran left a record; the page has each env's ran versions."""
+    from html.parser import HTMLParser
+    from importlib import metadata
+
+    from liprobe.io.software import read_software_record
+
+    records = [
+        read_software_record(p) for p in (demo_run / "logs").rglob("*.software.json")
+    ]
+    assert {"nmr_convert", "relaxation_fit", "ndp_events", "report_table"} <= {
+        r["rule"] for r in records
+    }
+
+    class Rows(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr":
+                self.tables[-1].append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th"):
+                self.tables[-1][-1].append(self.cell.strip())
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    parser = Rows()
+    page = demo_run / "results" / "report" / "software_versions.html"
+    parser.feed(page.read_text(encoding="utf-8"))
+    header, *rows = parser.tables[0]
+    packages = pd.DataFrame(rows, columns=header).set_index(["environment", "package"])
+    # the demo runs every rule in this interpreter: its versions are the ran ones
+    nmr = packages.loc[("nmr.yaml", "nmrglue")]
+    assert nmr["ran_version"] == metadata.version("nmrglue")
+    assert "nmr_convert" in nmr["ran_in"].split(", ")
+    ndp = packages.loc[("ndp.yaml", "pycatima")]
+    assert ndp["ran_version"] == metadata.version("pycatima")
+    # lmfit is imported by the relaxation rules of nmr.yaml, not by those of
+    # echem.yaml: each environment shows only what its own rules ran
+    echem = packages.loc[("echem.yaml", "python")]
+    assert echem["ran_version"] == sys.version.split()[0]
+    header, *rules = parser.tables[1]
+    jobs = {row[0]: int(row[2]) for row in rules}
+    assert jobs["report_table"] == len(
+        list((demo_run / "results" / "report" / "tables").glob("*.html"))
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Mapping
-from importlib import metadata
 
 import pandas as pd
 
@@ -18,32 +18,22 @@ def _split_pin(dep: str) -> tuple[str, str]:
     return dep.strip(), ""
 
 
-def installed_version(name: str) -> str:
-    """Version of an installed distribution ('' when it is not installed)."""
-    aliases = {"matplotlib-base": "matplotlib", "python": None}
-    dist = aliases.get(name, name)
-    if dist is None:
-        import platform
-
-        return platform.python_version()
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return ""
+def _norm(name: str) -> str:
+    """A distribution name as pip compares them (PyYAML == pyyaml)."""
+    return re.sub(r"[-_.]+", "-", str(name)).lower()
 
 
-def software_versions(envs: Mapping[str, Mapping]) -> pd.DataFrame:
-    """Every package of every rule environment: pinned and running versions.
+#: conda-forge package names whose Python distribution is named otherwise
+CONDA_DISTRIBUTION = {"matplotlib-base": "matplotlib"}
 
-    ``envs`` maps an environment file name to its parsed YAML. The running
-    version is the one of the Python environment that built the report (the
-    pip environment, or the conda environment of the report rule).
-    """
+
+def declared_packages(envs: Mapping[str, Mapping]) -> pd.DataFrame:
+    """Every package of every environment file: its source and pinned version."""
     rows = []
     for env_name, env in sorted(envs.items()):
-        for dep in env.get("dependencies", []):
+        for dep in env.get("dependencies", []) or []:
             if isinstance(dep, Mapping):
-                source, items = "pip", dep.get("pip", [])
+                source, items = "pip", dep.get("pip", []) or []
             elif dep == "pip":
                 continue
             else:
@@ -56,10 +46,120 @@ def software_versions(envs: Mapping[str, Mapping]) -> pd.DataFrame:
                         "package": name,
                         "source": source,
                         "pinned_version": pinned,
-                        "running_version": installed_version(name),
                     }
                 )
-    return pd.DataFrame(rows)
+    columns = ["environment", "package", "source", "pinned_version"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def software_versions(
+    envs: Mapping[str, Mapping],
+    rule_envs: Mapping[str, str],
+    records: Iterable[Mapping],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per environment: each package as declared and as the rules ran it.
+
+    ``envs`` maps an environment file name to its parsed YAML, ``rule_envs`` a
+    rule name to the name of its environment file, ``records`` are the software
+    records the jobs wrote (:mod:`liprobe.io.software`: rule, Python version,
+    imported distributions with versions).
+
+    Returns ``(packages, rules)``. ``packages``: one row per declared package
+    with ``ran_version`` (every version a job of a rule of this environment
+    imported, comma-separated; empty when none of them imported it),
+    ``ran_in`` (those rules) and ``matches_pin`` (every ran version equals the
+    pin; empty when it did not run). ``rules``: one row per rule with its
+    environment and the number of jobs that left a record.
+    """
+    by_env: dict[str, list[Mapping]] = {}
+    jobs: dict[str, int] = {}
+    for record in records:
+        rule = str(record.get("rule", ""))
+        jobs[rule] = jobs.get(rule, 0) + 1
+        if rule in rule_envs:
+            by_env.setdefault(rule_envs[rule], []).append(record)
+
+    rows = []
+    for _, row in declared_packages(envs).iterrows():
+        name = str(row["package"])
+        dist = _norm(CONDA_DISTRIBUTION.get(name, name))
+        versions: set[str] = set()
+        rules: set[str] = set()
+        for record in by_env.get(str(row["environment"]), []):
+            if name == "python":
+                found = str(record.get("python", ""))
+            else:
+                dists = {_norm(k): str(v) for k, v in record["distributions"].items()}
+                found = dists.get(dist, "")
+            if found:
+                versions.add(found)
+                rules.add(str(record["rule"]))
+        pinned = str(row["pinned_version"])
+        rows.append(
+            {
+                **row.to_dict(),
+                "ran_version": ", ".join(sorted(versions)),
+                "ran_in": ", ".join(sorted(rules)),
+                "matches_pin": (
+                    ""
+                    if not versions
+                    else "yes"
+                    if all(_pin_matches(pinned, v) for v in versions)
+                    else "no"
+                ),
+            }
+        )
+    packages = pd.DataFrame(
+        rows,
+        columns=[
+            "environment",
+            "package",
+            "source",
+            "pinned_version",
+            "ran_version",
+            "ran_in",
+            "matches_pin",
+        ],
+    )
+    rules_table = pd.DataFrame(
+        [
+            {"rule": rule, "environment": env, "jobs_recorded": jobs.get(rule, 0)}
+            for rule, env in sorted(rule_envs.items(), key=lambda kv: (kv[1], kv[0]))
+        ],
+        columns=["rule", "environment", "jobs_recorded"],
+    )
+    return packages, rules_table
+
+
+def _pin_matches(pinned: str, version: str) -> bool:
+    """A conda pin ``3.11`` matches ``3.11.9``; ``2.4.6`` only ``2.4.6``."""
+    if not pinned:
+        return True
+    return version == pinned or version.startswith(pinned + ".")
+
+
+def software_page_html(packages: pd.DataFrame, rules: pd.DataFrame) -> str:
+    """The report's software page: packages per environment, then the rules."""
+    title = "Software versions of the rule environments"
+    intro = (
+        "<p>pinned_version: the environment file's pin (envs/*.yaml); "
+        "ran_version: the version each job of a rule of that environment imported, "
+        "read in the interpreter that ran it after its step finished; ran_in: "
+        "those rules. An empty ran_version: no job of this run imported the "
+        "package.</p>"
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;font-size:12px}"
+        "table{border-collapse:collapse;margin-bottom:1em}td,th{padding:2px 6px;"
+        "border-bottom:1px solid #ddd;text-align:left}</style></head><body>"
+        f"<h3>{html.escape(title)}</h3>{intro}"
+        + packages.to_html(index=False, border=0, na_rep="")
+        + "<h3>Rules and their environments</h3>"
+        + rules.to_html(index=False, border=0, na_rep="")
+        + "</body></html>"
+    )
 
 
 def frame_to_html(frame: pd.DataFrame, title: str) -> str:
