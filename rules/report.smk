@@ -1,6 +1,11 @@
 # Report stage: provenance pages, the main tables as HTML, the results summary.
 # Build the HTML report after a run with:
 #   snakemake --cores 8 --report results/report.html
+# It opens on the front page the run writes (rule report_front_page): the
+# stages run, the headline numbers, links to each stage's figures.
+
+
+report: str(Path.cwd() / "results/report/front_page.rst")
 
 
 TARGETS.extend(
@@ -138,7 +143,7 @@ SUMMARY_INPUTS = {
 
 TARGETS.extend(
     expand("results/report/captions/{caption}.rst", caption=list(REPORT_CAPTIONS))
-    + ["results/summary.md"]
+    + ["results/summary.md", "results/report/front_page.rst"]
 )
 
 
@@ -180,6 +185,29 @@ rule report_summary:
         tables=list(SUMMARY_INPUTS),
     script:
         "../workflow_scripts/report_summary.py"
+
+
+rule report_front_page:
+    input:
+        **SUMMARY_INPUTS,
+        lib=lib("report_front_page.py"),
+    output:
+        rst="results/report/front_page.rst",
+    log:
+        "logs/report/report_front_page.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        tables=list(SUMMARY_INPUTS),
+        stages={
+            "nmr": len(NMR_1D),
+            "relaxation": len(RELAXATION_SERIES) if len(NMR) > 0 else 0,
+            "exsy": len(EXSY_SERIES),
+            "ndp": len(NDP_RUNS),
+            "echem": len(CYCLER_RUNS),
+        },
+    script:
+        "../workflow_scripts/report_front_page.py"
 
 
 # The paper figure set (not part of `all`): snakemake --cores 8 paper

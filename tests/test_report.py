@@ -248,6 +248,66 @@ def test_software_versions_are_those_the_rules_ran():
     }
 
 
+# -- the front page -----------------------------------------------------------
+
+
+def render_front_page(text: str, categories: list[str], files: list[str]) -> str:
+    """Render a workflow description as Snakemake's report does.
+
+    Jinja2 with Snakemake's settings (trim_blocks, lstrip_blocks), the
+    ``categories`` and ``files`` it passes, the link targets it appends, then
+    docutils, stopping at warnings.
+    """
+    from collections import namedtuple
+    from urllib.parse import quote
+
+    category = namedtuple("Category", "name")
+    links = ["", ""]
+    links += [f".. _{c}: javascript:app.showCategory('{quote(c)}')" for c in categories]
+    links += [f".. _{f}: javascript:app.showResultInfo('{quote(f)}')" for f in files]
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
+    rendered = env.from_string(text + "\n".join(links) + "\n").render(
+        categories={category(c): {} for c in categories},
+        files=[SimpleNamespace(target=f) for f in files],
+    )
+    parts = publish_parts(rendered, writer="html", settings_overrides={"halt_level": 2})
+    return parts["html_body"]
+
+
+def test_front_page_has_methods_numbers_and_links(arrhenius_tables):
+    _, arrhenius = arrhenius_tables
+    arrhenius = arrhenius.assign(series=["A_slr_", "A_slr_", "B*slr"])
+    sections = report.summary_sections(relaxation_arrhenius=arrhenius)
+    stages = {"nmr": 3, "relaxation": 2, "exsy": 0, "ndp": 1, "echem": 0}
+    text = report.front_page_rst(stages, sections)
+    html = render_front_page(
+        text,
+        categories=["NMR spectra", "Tables", "Summary", "Provenance"],
+        files=["summary.md", "software_versions.html", "config_used.yaml"],
+    )
+    # the stages that ran, one sentence each; the others are left out
+    assert "NMR spectra</strong> (3 experiments" in html
+    assert "NMR relaxation</strong> (2 series" in html
+    assert "Neutron depth profiling</strong> (1 run;" in html
+    assert "EXSY" not in html and "Electrochemistry" not in html
+    # the headline numbers, awkward names intact
+    assert "SLR Ea, series A_slr_, region r01, R1, bpp: 0.2013 ± 0.0041 eV" in html
+    assert "series B*slr" in html and "too_few_temperatures" in html
+    # links open the report's categories and files; a missing one is plain text
+    assert "javascript:app.showCategory('NMR%20spectra')" in html
+    assert "javascript:app.showCategory('Tables')" in html
+    assert "javascript:app.showResultInfo('software_versions.html')" in html
+    assert "NMR relaxation (not in this report)" in html
+    # each link stays inside its own line (Jinja2's trim_blocks eats newlines)
+    assert html.count("<li>") == 3 + 3 + 2
+
+
+def test_front_page_of_an_empty_campaign():
+    html = render_front_page(report.front_page_rst({}, []), [], [])
+    assert "No stage of the workflow had input" in html
+    assert "No stage with headline numbers" in html
+
+
 # -- the demo ---------------------------------------------------------------
 
 

@@ -567,3 +567,159 @@ def summary_sections(
             )
         sections.append(("Li and Coulombic efficiency (efficiency)", lines))
     return sections
+
+
+# ---------------------------------------------------------------------------
+# Front page of the Snakemake report
+#
+# Snakemake renders the workflow description (the ``report:`` directive) with
+# Jinja2, then docutils; ``categories`` (the result categories, each with a
+# ``name``) and ``files`` (each with a ``target``, its file name) are defined,
+# and a reference `Name`_ to a category or a file name opens it in the report.
+# ---------------------------------------------------------------------------
+
+#: Each stage of the workflow: its name on the front page, the report category
+#: of its figures, and one sentence on what was done.
+STAGES = {
+    "nmr": (
+        "NMR spectra",
+        "NMR spectra",
+        "Bruker 1D and pseudo-2D experiments read from their raw folders "
+        "(acqus, procs, fid/ser), processed as TopSpin's ft does (apodization, "
+        "zero filling, Fourier transform, digital-filter removal, phase from "
+        "procs or fitted, optional baseline) and integrated over the regions "
+        "of each sample.",
+    ),
+    "relaxation": (
+        "NMR relaxation",
+        "NMR relaxation",
+        "Saturation/inversion recovery and decay curves of the region "
+        "integrals fitted per experiment (stretched exponentials, lmfit, "
+        "1-sigma errors from the covariance), and the rates against "
+        "temperature fitted with the BPP model and Arrhenius lines on each "
+        "flank.",
+    ),
+    "exsy": (
+        "2D exchange (EXSY)",
+        "EXSY",
+        "Diagonal and cross-peak volumes of each 2D exchange series fitted "
+        "with the two-site exchange model and the diffusion-limited sphere "
+        "model, and the exchange rates and diffusion coefficients against "
+        "temperature with Arrhenius lines.",
+    ),
+    "ndp": (
+        "Neutron depth profiling",
+        "NDP",
+        "List-mode events cut into time slices with live-time correction, "
+        "the charged-particle spectra turned into Li depth profiles through "
+        "the stopping powers of the layer stack (regularised non-negative "
+        "inversion), and the Li inventory integrated over depth.",
+    ),
+    "echem": (
+        "Electrochemistry and Li accounting",
+        "Efficiency",
+        "Each cycler file cut into plating and stripping steps; the plated "
+        "charge set against the NDP Li inventory per cycle: Li efficiency "
+        "(with Poisson errors) and Coulombic efficiency.",
+    ),
+}
+
+
+def _rst_inline(text: str) -> str:
+    """Text safe inline in reStructuredText and Jinja2 (no references, no markup)."""
+    return _rst_text(text).replace("_", "\\_")
+
+
+def _link(name: str, kind: str) -> str:
+    """A reference that opens category/file ``name``, or plain text without one.
+
+    ``kind`` is ``"category"`` or ``"file"``; the test is done by Jinja2 when
+    Snakemake renders the page, against the categories and files the report
+    really has (a reference to a missing target would be a docutils error).
+    Snakemake's Jinja2 drops the newline after a block tag (``trim_blocks``),
+    so a link must never end a line.
+    """
+    names = "report_categories" if kind == "category" else "report_files"
+    quoted = _jinja_str(name)
+    return (
+        f"{{% if {quoted} in {names} %}}`{name}`_{{% else %}}"
+        f"{_rst_inline(name)} (not in this report){{% endif %}}"
+    )
+
+
+def front_page_rst(
+    stages: Mapping[str, int], sections: Iterable[tuple[str, list[str]]]
+) -> str:
+    """The report's front page: methods applied, headline numbers, links.
+
+    ``stages`` maps a key of :data:`STAGES` to the number of items it worked
+    on (experiments, series, runs); stages with none are left out.
+    ``sections`` are :func:`summary_sections` (the same lines as
+    ``results/summary.md``).
+    """
+    nouns = {
+        "nmr": "experiment",
+        "relaxation": "series",
+        "exsy": "series",
+        "ndp": "run",
+        "echem": "run",
+    }
+    out = [
+        "{% set report_categories = categories.keys()|map(attribute='name')|list %}",
+        "{% set report_files = files|map(attribute='target')|list %}",
+        # Snakemake's report centres the page beside the rule graph vertically
+        # in a scrolling box: a page taller than the window would start above
+        # its top edge, out of reach. Align it to the top instead.
+        ".. raw:: html",
+        "",
+        "   <style>.overflow-auto:has(.prose) { align-items: flex-start; }</style>",
+        "",
+        "liprobe results",
+        "===============",
+        "",
+        "Methods applied",
+        "---------------",
+        "",
+    ]
+    ran = [(key, n) for key, n in stages.items() if n and key in STAGES]
+    if not ran:
+        out += ["No stage of the workflow had input in this campaign.", ""]
+    for key, n in ran:
+        title, category, sentence = STAGES[key]
+        noun = nouns[key] if n == 1 or nouns[key] == "series" else nouns[key] + "s"
+        out += [
+            f"* **{title}** ({n} {noun}; figures: {_link(category, 'category')}): "
+            f"{sentence}",
+            "",
+        ]
+    out += [
+        "Headline numbers",
+        "----------------",
+        "",
+        "Errors are 1 sigma, from the fit covariance or propagated from the "
+        "counting errors; the same lines are in "
+        f"{_link('summary.md', 'file')}, every fitted value in the tables "
+        f"({_link('Tables', 'category')}).",
+        "",
+    ]
+    any_section = False
+    for heading, lines in sections:
+        any_section = True
+        out += [f"**{_rst_inline(heading)}**", ""]
+        if lines:
+            out += [f"* {_rst_inline(line)}" for line in lines]
+        else:
+            out.append("* (no results in this campaign)")
+        out.append("")
+    if not any_section:
+        out += ["No stage with headline numbers ran in this campaign.", ""]
+    out += [
+        "Software and configuration",
+        "--------------------------",
+        "",
+        "* software versions of each rule environment, as declared and as "
+        f"the rules ran: {_link('software_versions.html', 'file')}.",
+        f"* the configuration the run used: {_link('config_used.yaml', 'file')}.",
+        "",
+    ]
+    return "\n".join(out)
