@@ -444,3 +444,110 @@ def test_demo_software_page_shows_the_versions_the_rules_ran(demo_run):
     assert jobs["report_table"] == len(
         list((demo_run / "results" / "report" / "tables").glob("*.html"))
     )
+
+
+# -- the report in a real browser -----------------------------------------------
+
+#: Categories of the report that are not one stage's figures.
+NOT_FIGURES = {"Tables", "Summary", "Provenance"}
+
+
+def _chromium() -> str:
+    """Path of Debian's Chromium: skip without it, fail when CI is set."""
+    import os
+    import shutil
+
+    path = shutil.which("chromium")
+    if path:
+        return path
+    reason = "Chromium not found (Debian package chromium; .ci/run installs it)"
+    if os.environ.get("CI"):
+        pytest.fail(reason + "; CI is set, so this is an error, not a skip")
+    pytest.skip(reason)
+
+
+def test_report_in_chromium(demo_run, demo_report):
+    """The front page shows the headline numbers; every figure opens, no errors."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    from liprobe.io.tables import read_table
+
+    chromium = _chromium()
+    tables = {
+        name: read_table(demo_run / "results" / "tables" / f"{name}.parquet")
+        for name in ("relaxation_arrhenius", "exsy_arrhenius", "exsy_fits")
+    }
+    tables["efficiency"] = read_table(demo_run / "results/tables/efficiency.parquet")
+    expected = [
+        line for _, lines in report.summary_sections(**tables) for line in lines
+    ]
+    assert len(expected) >= 10
+
+    errors: list[str] = []
+    opened: dict[str, int] = {}
+    shown: set[str] = set()
+    with sync_playwright() as pw:
+        # as root Chromium refuses to start with its sandbox
+        args = ["--no-sandbox"] if os.geteuid() == 0 else []
+        browser = pw.chromium.launch(executable_path=chromium, args=args)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+        page.on(
+            "console",
+            lambda msg: (
+                errors.append(f"console: {msg.text}") if msg.type == "error" else None
+            ),
+        )
+
+        def front_page():
+            page.goto(demo_report.as_uri())
+            front = page.locator(".prose").first
+            front.wait_for()
+            return front
+
+        front = front_page()
+        text = front.inner_text()
+        # the page opens on its title, not scrolled out of reach above the window
+        title = front.get_by_text("liprobe results", exact=True)
+        assert title.bounding_box()["y"] >= 0
+        missing = [line for line in expected if line not in text]
+        assert missing == []
+        categories = page.evaluate("Object.keys(categories)")
+        figures = sorted(set(categories) - NOT_FIGURES)
+        assert figures == sorted(
+            ["NMR spectra", "NMR relaxation", "EXSY", "NDP", "Efficiency"]
+        )
+        for category in figures:
+            subcategories = page.evaluate("c => Object.keys(categories[c])", category)
+            for sub in subcategories:
+                # each category through its link on the front page
+                front_page().get_by_role("link", name=category, exact=True).click()
+                nav = page.locator("nav.h-screen")
+                if len(subcategories) > 1:
+                    nav.get_by_role("link", name=sub, exact=True).click()
+                rows = nav.locator("table tbody tr")
+                rows.first.wait_for()
+                # a label with two values is a toggle: every row in each state
+                toggles = nav.locator("fieldset label")
+                states = list(range(toggles.count())) or [None]
+                for state in states:
+                    if state is not None:
+                        toggles.nth(state).click()
+                    for i in range(rows.count()):
+                        # the row's first action shows the figure in the page
+                        rows.nth(i).locator("td").last.locator("a").first.click()
+                        page.wait_for_function(
+                            "() => { const i = document.querySelector("
+                            "'div.overflow-auto img[src^=\"data:image/png\"]');"
+                            " return i && i.complete && i.naturalWidth > 0; }"
+                        )
+                        src = page.locator("div.overflow-auto img").first
+                        shown.add(src.get_attribute("src")[-64:])
+                        opened[category] = opened.get(category, 0) + 1
+        browser.close()
+    assert errors == []
+    pngs = list((demo_run / "results" / "figures").rglob("*.png"))
+    # every figure of the run, each shown once
+    assert sum(opened.values()) == len(pngs) == len(shown), (opened, len(pngs))
