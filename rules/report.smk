@@ -1,6 +1,11 @@
 # Report stage: provenance pages, the main tables as HTML, the results summary.
 # Build the HTML report after a run with:
 #   snakemake --cores 8 --report results/report.html
+# It opens on the front page the run writes (rule report_front_page): the
+# stages run, the headline numbers, links to each stage's figures.
+
+
+report: str(Path.cwd() / "results/report/front_page.rst")
 
 
 TARGETS.extend(
@@ -12,10 +17,15 @@ TARGETS.extend(
 )
 
 
+# The software page reads the software record every job writes beside its log
+# (liprobe.io.software), so it runs after every other target of the run.
 rule report_software:
     input:
         envs=sorted(str(p) for p in (LIPROBE_DIR / "envs").glob("*.yaml")),
         lib=lib("report_software.py"),
+        after=lambda wc: [
+            t for t in TARGETS if t != "results/report/software_versions.html"
+        ],
     output:
         html=report(
             "results/report/software_versions.html",
@@ -26,6 +36,12 @@ rule report_software:
         "logs/report/report_software.log",
     conda:
         "../envs/report.yaml"
+    params:
+        logs="logs",
+        # each rule's conda environment file name
+        rule_envs=lambda wc: {
+            r.name: Path(str(r.conda_env)).name for r in workflow.rules if r.conda_env
+        },
     script:
         "../workflow_scripts/report_software.py"
 
@@ -127,7 +143,7 @@ SUMMARY_INPUTS = {
 
 TARGETS.extend(
     expand("results/report/captions/{caption}.rst", caption=list(REPORT_CAPTIONS))
-    + ["results/summary.md"]
+    + ["results/summary.md", "results/report/front_page.rst"]
 )
 
 
@@ -169,6 +185,29 @@ rule report_summary:
         tables=list(SUMMARY_INPUTS),
     script:
         "../workflow_scripts/report_summary.py"
+
+
+rule report_front_page:
+    input:
+        **SUMMARY_INPUTS,
+        lib=lib("report_front_page.py"),
+    output:
+        rst="results/report/front_page.rst",
+    log:
+        "logs/report/report_front_page.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        tables=list(SUMMARY_INPUTS),
+        stages={
+            "nmr": len(NMR_1D),
+            "relaxation": len(RELAXATION_SERIES) if len(NMR) > 0 else 0,
+            "exsy": len(EXSY_SERIES),
+            "ndp": len(NDP_RUNS),
+            "echem": len(CYCLER_RUNS),
+        },
+    script:
+        "../workflow_scripts/report_front_page.py"
 
 
 # The paper figure set (not part of `all`): snakemake --cores 8 paper

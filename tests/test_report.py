@@ -170,6 +170,144 @@ def test_summary_leaves_out_absent_stages():
     assert text.strip() == "# liprobe results summary"
 
 
+# -- software versions --------------------------------------------------------
+
+
+def test_software_record_holds_the_imported_distributions(tmp_path):
+    import platform
+    from importlib import metadata
+
+    from liprobe.io.software import read_software_record, write_software_record
+
+    log = tmp_path / "logs" / "rule_x" / "a.log"
+    path = write_software_record(log, "rule_x", ["results/a.parquet"])
+    assert path == tmp_path / "logs" / "rule_x" / "a.software.json"
+    record = read_software_record(path)
+    assert record["rule"] == "rule_x"
+    assert record["outputs"] == ["results/a.parquet"]
+    assert record["python"] == platform.python_version()
+    # pandas is imported by this module: its version is recorded, the standard
+    # library and liprobe are not
+    assert record["distributions"]["pandas"] == metadata.version("pandas")
+    assert not {"json", "liprobe", "os"} & set(record["distributions"])
+
+
+def test_bad_software_record_names_file_and_field(tmp_path):
+    from liprobe.errors import InputError
+    from liprobe.io.software import read_software_record
+
+    path = tmp_path / "x.software.json"
+    path.write_text('{"rule": "r", "outputs": [], "python": "3.11.7"}')
+    with pytest.raises(InputError, match=r"x\.software\.json.*'distributions'"):
+        read_software_record(path)
+    path.write_text("not json")
+    with pytest.raises(InputError, match=r"x\.software\.json.*JSON software record"):
+        read_software_record(path)
+
+
+def test_software_versions_are_those_the_rules_ran():
+    envs = {
+        "nmr.yaml": {
+            "dependencies": [
+                "python=3.11",
+                "numpy=2.4.6",
+                "pyyaml=6.0.3",
+                "pip",
+                {"pip": ["nmrglue==0.12"]},
+            ]
+        },
+        "report.yaml": {"dependencies": ["python=3.11", "matplotlib-base=3.11.2"]},
+    }
+    rule_envs = {"convert": "nmr.yaml", "tables": "nmr.yaml", "plot": "report.yaml"}
+    records = [
+        {
+            "rule": "convert",
+            "python": "3.11.9",
+            "distributions": {"numpy": "2.4.6", "nmrglue": "0.12", "PyYAML": "6.0.3"},
+        },
+        {"rule": "tables", "python": "3.11.9", "distributions": {"numpy": "2.4.5"}},
+        # a rule of another environment: its numpy is not the nmr env's
+        {"rule": "plot", "python": "3.12.1", "distributions": {"numpy": "9.9"}},
+    ]
+    packages, rules = report.software_versions(envs, rule_envs, records)
+    row = packages.set_index(["environment", "package"])
+    assert row.loc[("nmr.yaml", "numpy"), "ran_version"] == "2.4.5, 2.4.6"
+    assert row.loc[("nmr.yaml", "numpy"), "ran_in"] == "convert, tables"
+    assert row.loc[("nmr.yaml", "numpy"), "matches_pin"] == "no"
+    assert row.loc[("nmr.yaml", "pyyaml"), "ran_version"] == "6.0.3"
+    assert row.loc[("nmr.yaml", "nmrglue"), "source"] == "pip"
+    assert row.loc[("nmr.yaml", "python"), "matches_pin"] == "yes"
+    # declared, but no job of the environment imported it
+    assert row.loc[("report.yaml", "matplotlib-base"), "ran_version"] == ""
+    assert row.loc[("report.yaml", "python"), "ran_version"] == "3.12.1"
+    assert row.loc[("report.yaml", "python"), "matches_pin"] == "no"
+    assert dict(zip(rules["rule"], rules["jobs_recorded"], strict=True)) == {
+        "convert": 1,
+        "tables": 1,
+        "plot": 1,
+    }
+
+
+# -- the front page -----------------------------------------------------------
+
+
+def render_front_page(text: str, categories: list[str], files: list[str]) -> str:
+    """Render a workflow description as Snakemake's report does.
+
+    Jinja2 with Snakemake's settings (trim_blocks, lstrip_blocks), the
+    ``categories`` and ``files`` it passes, the link targets it appends, then
+    docutils, stopping at warnings.
+    """
+    from collections import namedtuple
+    from urllib.parse import quote
+
+    category = namedtuple("Category", "name")
+    links = ["", ""]
+    links += [f".. _{c}: javascript:app.showCategory('{quote(c)}')" for c in categories]
+    links += [f".. _{f}: javascript:app.showResultInfo('{quote(f)}')" for f in files]
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
+    rendered = env.from_string(text + "\n".join(links) + "\n").render(
+        categories={category(c): {} for c in categories},
+        files=[SimpleNamespace(target=f) for f in files],
+    )
+    parts = publish_parts(rendered, writer="html", settings_overrides={"halt_level": 2})
+    return parts["html_body"]
+
+
+def test_front_page_has_methods_numbers_and_links(arrhenius_tables):
+    _, arrhenius = arrhenius_tables
+    arrhenius = arrhenius.assign(series=["A_slr_", "A_slr_", "B*slr"])
+    sections = report.summary_sections(relaxation_arrhenius=arrhenius)
+    stages = {"nmr": 3, "relaxation": 2, "exsy": 0, "ndp": 1, "echem": 0}
+    text = report.front_page_rst(stages, sections)
+    html = render_front_page(
+        text,
+        categories=["NMR spectra", "Tables", "Summary", "Provenance"],
+        files=["summary.md", "software_versions.html", "config_used.yaml"],
+    )
+    # the stages that ran, one sentence each; the others are left out
+    assert "NMR spectra</strong> (3 experiments" in html
+    assert "NMR relaxation</strong> (2 series" in html
+    assert "Neutron depth profiling</strong> (1 run;" in html
+    assert "EXSY" not in html and "Electrochemistry" not in html
+    # the headline numbers, awkward names intact
+    assert "SLR Ea, series A_slr_, region r01, R1, bpp: 0.2013 ± 0.0041 eV" in html
+    assert "series B*slr" in html and "too_few_temperatures" in html
+    # links open the report's categories and files; a missing one is plain text
+    assert "javascript:app.showCategory('NMR%20spectra')" in html
+    assert "javascript:app.showCategory('Tables')" in html
+    assert "javascript:app.showResultInfo('software_versions.html')" in html
+    assert "NMR relaxation (not in this report)" in html
+    # each link stays inside its own line (Jinja2's trim_blocks eats newlines)
+    assert html.count("<li>") == 3 + 3 + 2
+
+
+def test_front_page_of_an_empty_campaign():
+    html = render_front_page(report.front_page_rst({}, []), [], [])
+    assert "No stage of the workflow had input" in html
+    assert "No stage with headline numbers" in html
+
+
 # -- the demo ---------------------------------------------------------------
 
 
@@ -248,3 +386,168 @@ def test_summary_of_the_demo(demo_run):
     for _, r in exsy.iterrows():
         assert f"EXSY Ea, sample {r['sample']}, {r['quantity']}:" in text
     assert "SLR Ea, series" in text
+
+
+def test_demo_software_page_shows_the_versions_the_rules_ran(demo_run):
+    """Every rule that ran left a record; the page has each env's ran versions."""
+    from html.parser import HTMLParser
+    from importlib import metadata
+
+    from liprobe.io.software import read_software_record
+
+    records = [
+        read_software_record(p) for p in (demo_run / "logs").rglob("*.software.json")
+    ]
+    assert {"nmr_convert", "relaxation_fit", "ndp_events", "report_table"} <= {
+        r["rule"] for r in records
+    }
+
+    class Rows(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr":
+                self.tables[-1].append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th"):
+                self.tables[-1][-1].append(self.cell.strip())
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    parser = Rows()
+    page = demo_run / "results" / "report" / "software_versions.html"
+    parser.feed(page.read_text(encoding="utf-8"))
+    header, *rows = parser.tables[0]
+    packages = pd.DataFrame(rows, columns=header).set_index(["environment", "package"])
+    # the demo runs every rule in this interpreter: its versions are the ran ones
+    nmr = packages.loc[("nmr.yaml", "nmrglue")]
+    assert nmr["ran_version"] == metadata.version("nmrglue")
+    assert "nmr_convert" in nmr["ran_in"].split(", ")
+    ndp = packages.loc[("ndp.yaml", "pycatima")]
+    assert ndp["ran_version"] == metadata.version("pycatima")
+    # lmfit is imported by the relaxation rules of nmr.yaml, not by those of
+    # echem.yaml: each environment shows only what its own rules ran
+    echem = packages.loc[("echem.yaml", "python")]
+    assert echem["ran_version"] == sys.version.split()[0]
+    header, *rules = parser.tables[1]
+    jobs = {row[0]: int(row[2]) for row in rules}
+    assert jobs["report_table"] == len(
+        list((demo_run / "results" / "report" / "tables").glob("*.html"))
+    )
+
+
+# -- the report in a real browser -----------------------------------------------
+
+#: Categories of the report that are not one stage's figures.
+NOT_FIGURES = {"Tables", "Summary", "Provenance"}
+
+
+def _chromium() -> str:
+    """Path of Debian's Chromium: skip without it, fail when CI is set."""
+    import os
+    import shutil
+
+    path = shutil.which("chromium")
+    if path:
+        return path
+    reason = "Chromium not found (Debian package chromium; .ci/run installs it)"
+    if os.environ.get("CI"):
+        pytest.fail(reason + "; CI is set, so this is an error, not a skip")
+    pytest.skip(reason)
+
+
+def test_report_in_chromium(demo_run, demo_report):
+    """The front page shows the headline numbers; every figure opens, no errors."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    from liprobe.io.tables import read_table
+
+    chromium = _chromium()
+    tables = {
+        name: read_table(demo_run / "results" / "tables" / f"{name}.parquet")
+        for name in ("relaxation_arrhenius", "exsy_arrhenius", "exsy_fits")
+    }
+    tables["efficiency"] = read_table(demo_run / "results/tables/efficiency.parquet")
+    expected = [
+        line for _, lines in report.summary_sections(**tables) for line in lines
+    ]
+    assert len(expected) >= 10
+
+    errors: list[str] = []
+    opened: dict[str, int] = {}
+    shown: set[str] = set()
+    with sync_playwright() as pw:
+        # as root Chromium refuses to start with its sandbox
+        args = ["--no-sandbox"] if os.geteuid() == 0 else []
+        browser = pw.chromium.launch(executable_path=chromium, args=args)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+        page.on(
+            "console",
+            lambda msg: (
+                errors.append(f"console: {msg.text}") if msg.type == "error" else None
+            ),
+        )
+
+        def front_page():
+            page.goto(demo_report.as_uri())
+            front = page.locator(".prose").first
+            front.wait_for()
+            return front
+
+        front = front_page()
+        text = front.inner_text()
+        # the page opens on its title, not scrolled out of reach above the window
+        title = front.get_by_text("liprobe results", exact=True)
+        assert title.bounding_box()["y"] >= 0
+        missing = [line for line in expected if line not in text]
+        assert missing == []
+        categories = page.evaluate("Object.keys(categories)")
+        figures = sorted(set(categories) - NOT_FIGURES)
+        assert figures == sorted(
+            ["NMR spectra", "NMR relaxation", "EXSY", "NDP", "Efficiency"]
+        )
+        for category in figures:
+            subcategories = page.evaluate("c => Object.keys(categories[c])", category)
+            for sub in subcategories:
+                # each category through its link on the front page
+                front_page().get_by_role("link", name=category, exact=True).click()
+                nav = page.locator("nav.h-screen")
+                if len(subcategories) > 1:
+                    nav.get_by_role("link", name=sub, exact=True).click()
+                rows = nav.locator("table tbody tr")
+                rows.first.wait_for()
+                # a label with two values is a toggle: every row in each state
+                toggles = nav.locator("fieldset label")
+                states = list(range(toggles.count())) or [None]
+                for state in states:
+                    if state is not None:
+                        toggles.nth(state).click()
+                    for i in range(rows.count()):
+                        # the row's first action shows the figure in the page
+                        rows.nth(i).locator("td").last.locator("a").first.click()
+                        page.wait_for_function(
+                            "() => { const i = document.querySelector("
+                            "'div.overflow-auto img[src^=\"data:image/png\"]');"
+                            " return i && i.complete && i.naturalWidth > 0; }"
+                        )
+                        src = page.locator("div.overflow-auto img").first
+                        shown.add(src.get_attribute("src")[-64:])
+                        opened[category] = opened.get(category, 0) + 1
+        browser.close()
+    assert errors == []
+    pngs = list((demo_run / "results" / "figures").rglob("*.png"))
+    # every figure of the run, each shown once
+    assert sum(opened.values()) == len(pngs) == len(shown), (opened, len(pngs))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Mapping
-from importlib import metadata
 
 import pandas as pd
 
@@ -18,32 +18,22 @@ def _split_pin(dep: str) -> tuple[str, str]:
     return dep.strip(), ""
 
 
-def installed_version(name: str) -> str:
-    """Version of an installed distribution ('' when it is not installed)."""
-    aliases = {"matplotlib-base": "matplotlib", "python": None}
-    dist = aliases.get(name, name)
-    if dist is None:
-        import platform
-
-        return platform.python_version()
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return ""
+def _norm(name: str) -> str:
+    """A distribution name as pip compares them (PyYAML == pyyaml)."""
+    return re.sub(r"[-_.]+", "-", str(name)).lower()
 
 
-def software_versions(envs: Mapping[str, Mapping]) -> pd.DataFrame:
-    """Every package of every rule environment: pinned and running versions.
+#: conda-forge package names whose Python distribution is named otherwise
+CONDA_DISTRIBUTION = {"matplotlib-base": "matplotlib"}
 
-    ``envs`` maps an environment file name to its parsed YAML. The running
-    version is the one of the Python environment that built the report (the
-    pip environment, or the conda environment of the report rule).
-    """
+
+def declared_packages(envs: Mapping[str, Mapping]) -> pd.DataFrame:
+    """Every package of every environment file: its source and pinned version."""
     rows = []
     for env_name, env in sorted(envs.items()):
-        for dep in env.get("dependencies", []):
+        for dep in env.get("dependencies", []) or []:
             if isinstance(dep, Mapping):
-                source, items = "pip", dep.get("pip", [])
+                source, items = "pip", dep.get("pip", []) or []
             elif dep == "pip":
                 continue
             else:
@@ -56,10 +46,120 @@ def software_versions(envs: Mapping[str, Mapping]) -> pd.DataFrame:
                         "package": name,
                         "source": source,
                         "pinned_version": pinned,
-                        "running_version": installed_version(name),
                     }
                 )
-    return pd.DataFrame(rows)
+    columns = ["environment", "package", "source", "pinned_version"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def software_versions(
+    envs: Mapping[str, Mapping],
+    rule_envs: Mapping[str, str],
+    records: Iterable[Mapping],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per environment: each package as declared and as the rules ran it.
+
+    ``envs`` maps an environment file name to its parsed YAML, ``rule_envs`` a
+    rule name to the name of its environment file, ``records`` are the software
+    records the jobs wrote (:mod:`liprobe.io.software`: rule, Python version,
+    imported distributions with versions).
+
+    Returns ``(packages, rules)``. ``packages``: one row per declared package
+    with ``ran_version`` (every version a job of a rule of this environment
+    imported, comma-separated; empty when none of them imported it),
+    ``ran_in`` (those rules) and ``matches_pin`` (every ran version equals the
+    pin; empty when it did not run). ``rules``: one row per rule with its
+    environment and the number of jobs that left a record.
+    """
+    by_env: dict[str, list[Mapping]] = {}
+    jobs: dict[str, int] = {}
+    for record in records:
+        rule = str(record.get("rule", ""))
+        jobs[rule] = jobs.get(rule, 0) + 1
+        if rule in rule_envs:
+            by_env.setdefault(rule_envs[rule], []).append(record)
+
+    rows = []
+    for _, row in declared_packages(envs).iterrows():
+        name = str(row["package"])
+        dist = _norm(CONDA_DISTRIBUTION.get(name, name))
+        versions: set[str] = set()
+        rules: set[str] = set()
+        for record in by_env.get(str(row["environment"]), []):
+            if name == "python":
+                found = str(record.get("python", ""))
+            else:
+                dists = {_norm(k): str(v) for k, v in record["distributions"].items()}
+                found = dists.get(dist, "")
+            if found:
+                versions.add(found)
+                rules.add(str(record["rule"]))
+        pinned = str(row["pinned_version"])
+        rows.append(
+            {
+                **row.to_dict(),
+                "ran_version": ", ".join(sorted(versions)),
+                "ran_in": ", ".join(sorted(rules)),
+                "matches_pin": (
+                    ""
+                    if not versions
+                    else "yes"
+                    if all(_pin_matches(pinned, v) for v in versions)
+                    else "no"
+                ),
+            }
+        )
+    packages = pd.DataFrame(
+        rows,
+        columns=[
+            "environment",
+            "package",
+            "source",
+            "pinned_version",
+            "ran_version",
+            "ran_in",
+            "matches_pin",
+        ],
+    )
+    rules_table = pd.DataFrame(
+        [
+            {"rule": rule, "environment": env, "jobs_recorded": jobs.get(rule, 0)}
+            for rule, env in sorted(rule_envs.items(), key=lambda kv: (kv[1], kv[0]))
+        ],
+        columns=["rule", "environment", "jobs_recorded"],
+    )
+    return packages, rules_table
+
+
+def _pin_matches(pinned: str, version: str) -> bool:
+    """A conda pin ``3.11`` matches ``3.11.9``; ``2.4.6`` only ``2.4.6``."""
+    if not pinned:
+        return True
+    return version == pinned or version.startswith(pinned + ".")
+
+
+def software_page_html(packages: pd.DataFrame, rules: pd.DataFrame) -> str:
+    """The report's software page: packages per environment, then the rules."""
+    title = "Software versions of the rule environments"
+    intro = (
+        "<p>pinned_version: the environment file's pin (envs/*.yaml); "
+        "ran_version: the version each job of a rule of that environment imported, "
+        "read in the interpreter that ran it after its step finished; ran_in: "
+        "those rules. An empty ran_version: no job of this run imported the "
+        "package.</p>"
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;font-size:12px}"
+        "table{border-collapse:collapse;margin-bottom:1em}td,th{padding:2px 6px;"
+        "border-bottom:1px solid #ddd;text-align:left}</style></head><body>"
+        f"<h3>{html.escape(title)}</h3>{intro}"
+        + packages.to_html(index=False, border=0, na_rep="")
+        + "<h3>Rules and their environments</h3>"
+        + rules.to_html(index=False, border=0, na_rep="")
+        + "</body></html>"
+    )
 
 
 def frame_to_html(frame: pd.DataFrame, title: str) -> str:
@@ -483,3 +583,159 @@ def summary_sections(
             )
         sections.append(("Li and Coulombic efficiency (efficiency)", lines))
     return sections
+
+
+# ---------------------------------------------------------------------------
+# Front page of the Snakemake report
+#
+# Snakemake renders the workflow description (the ``report:`` directive) with
+# Jinja2, then docutils; ``categories`` (the result categories, each with a
+# ``name``) and ``files`` (each with a ``target``, its file name) are defined,
+# and a reference `Name`_ to a category or a file name opens it in the report.
+# ---------------------------------------------------------------------------
+
+#: Each stage of the workflow: its name on the front page, the report category
+#: of its figures, and one sentence on what was done.
+STAGES = {
+    "nmr": (
+        "NMR spectra",
+        "NMR spectra",
+        "Bruker 1D and pseudo-2D experiments read from their raw folders "
+        "(acqus, procs, fid/ser), processed as TopSpin's ft does (apodization, "
+        "zero filling, Fourier transform, digital-filter removal, phase from "
+        "procs or fitted, optional baseline) and integrated over the regions "
+        "of each sample.",
+    ),
+    "relaxation": (
+        "NMR relaxation",
+        "NMR relaxation",
+        "Saturation/inversion recovery and decay curves of the region "
+        "integrals fitted per experiment (stretched exponentials, lmfit, "
+        "1-sigma errors from the covariance), and the rates against "
+        "temperature fitted with the BPP model and Arrhenius lines on each "
+        "flank.",
+    ),
+    "exsy": (
+        "2D exchange (EXSY)",
+        "EXSY",
+        "Diagonal and cross-peak volumes of each 2D exchange series fitted "
+        "with the two-site exchange model and the diffusion-limited sphere "
+        "model, and the exchange rates and diffusion coefficients against "
+        "temperature with Arrhenius lines.",
+    ),
+    "ndp": (
+        "Neutron depth profiling",
+        "NDP",
+        "List-mode events cut into time slices with live-time correction, "
+        "the charged-particle spectra turned into Li depth profiles through "
+        "the stopping powers of the layer stack (regularised non-negative "
+        "inversion), and the Li inventory integrated over depth.",
+    ),
+    "echem": (
+        "Electrochemistry and Li accounting",
+        "Efficiency",
+        "Each cycler file cut into plating and stripping steps; the plated "
+        "charge set against the NDP Li inventory per cycle: Li efficiency "
+        "(with Poisson errors) and Coulombic efficiency.",
+    ),
+}
+
+
+def _rst_inline(text: str) -> str:
+    """Text safe inline in reStructuredText and Jinja2 (no references, no markup)."""
+    return _rst_text(text).replace("_", "\\_")
+
+
+def _link(name: str, kind: str) -> str:
+    """A reference that opens category/file ``name``, or plain text without one.
+
+    ``kind`` is ``"category"`` or ``"file"``; the test is done by Jinja2 when
+    Snakemake renders the page, against the categories and files the report
+    really has (a reference to a missing target would be a docutils error).
+    Snakemake's Jinja2 drops the newline after a block tag (``trim_blocks``),
+    so a link must never end a line.
+    """
+    names = "report_categories" if kind == "category" else "report_files"
+    quoted = _jinja_str(name)
+    return (
+        f"{{% if {quoted} in {names} %}}`{name}`_{{% else %}}"
+        f"{_rst_inline(name)} (not in this report){{% endif %}}"
+    )
+
+
+def front_page_rst(
+    stages: Mapping[str, int], sections: Iterable[tuple[str, list[str]]]
+) -> str:
+    """The report's front page: methods applied, headline numbers, links.
+
+    ``stages`` maps a key of :data:`STAGES` to the number of items it worked
+    on (experiments, series, runs); stages with none are left out.
+    ``sections`` are :func:`summary_sections` (the same lines as
+    ``results/summary.md``).
+    """
+    nouns = {
+        "nmr": "experiment",
+        "relaxation": "series",
+        "exsy": "series",
+        "ndp": "run",
+        "echem": "run",
+    }
+    out = [
+        "{% set report_categories = categories.keys()|map(attribute='name')|list %}",
+        "{% set report_files = files|map(attribute='target')|list %}",
+        # Snakemake's report centres the page beside the rule graph vertically
+        # in a scrolling box: a page taller than the window would start above
+        # its top edge, out of reach. Align it to the top instead.
+        ".. raw:: html",
+        "",
+        "   <style>.overflow-auto:has(.prose) { align-items: flex-start; }</style>",
+        "",
+        "liprobe results",
+        "===============",
+        "",
+        "Methods applied",
+        "---------------",
+        "",
+    ]
+    ran = [(key, n) for key, n in stages.items() if n and key in STAGES]
+    if not ran:
+        out += ["No stage of the workflow had input in this campaign.", ""]
+    for key, n in ran:
+        title, category, sentence = STAGES[key]
+        noun = nouns[key] if n == 1 or nouns[key] == "series" else nouns[key] + "s"
+        out += [
+            f"* **{title}** ({n} {noun}; figures: {_link(category, 'category')}): "
+            f"{sentence}",
+            "",
+        ]
+    out += [
+        "Headline numbers",
+        "----------------",
+        "",
+        "Errors are 1 sigma, from the fit covariance or propagated from the "
+        "counting errors; the same lines are in "
+        f"{_link('summary.md', 'file')}, every fitted value in the tables "
+        f"({_link('Tables', 'category')}).",
+        "",
+    ]
+    any_section = False
+    for heading, lines in sections:
+        any_section = True
+        out += [f"**{_rst_inline(heading)}**", ""]
+        if lines:
+            out += [f"* {_rst_inline(line)}" for line in lines]
+        else:
+            out.append("* (no results in this campaign)")
+        out.append("")
+    if not any_section:
+        out += ["No stage with headline numbers ran in this campaign.", ""]
+    out += [
+        "Software and configuration",
+        "--------------------------",
+        "",
+        "* software versions of each rule environment, as declared and as "
+        f"the rules ran: {_link('software_versions.html', 'file')}.",
+        f"* the configuration the run used: {_link('config_used.yaml', 'file')}.",
+        "",
+    ]
+    return "\n".join(out)
