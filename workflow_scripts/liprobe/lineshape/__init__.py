@@ -1,0 +1,1 @@
+"""Line shapes and the deconvolution of 1D spectra into sites."""
