@@ -87,6 +87,7 @@ def _campaign(tmp_path, repo_dir, timezone="Europe/Amsterdam"):
                 "area_cm2": CELL.area_cm2,
                 "cycler": "cellA.mpt",
                 "cycler_timezone": timezone,
+                "cycler_date_order": "month_first",
             }
         ]
     )

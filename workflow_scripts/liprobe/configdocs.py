@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from liprobe.io.atomic import write_text_atomic
+
 #: The sheets, in the order documented, with the sheet key of each.
 SHEETS = ("nmr", "regions", "ndp")
 
@@ -256,5 +258,4 @@ def write_config_docs(root: str | Path | None = None) -> Path:
     """Write ``config/README.md`` of the checkout ``root``; return its path."""
     root = Path(root) if root is not None else checkout_dir()
     path = root / "config" / "README.md"
-    path.write_text(config_docs(root / "config" / "schemas"))
-    return path
+    return write_text_atomic(path, config_docs(root / "config" / "schemas"))

@@ -5,33 +5,24 @@ the SHA-256 of each file as written). A draft replaces a file only when that
 file is still exactly as last drafted (the user has not touched it) or does not
 exist; a file the user has edited is kept and the new draft goes beside it as
 ``<name>.new``. Every write goes to a temporary file first and is then
-renamed, so an interrupted run leaves no half-written sheet.
+renamed (:mod:`liprobe.io.atomic`), so an interrupted run leaves no
+half-written sheet.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
+
+from liprobe.io.atomic import write_text_atomic
 
 MANIFEST = ".liprobe-init.json"
 
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_drafts(
@@ -54,20 +45,20 @@ def write_drafts(
     for name, text in drafts.items():
         path = folder / name
         if not path.exists():
-            atomic_write_text(path, text)
+            write_text_atomic(path, text)
             done.append((path, "written"))
         else:
             current = _sha(path.read_text(encoding="utf-8", errors="replace"))
             if current == _sha(text):
                 done.append((path, "unchanged"))
             elif current == drafted.get(name):
-                atomic_write_text(path, text)
+                write_text_atomic(path, text)
                 done.append((path, "updated"))
             else:
                 new = path.with_name(path.name + ".new")
-                atomic_write_text(new, text)
+                write_text_atomic(new, text)
                 done.append((new, "kept"))
                 continue
         drafted[name] = _sha(text)
-    atomic_write_text(manifest_file, json.dumps(drafted, indent=1, sort_keys=True))
+    write_text_atomic(manifest_file, json.dumps(drafted, indent=1, sort_keys=True))
     return done

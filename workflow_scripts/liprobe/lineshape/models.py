@@ -4,7 +4,8 @@ Every shape is normalised to its ``area`` (the integral over ``x``) and has
 one full width at half maximum ``fwhm`` in the unit of ``x`` (ppm here):
 
 * :func:`lorentzian`: ``area * (fwhm/2) / pi / ((x - center)^2 + (fwhm/2)^2)``;
-* :func:`gaussian`: ``area * sqrt(4 ln 2 / pi) / fwhm * exp(-4 ln 2 (x - center)^2 / fwhm^2)``;
+* :func:`gaussian`: ``area * sqrt(4 ln 2 / pi) / fwhm``
+  ``* exp(-4 ln 2 (x - center)^2 / fwhm^2)``;
 * :func:`pseudo_voigt`: ``eta * lorentzian + (1 - eta) * gaussian`` with the
   same centre, width and area (0 <= eta <= 1).
 

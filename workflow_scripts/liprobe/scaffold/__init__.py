@@ -11,6 +11,7 @@ overwritten: the new draft goes beside it as ``<name>.new``.
 
 from __future__ import annotations
 
+import io
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -54,7 +55,9 @@ def _relative(path: str, base: Path) -> str:
 
 
 def _tsv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(sep="\t", index=False, lineterminator="\n", na_rep="")
+    buf = io.StringIO()
+    frame.to_csv(buf, sep="\t", index=False, lineterminator="\n", na_rep="")
+    return buf.getvalue()
 
 
 def nmr_sheet(rows: list[SheetRow], base: Path) -> pd.DataFrame:
