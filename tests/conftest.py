@@ -86,6 +86,21 @@ def run_snakemake(
         )
 
 
+def simulate_demo(workdir: Path, **kwargs) -> Path:
+    """Simulate the demo campaign's raw files and sheets into ``workdir/demo``
+    (``kwargs`` go to :func:`liprobe.simulate.demo.build_demo`, e.g. ``parts``);
+    return ``workdir``."""
+    from liprobe.simulate.demo import build_demo
+
+    old = Path.cwd()
+    os.chdir(workdir)
+    try:
+        build_demo("demo", workdir=".", **kwargs)
+    finally:
+        os.chdir(old)
+    return workdir
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> Path:
     """The whole demo campaign simulated and reduced once per test session.
@@ -93,15 +108,7 @@ def demo_run(tmp_path_factory) -> Path:
     Returns the working directory; its ``results/`` holds the tables and figures
     and ``demo/truth.json`` the parameters the raw files were simulated from.
     """
-    from liprobe.simulate.demo import build_demo
-
-    workdir = tmp_path_factory.mktemp("demo_run")
-    old = Path.cwd()
-    os.chdir(workdir)
-    try:
-        build_demo("demo", workdir=".")
-    finally:
-        os.chdir(old)
+    workdir = simulate_demo(tmp_path_factory.mktemp("demo_run"))
     # the bundled demo configuration: its sheets (demo/*.tsv) resolve against
     # the working directory, its ndp block names the demo's layer stack
     cfg = workdir / "config.yaml"

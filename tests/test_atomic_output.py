@@ -25,7 +25,7 @@ import pytest
 from liprobe.io.atomic import PARTIAL_SUFFIX, atomic_output, write_text_atomic
 from liprobe.plots.save import save_figure
 
-from conftest import REPO
+from conftest import REPO, simulate_demo
 
 LIB = REPO / "workflow_scripts" / "liprobe"
 
@@ -121,15 +121,7 @@ def test_the_check_sees_a_direct_write():
 @pytest.fixture(scope="module")
 def killed_run(tmp_path_factory):
     """A one-series NMR campaign whose Snakemake is SIGKILLed while its job runs."""
-    from liprobe.simulate.demo import build_demo
-
-    workdir = tmp_path_factory.mktemp("killed")
-    old = Path.cwd()
-    os.chdir(workdir)
-    try:
-        build_demo("demo", parts=("nmr",), workdir=".")
-    finally:
-        os.chdir(old)
+    workdir = simulate_demo(tmp_path_factory.mktemp("killed"), parts=("nmr",))
     sheet = pd.read_csv(workdir / "demo" / "nmr.tsv", sep="\t").iloc[:2]
     sheet["series"] = "only"
     sheet.to_csv(workdir / "demo" / "nmr.tsv", sep="\t", index=False)

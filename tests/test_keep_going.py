@@ -25,7 +25,7 @@ import pytest
 
 from liprobe.io.tables import read_metadata, sha256_file
 
-from conftest import REPO
+from conftest import REPO, simulate_demo
 
 OUTPUTS = ("experiments", "integrals", "spectra", "regions")
 TABLES = (
@@ -40,15 +40,7 @@ TABLES = (
 def broken_campaign(tmp_path_factory):
     """Run the NMR demo with one ser of 2 x TD1 rows; return (workdir, broken
     experiment, its series, the other series, sheet, process)."""
-    from liprobe.simulate.demo import build_demo
-
-    workdir = tmp_path_factory.mktemp("keep_going")
-    old = Path.cwd()
-    os.chdir(workdir)
-    try:
-        build_demo("demo", parts=("nmr",), workdir=".")
-    finally:
-        os.chdir(old)
+    workdir = simulate_demo(tmp_path_factory.mktemp("keep_going"), parts=("nmr",))
     # four temperatures are enough (and keep the run short): break the second
     sheet = pd.read_csv(workdir / "demo" / "nmr.tsv", sep="\t").iloc[:4]
     sheet["series"] = ["first", "first", "first", "second"]

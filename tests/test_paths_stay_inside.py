@@ -19,7 +19,7 @@ import pytest
 
 from liprobe.io.sheets import MAX_NAME_LENGTH
 
-from conftest import run_snakemake
+from conftest import run_snakemake, simulate_demo
 
 REPO = Path(__file__).resolve().parents[1]
 ALLOWED = ("results", "logs", "benchmarks")
@@ -28,17 +28,7 @@ ALLOWED = ("results", "logs", "benchmarks")
 @pytest.fixture(scope="module")
 def demo_inputs(tmp_path_factory) -> Path:
     """The demo's raw files and sheets (simulated once, never reduced)."""
-    import os
-
-    from liprobe.simulate.demo import build_demo
-
-    workdir = tmp_path_factory.mktemp("demo_inputs")
-    old = Path.cwd()
-    os.chdir(workdir)
-    try:
-        build_demo("demo", workdir=".")
-    finally:
-        os.chdir(old)
+    workdir = simulate_demo(tmp_path_factory.mktemp("demo_inputs"))
     return workdir
 
 
