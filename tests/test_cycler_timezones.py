@@ -10,6 +10,7 @@ agrees; otherwise an error names both.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import pandas as pd
@@ -20,7 +21,11 @@ from liprobe.io import cycler
 
 from conftest import with_schema_defaults
 
-read_cycler = with_schema_defaults(cycler.read_cycler, "echem")
+# GCPL_yadg_issue149.mpt's only date (01/10/2024) reads both ways: the sheet's
+# cycler_date_order says which (EC-Lab wrote it month first)
+read_cycler = functools.partial(
+    with_schema_defaults(cycler.read_cycler, "echem"), date_order="month_first"
+)
 
 NAIVE_FILES = [
     "LiLi_LLZO_yadg_MB_PEIS_CC.mpr",
