@@ -231,17 +231,24 @@ def test_damaged_nda_names_its_version_and_the_workaround(cycler_dir, tmp_path):
     assert "NewareNDA" in text and "nda v29" in text and "BTSDA" in text
 
 
-def test_a_hanging_reader_is_stopped_after_the_timeout(cycler_dir, monkeypatch):
-    """A library that never returns is stopped after reader_timeout_s."""
-    import time
+def test_a_hanging_reader_is_stopped_after_the_timeout(
+    cycler_dir, tmp_path, monkeypatch
+):
+    """A library that never returns is stopped after the reader timeout."""
+    from liprobe.io.cycler.common import _third_party_read
 
-    import galvani.BioLogic
-
-    def hang(path):
-        time.sleep(60)
-
-    monkeypatch.setattr(galvani.BioLogic, "MPRfile", hang)
-    with pytest.raises(InputError, match="did not finish within 1 s"):
-        read_cycler(
-            cycler_dir / "LiLi_LLZO_yadg_MB_PEIS_CC.mpr", BERLIN, reader_timeout_s=1
+    (tmp_path / "hanging_reader.py").write_text(
+        "import time\n\n\ndef read(path):\n    time.sleep(600)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(InputError, match="did not finish within 1 s") as err:
+        _third_party_read(
+            cycler_dir / "LiLi_LLZO_yadg_MB_PEIS_CC.mpr",
+            "hanging_reader",
+            "read",
+            "mpr",
+            "a BioLogic EC-Lab binary file",
+            fmt="biologic_mpr",
+            timeout_s=1,
         )
+    assert "EC-Lab modules VMP Set v0" in str(err.value)

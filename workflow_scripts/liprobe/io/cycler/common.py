@@ -5,7 +5,10 @@ the finishing checks every reader applies, and gap checks.
 from __future__ import annotations
 
 import importlib
-import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -280,6 +283,19 @@ def _library_call(module: str, function: str, path: str):
         return read(path)
 
 
+#: the reading process: call the library, write the pickled result (or the
+#: exception's type and message) to stdout
+_CHILD = """
+import pickle, sys
+from liprobe.io.cycler.common import _library_call
+try:
+    out = ("ok", _library_call(sys.argv[1], sys.argv[2], sys.argv[3]))
+except Exception as exc:
+    out = ("error", f"{type(exc).__name__}: {exc}")
+sys.stdout.buffer.write(pickle.dumps(out))
+"""
+
+
 def _third_party_read(
     path: Path,
     module: str,
@@ -293,29 +309,42 @@ def _third_party_read(
     """``module.function(str(path))`` of a cycler library, failures as InputError.
 
     The module is imported only when its format is met. The read runs in a
-    child process that is stopped after ``timeout_s`` seconds (config
+    fresh interpreter (a subprocess with this process's ``sys.path``; a forked
+    copy of a process with threads can deadlock, and a spawned one would rerun
+    the job's script), killed after ``timeout_s`` seconds (config
     ``echem.reader_timeout_s``): a library that loops on a damaged file cannot
-    hang the run. The libraries signal a bad file with whatever exception their
-    parsing hits (ValueError, NotImplementedError, struct.error, KeyError, ...),
-    so any failure names the file, what was raised or the timeout, the format
-    version the file's header states (:func:`.versions.header_version`) and
-    the workaround for the format (:data:`.versions.WORKAROUNDS`).
+    hang the run; its result comes back pickled. The libraries signal a bad file with
+    whatever exception their parsing hits (ValueError, NotImplementedError,
+    struct.error, KeyError, ...), so any failure names the file, what was
+    raised or the timeout, the format version the file's header states
+    (:func:`.versions.header_version`) and the workaround for the format
+    (:data:`.versions.WORKAROUNDS`).
     """
     package = module.split(".")[0]
     try:
         importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - environment problem
         raise InputError(path, "reader", f"the {package} package", str(exc)) from None
-    context = multiprocessing.get_context("fork")
-    problem = None
-    with context.Pool(1) as pool:
-        pending = pool.apply_async(_library_call, (module, function, str(path)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, module, function, str(path)],
+            capture_output=True,
+            timeout=timeout_s,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        problem = f"{package} did not finish within {timeout_s:g} s"
+    else:
         try:
-            return pending.get(timeout_s)
-        except multiprocessing.TimeoutError:
-            problem = f"{package} did not finish within {timeout_s:g} s"
-        except Exception as exc:  # any parse failure of the library is a bad file
-            problem = f"{package} failed: {type(exc).__name__}: {exc}"
+            status, value = pickle.loads(done.stdout)
+        except Exception:  # the process died before answering
+            status = "error"
+            value = done.stderr.decode(errors="replace").strip()[-500:]
+        if status == "ok":
+            return value
+        problem = f"{package} failed: {value}"
     version = header_version(path, fmt)
     stated = f"; the header states {version}" if version else ""
     raise InputError(
