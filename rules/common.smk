@@ -32,7 +32,6 @@ os.environ[_PATH_VAR] = os.pathsep.join(
 )
 
 from liprobe.errors import LiprobeError  # noqa: E402
-from liprobe.io.bruker.peek import check_expno_folder  # noqa: E402
 from liprobe.nmr.kinds import peek_kind  # noqa: E402
 from liprobe.io.sheets import load_schema, load_sheets  # noqa: E402
 from liprobe.io.tables import COMMIT_ENV, git_commit  # noqa: E402
@@ -81,16 +80,6 @@ except LiprobeError as exc:
     raise WorkflowError(f"invalid sheet: {exc}") from None
 
 NMR = SHEETS["nmr"]
-# every NMR path is an experiment folder (has acqus), checked without walking it
-try:
-    for _experiment in NMR.index:
-        check_expno_folder(
-            NMR.at[_experiment, "path"],
-            config["sheets"]["nmr"],
-            int(NMR.at[_experiment, "_row"]),
-        )
-except LiprobeError as exc:
-    raise WorkflowError(f"invalid sheet: {exc}") from None
 REGIONS = SHEETS["regions"]
 NDP = SHEETS["ndp"]
 

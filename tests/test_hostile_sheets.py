@@ -167,7 +167,7 @@ def test_nmr_path_with_brackets_is_literal(tmp_path):
 @pytest.mark.parametrize("value", ["/", "raw", "raw/1/acqus"])
 def test_nmr_path_that_is_no_bruker_folder_is_rejected_at_parse(tmp_path, value):
     """'/' used to be walked file by file at parse time; now only acqus is looked at."""
-    with pytest.raises(InputError, match="holding an acqus file") as info:
+    with pytest.raises(InputError, match="EXPNO. folder holding acqus") as info:
         _read(tmp_path, "nmr", _nmr_row(tmp_path, path=value))
     assert info.value.field == "path" and info.value.row == 2
 

@@ -30,6 +30,7 @@ import pandas as pd
 import yaml
 
 from liprobe.errors import InputError
+from liprobe.io.bruker.peek import check_expno_folder
 
 SHEET_KEYS = {"nmr": "experiment", "regions": None, "ndp": "run"}
 # Columns holding paths that must exist (resolved against the working directory).
@@ -225,17 +226,8 @@ def read_sheet(
                     )
                 record[column] = str(target) if pattern else str(target.resolve())
         if name == "nmr" and "path" in record:
-            folder = Path(str(record["path"]))
-            if not (folder / "acqus").is_file():
-                # checked here, before anything lists the folder's files
-                raise InputError(
-                    path,
-                    "path",
-                    "a Bruker experiment folder <dataset>/<expno> holding an "
-                    "acqus file",
-                    str(folder),
-                    row=line,
-                )
+            # checked here, before anything lists the folder's files
+            check_expno_folder(record["path"], path, row=line)
         record["_row"] = line
         records.append(record)
     frame = pd.DataFrame.from_records(records)
