@@ -47,7 +47,7 @@ from liprobe.plan.campaign import (  # noqa: E402
 )
 from liprobe.plan.imports import import_closure  # noqa: E402
 
-_CONFIG_SCHEMA = Path(workflow.basedir) / "config" / "schemas" / "config.schema.yaml"
+_CONFIG_SCHEMA = LIPROBE_DIR / "config" / "schemas" / "config.schema.yaml"
 # Renamed keys first (their message names the new key), then the schema: the
 # only place a default lives; unknown keys are errors at every level.
 try:

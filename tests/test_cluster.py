@@ -202,13 +202,13 @@ def test_slurm_run_equals_local_run(slurm_cluster, campaign, tmp_path):
 def test_unreadable_experiment_on_the_cluster_is_a_logged_flagged_row(
     slurm_cluster, campaign, tmp_path
 ):
-    # A copy of one experiment whose ser file lost its second half.
+    # A copy of one experiment whose ser holds 2 x TD1 rows (not read in part).
     sheet = pd.read_csv(campaign / "nmr_small.tsv", sep="\t", dtype=str).head(1)
     broken = tmp_path / "raw" / "broken"
     shutil.copytree(sheet["path"].iloc[0], broken)
     ser = broken / "ser"
     data = ser.read_bytes()
-    ser.write_bytes(data[: len(data) // 2 + 3])
+    ser.write_bytes(data + data)  # 2 x TD1 rows (a ser cut short is processed)
     sheet["path"] = [str(broken)]
     sheet.to_csv(tmp_path / "nmr_broken.tsv", sep="\t", index=False)
 

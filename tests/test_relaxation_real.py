@@ -147,7 +147,8 @@ def test_menthol_fixed_point_heights_stay_available(shared_dir):
     assert (ints.groupby("region")["peak_ppm"].nunique() == 1).all()
     fits = fit_relaxation_table(ints, exps, relax({"quantities": ["height"]}))
     r01 = fits.set_index("region").loc["r01", "time_constant_s"]
-    assert r01 / topspin_t1(folder)[0] - 1 > 0.05
+    # one point for all rows misses the line's top as it moves: ~5 % long
+    assert r01 / topspin_t1(folder)[0] - 1 > 0.03
 
 
 def test_menthol_long_t1_region_flagged_beyond_list(menthol):
