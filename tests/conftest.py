@@ -86,6 +86,36 @@ def run_snakemake(
         )
 
 
+def forced_dag(workdir: Path, configfiles: list[Path], targets: list[str], collect):
+    """``collect(job)`` for every job of the workflow's forced dry DAG of
+    ``targets`` (nothing is executed)."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import (
+        ConfigSettings,
+        DAGSettings,
+        DeploymentSettings,
+        OutputSettings,
+        ResourceSettings,
+    )
+
+    with SnakemakeApi(OutputSettings(quiet=None)) as api:
+        wf = api.workflow(
+            snakefile=REPO / "Snakefile",
+            workdir=Path(workdir),
+            resource_settings=ResourceSettings(cores=1),
+            config_settings=ConfigSettings(configfiles=list(configfiles)),
+            deployment_settings=DeploymentSettings(),
+        )
+        dag_api = wf.dag(DAGSettings(targets=targets, forceall=True))
+        workflow = dag_api.workflow_api._workflow
+        workflow.dag_settings = dag_api.dag_settings
+        workflow._prepare_dag(
+            forceall=True, ignore_incomplete=True, lock_warn_only=True
+        )
+        workflow._build_dag()
+        return [collect(job) for job in workflow.dag.jobs]
+
+
 def simulate_demo(workdir: Path, **kwargs) -> Path:
     """Simulate the demo campaign's raw files and sheets into ``workdir/demo``
     (``kwargs`` go to :func:`liprobe.simulate.demo.build_demo`, e.g. ``parts``);

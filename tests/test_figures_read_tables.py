@@ -12,46 +12,23 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from conftest import forced_dag
+
 FIGURE_DIRS = ("results/figures/", "results/paper/")
 
 
 def dag_jobs(workdir: Path, configfiles: list[Path], targets: list[str]):
     """(rule name, outputs, inputs) of every job of a forced dry DAG."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import (
-        ConfigSettings,
-        DAGSettings,
-        DeploymentSettings,
-        OutputSettings,
-        ResourceSettings,
+    return forced_dag(
+        workdir,
+        configfiles,
+        targets,
+        lambda job: (
+            job.rule.name,
+            [str(f) for f in job.output],
+            [str(f) for f in job.input],
+        ),
     )
-
-    jobs = []
-    with SnakemakeApi(OutputSettings(quiet=None)) as api:
-        wf = api.workflow(
-            snakefile=REPO / "Snakefile",
-            workdir=Path(workdir),
-            resource_settings=ResourceSettings(cores=1),
-            config_settings=ConfigSettings(configfiles=configfiles),
-            deployment_settings=DeploymentSettings(),
-        )
-        dag_api = wf.dag(DAGSettings(targets=targets, forceall=True))
-        workflow = dag_api.workflow_api._workflow
-        workflow.dag_settings = dag_api.dag_settings
-        workflow._prepare_dag(
-            forceall=True, ignore_incomplete=True, lock_warn_only=True
-        )
-        workflow._build_dag()
-        for job in workflow.dag.jobs:
-            jobs.append(
-                (
-                    job.rule.name,
-                    [str(f) for f in job.output],
-                    [str(f) for f in job.input],
-                )
-            )
-    return jobs
 
 
 @pytest.fixture(scope="module")

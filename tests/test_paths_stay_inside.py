@@ -19,7 +19,7 @@ import pytest
 
 from liprobe.io.sheets import MAX_NAME_LENGTH
 
-from conftest import run_snakemake, simulate_demo
+from conftest import forced_dag, run_snakemake, simulate_demo
 
 REPO = Path(__file__).resolve().parents[1]
 ALLOWED = ("results", "logs", "benchmarks")
@@ -49,37 +49,15 @@ def _rewrite(workdir: Path, sheet: str, func) -> None:
 
 def _job_paths(workdir: Path, cfg: Path) -> list[tuple[str, str]]:
     """(rule, path) of every output, log and benchmark of the forced DAG."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import (
-        ConfigSettings,
-        DAGSettings,
-        DeploymentSettings,
-        OutputSettings,
-        ResourceSettings,
-    )
 
-    out = []
-    with SnakemakeApi(OutputSettings(quiet=None)) as api:
-        wf = api.workflow(
-            snakefile=REPO / "Snakefile",
-            workdir=workdir,
-            resource_settings=ResourceSettings(cores=1),
-            config_settings=ConfigSettings(configfiles=[cfg]),
-            deployment_settings=DeploymentSettings(),
-        )
-        dag_api = wf.dag(DAGSettings(targets=["all", "paper"], forceall=True))
-        workflow = dag_api.workflow_api._workflow
-        workflow.dag_settings = dag_api.dag_settings
-        workflow._prepare_dag(
-            forceall=True, ignore_incomplete=True, lock_warn_only=True
-        )
-        workflow._build_dag()
-        for job in workflow.dag.jobs:
-            paths = [*job.output, *job.log]
-            if job.benchmark:
-                paths.append(job.benchmark)
-            out.extend((job.rule.name, str(p)) for p in paths)
-    return out
+    def paths(job):
+        found = [*job.output, *job.log]
+        if job.benchmark:
+            found.append(job.benchmark)
+        return [(job.rule.name, str(p)) for p in found]
+
+    jobs = forced_dag(workdir, [cfg], ["all", "paper"], paths)
+    return [pair for job in jobs for pair in job]
 
 
 SAFE_BUT_ODD = {
