@@ -95,23 +95,18 @@ def test_editable_install_imports_liprobe_from_the_checkout(installed, tmp_path)
 def test_liprobe_command(installed, tmp_path):
     command = installed / "bin" / "liprobe"
     assert command.is_file(), "pip install -e . installed no liprobe command"
-    version = subprocess.run(
-        [str(command), "--version"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-        env=_env(),
-    ).stdout.strip()
-    assert version == f"liprobe {liprobe.__version__}"
-    where = subprocess.run(
-        [str(command), "where"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-        env=_env(),
-    ).stdout.strip()
+    def output(*args):
+        return subprocess.run(
+            [str(command), *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+            env=_env(),
+        ).stdout.strip()
+
+    assert output("--version") == f"liprobe {liprobe.__version__}"
+    where = output("where")
     assert Path(where) == (REPO / "Snakefile").resolve()
 
 

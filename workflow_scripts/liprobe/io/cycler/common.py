@@ -313,10 +313,11 @@ def _third_party_read(
     copy of a process with threads can deadlock, and a spawned one would rerun
     the job's script), killed after ``timeout_s`` seconds (config
     ``echem.reader_timeout_s``): a library that loops on a damaged file cannot
-    hang the run; its result comes back pickled. The libraries signal a bad file with
-    whatever exception their parsing hits (ValueError, NotImplementedError,
-    struct.error, KeyError, ...), so any failure names the file, what was
-    raised or the timeout, the format version the file's header states
+    hang the run; its result comes back pickled. The libraries signal a bad
+    file with whatever exception their parsing hits (a ValueError, a
+    struct.error, a KeyError, an unsupported-version error...), so any failure
+    names the file, what was raised or the timeout, the format version the
+    file's header states
     (:func:`.versions.header_version`) and the workaround for the format
     (:data:`.versions.WORKAROUNDS`).
     """
