@@ -95,6 +95,7 @@ def test_editable_install_imports_liprobe_from_the_checkout(installed, tmp_path)
 def test_liprobe_command(installed, tmp_path):
     command = installed / "bin" / "liprobe"
     assert command.is_file(), "pip install -e . installed no liprobe command"
+
     def output(*args):
         return subprocess.run(
             [str(command), *args],
