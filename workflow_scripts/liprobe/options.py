@@ -404,6 +404,19 @@ class NdpOptions(_Options):
 
 
 @dataclass(frozen=True)
+class LinewidthOptions(_Options):
+    """``linewidth:``: line widths over temperature (motional narrowing)."""
+
+    method: str
+    shape: str
+    baseline_order: int
+    poor_fit_p_value: float
+    n_resample: int
+    seed: int
+    onset_fraction: float
+
+
+@dataclass(frozen=True)
 class ScaffoldOptions(_Options):
     """``scaffold:``: how ``liprobe init`` drafts regions from spectra."""
 
@@ -423,6 +436,7 @@ class Options:
     accounting: AccountingOptions
     ndp: NdpOptions
     scaffold: ScaffoldOptions
+    linewidth: LinewidthOptions
 
 
 def _material(config: Mapping, block: str) -> dict:
@@ -457,6 +471,7 @@ def build_options(config: Mapping) -> Options:
         accounting=AccountingOptions.from_params(config["accounting"], "accounting"),
         ndp=NdpOptions.from_params(config["ndp"], "ndp"),
         scaffold=ScaffoldOptions.from_params(config["scaffold"], "scaffold"),
+        linewidth=LinewidthOptions.from_params(config["linewidth"], "linewidth"),
     )
 
 

@@ -10,6 +10,8 @@ Kinds (the values of the ``kind`` column of the ``nmr`` sheet):
 * ``t2``     CPMG / spin-echo decay (loop counts ``vclist`` or delays ``vdlist``)
 * ``exsy``   2D exchange (NOESY-type, mixing time ``D[8]``)
 * ``1d``     a plain one-dimensional spectrum
+* ``linewidth`` one 1D spectrum of a line-width series over temperature
+  (motional narrowing); no acquisition parameter reveals it: sheet only
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from pathlib import Path
 
 from liprobe.io.bruker.peek import peek_parameters
 
-KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2", "exsy", "1d")
+KINDS: tuple[str, ...] = (
+    "t1_sr",
+    "t1_ir",
+    "t1rho",
+    "t2",
+    "exsy",
+    "1d",
+    "linewidth",
+)
 #: the kinds fitted by the relaxation stage
 RELAXATION_KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2")
 
@@ -32,6 +42,7 @@ LIST_OF_KIND: dict[str, tuple[str, ...]] = {
     "t2": ("vclist", "vdlist"),
     "exsy": (),
     "1d": (),
+    "linewidth": (),
 }
 
 # Pulse program name fragments -> kind, checked in this order (lower case).

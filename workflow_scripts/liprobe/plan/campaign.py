@@ -66,6 +66,18 @@ def relaxation_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
     )
 
 
+def linewidth_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> dict:
+    """The line-width series of a campaign: series name -> its ``linewidth``
+    experiments (a kind the sheet gives, never detected), in sheet order."""
+    series: dict[str, list[str]] = {}
+    for experiment in nmr.index:
+        if kinds[experiment] == "linewidth":
+            series.setdefault(series_name(nmr, experiment, "linewidth"), []).append(
+                str(experiment)
+            )
+    return series
+
+
 def conversion_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> dict:
     """The NMR conversion jobs of a campaign: series name -> its 1D and pseudo-2D
     experiments (every kind but ``exsy``), in sheet order.

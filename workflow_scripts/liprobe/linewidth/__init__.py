@@ -1,0 +1,1 @@
+"""Line widths over temperature: motional narrowing (SCIENCE.md section 8)."""
