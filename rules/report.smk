@@ -111,6 +111,14 @@ REPORT_CAPTIONS = {
         if EXSY_SERIES
         else {}
     ),
+    "linewidth": (
+        {
+            "linewidth": "results/tables/linewidth.parquet",
+            "arrhenius": "results/tables/linewidth_arrhenius.parquet",
+        }
+        if LINEWIDTH_SERIES
+        else {}
+    ),
     "ndp": (
         {
             "profiles": "results/tables/ndp_depth_profiles.parquet",
@@ -137,6 +145,11 @@ SUMMARY_INPUTS = {
         ("exsy_arrhenius", "results/tables/exsy_arrhenius.parquet", bool(EXSY_SERIES)),
         ("exsy_fits", "results/tables/exsy_fits.parquet", bool(EXSY_SERIES)),
         ("efficiency", "results/tables/efficiency.parquet", bool(CYCLER_RUNS)),
+        (
+            "linewidth_arrhenius",
+            "results/tables/linewidth_arrhenius.parquet",
+            bool(LINEWIDTH_SERIES),
+        ),
     )
     if present
 }
@@ -203,6 +216,7 @@ rule report_front_page:
             "nmr": len(NMR_1D),
             "relaxation": len(RELAXATION_SERIES) if len(NMR) > 0 else 0,
             "exsy": len(EXSY_SERIES),
+            "linewidth": len(LINEWIDTH_SERIES),
             "ndp": len(NDP_RUNS),
             "echem": len(CYCLER_RUNS),
         },

@@ -267,3 +267,36 @@ def test_plan_groups_linewidth_rows_by_series():
     ).set_index("experiment", drop=False)
     kinds = {"a": "linewidth", "b": "linewidth", "c": "linewidth", "d": "t1_sr"}
     assert linewidth_series(nmr, kinds) == {"vt": ["a", "b"], "s2": ["c"]}
+
+
+def test_a_pseudo_2d_folder_given_kind_linewidth_is_refused(shared_dir):
+    """The sheet may call any folder linewidth: a relaxation series (TD1 > 1)
+    stops with the folder, the field and what was expected and found."""
+    from liprobe.errors import InputError
+    from liprobe.options import defaults
+    from liprobe.steps.linewidth_measure import failed_rows, measure_experiment
+
+    path = shared_dir / "bruker/relaxnmr_17O_satrec_LAMOX/1"
+    item = {
+        "experiment": "lamox",
+        "sample": "LAMOX",
+        "series": "LAMOX",
+        "path": str(path),
+        "procno": 1,
+        "overrides": {"kind": "linewidth"},
+        "regions": [{"region": "O", "ppm_min": 0.0, "ppm_max": 400.0}],
+    }
+    options = defaults()
+    with pytest.raises(InputError) as err:
+        measure_experiment(
+            item,
+            options.nmr,
+            options.linewidth,
+            mixing_delay_index=options.exsy.mixing_delay_index,
+            rng=np.random.default_rng(0),
+        )
+    text = str(err.value)
+    assert str(path) in text and "TD1" in text and "1D spectrum" in text
+    row = failed_rows(item, err.value).iloc[0]
+    assert row["flags"] == "input_error" and not row["fit_ok"]
+    assert math.isnan(row["fwhm_Hz"]) and "TD1" in row["error"]

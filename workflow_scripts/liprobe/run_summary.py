@@ -25,6 +25,10 @@ STAGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("exsy_fits", "fits"),
         ("exsy_arrhenius", "Arrhenius fits"),
     ),
+    "linewidth": (
+        ("linewidth", "widths"),
+        ("linewidth_arrhenius", "temperature fits"),
+    ),
     "ndp": (
         ("ndp_event_accounting", "event counts"),
         ("ndp_inversion", "depth profiles"),
