@@ -43,6 +43,7 @@ from liprobe.options import (  # noqa: E402
 from liprobe.plan.campaign import (  # noqa: E402
     conversion_series,
     exsy_plan,
+    linewidth_series,
     relaxation_series,
 )
 from liprobe.plan.imports import import_closure  # noqa: E402
@@ -180,6 +181,22 @@ def nmr_series_items(series):
     ]
 
 
+def linewidth_items(series):
+    """The sheet rows of a line-width series, as its job reads them."""
+    return [
+        {
+            "experiment": e,
+            "sample": str(NMR.at[e, "sample"]),
+            "series": series,
+            "path": str(NMR.at[e, "path"]),
+            "procno": int(sheet_value(NMR, e, "procno", 1)),
+            "overrides": nmr_overrides(e),
+            "regions": nmr_regions(e),
+        }
+        for e in LINEWIDTH_SERIES[series]
+    ]
+
+
 def check_regions():
     """Stop before any job when a sample has neither regions nor TopSpin intrng."""
     for experiment in NMR.index:
@@ -205,6 +222,8 @@ try:
     RELAXATION_SERIES = relaxation_series(NMR, NMR_KIND)
     # One conversion job per series of 1D and pseudo-2D experiments.
     NMR_SERIES = conversion_series(NMR, NMR_KIND)
+    # One width-measuring job per series of kind linewidth (sheet only).
+    LINEWIDTH_SERIES = linewidth_series(NMR, NMR_KIND)
     _KIND_OF_PATH = {str(NMR.at[e, "path"]): NMR_KIND[e] for e in NMR.index}
     EXSY = exsy_plan(
         NMR,

@@ -1,9 +1,6 @@
 # Motional narrowing: line widths over temperature (kind linewidth, from the
 # sheet) -> Hendrickson-Bray fit and the Waugh-Fedin onset estimate.
 
-from liprobe.plan.campaign import linewidth_series
-
-LINEWIDTH_SERIES = linewidth_series(NMR, NMR_KIND)
 LINEWIDTH_OPTIONS = OPTIONS.linewidth.params()
 
 if LINEWIDTH_SERIES:
@@ -18,22 +15,6 @@ if LINEWIDTH_SERIES:
             ext=["png", "pdf"],
         )
     )
-
-
-def linewidth_items(series):
-    """The sheet rows of a line-width series, as its job reads them."""
-    return [
-        {
-            "experiment": e,
-            "sample": str(NMR.at[e, "sample"]),
-            "series": series,
-            "path": str(NMR.at[e, "path"]),
-            "procno": int(sheet_value(NMR, e, "procno", 1)),
-            "overrides": nmr_overrides(e),
-            "regions": nmr_regions(e),
-        }
-        for e in LINEWIDTH_SERIES[series]
-    ]
 
 
 rule linewidth_measure:

@@ -11,6 +11,13 @@ widths' 1-sigma errors, by least squares (scipy). Errors: the covariance
 ``(J'J)^-1`` of the weighted residuals, taken as absolute (never scaled by the
 reduced chi-square: with a few degrees of freedom that scale is itself
 uncertain by tens of percent); the chi-square p-value flags a poor fit.
+The form is empirical: on its narrowing flank the excess width is
+``B exp(Ea / kB T)``, proportional to the correlation time as for any jump
+model, but through the crossover a jump model's width (Anderson-Kubo) falls
+more steeply than this form, so widths measured across the crossover bias the
+fitted Ea upwards (by about a quarter for a Gaussian-Markov model); its Ea is
+that of the jumps when the widths sample the rigid plateau and the narrowing
+flank.
 
 Waugh & Fedin's empirical rule ``Ea [eV] = 1.617e-3 T_onset [K]`` rests on the
 onset of narrowing, defined operationally as the temperature where the fitted
