@@ -19,6 +19,7 @@ include: "rules/relaxation.smk"
 include: "rules/exsy.smk"
 include: "rules/ndp.smk"
 include: "rules/echem.smk"
+include: "rules/operando_nmr.smk"
 include: "rules/accounting.smk"
 include: "rules/report.smk"
 

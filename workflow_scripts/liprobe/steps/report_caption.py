@@ -15,6 +15,9 @@ BUILDERS = {
     "exsy": lambda t: report.caption_exsy(t["fits"], t["arrhenius"]),
     "ndp": lambda t: report.caption_ndp(t["profiles"], t.get("inventory")),
     "efficiency": lambda t: report.caption_efficiency(t["efficiency"]),
+    "operando_nmr": lambda t: report.caption_operando_nmr(
+        t["efficiency"], t["components"]
+    ),
 }
 
 
