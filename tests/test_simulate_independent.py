@@ -1,10 +1,11 @@
 """The simulators are independent of the reduction they validate.
 
 * Import graph: nothing reachable from the NMR simulators (``simulate.nmr``,
-  ``simulate.exsy``, ``simulate.bruker``), the NDP simulator
+  ``simulate.exsy``, ``simulate.bruker``, ``simulate.operando_nmr``), the NDP simulator
   (``simulate.ndp`` with its stopping, cells and cycler modules) or the demo
   builder (``simulate.demo``) imports the reduction packages ``liprobe.nmr``,
-  ``liprobe.relaxation``, ``liprobe.exsy`` or ``liprobe.ndp`` (at module level
+  ``liprobe.relaxation``, ``liprobe.exsy``, ``liprobe.ndp``, the line-fit core
+  ``liprobe.lineshape``, ``liprobe.operando`` or ``liprobe.accounting`` (at module level
   or inside functions); file writers of the shared ``liprobe.io`` layer are
   allowed.
 * The EXSY simulator's own physics against textbook solutions computed here:
@@ -38,10 +39,19 @@ NMR_SIMULATORS = (
     "liprobe.simulate.nmr",
     "liprobe.simulate.exsy",
     "liprobe.simulate.bruker",
+    "liprobe.simulate.operando_nmr",
 )
 NDP_SIMULATOR = ("liprobe.simulate.ndp",)
 DEMO_BUILDER = ("liprobe.simulate.demo",)
-FORBIDDEN = ("liprobe.nmr", "liprobe.relaxation", "liprobe.exsy", "liprobe.ndp")
+FORBIDDEN = (
+    "liprobe.nmr",
+    "liprobe.relaxation",
+    "liprobe.exsy",
+    "liprobe.ndp",
+    "liprobe.lineshape",
+    "liprobe.operando",
+    "liprobe.accounting",
+)
 
 
 def _module_file(module: str, root: Path) -> Path | None:
