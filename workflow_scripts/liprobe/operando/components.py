@@ -90,13 +90,16 @@ def fit_window(
     sf_MHz: float,
     poor_fit_p: float,
     held: dict[str, float] | None = None,
+    starts: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Deconvolve one window into ``components``; one row per component.
 
     ``held``: component -> shift (ppm) held fixed (the counter line after the
-    first spectrum).
+    first spectrum); ``starts``: component -> start shift replacing the
+    configured one (e.g. the previous spectrum's fit; kept inside the range).
     """
     held = dict(held or {})
+    starts = dict(starts or {})
     lo, hi = window
     inside = (ppm >= lo) & (ppm <= hi)
     x, yy = ppm[inside], y[inside]
@@ -112,10 +115,12 @@ def fit_window(
                 s = held[c.name]
                 sites.append(SiteStart(c.name, s, s - HOLD_PPM, s + HOLD_PPM, shape))
             else:
+                start = min(
+                    max(starts.get(c.name, c.shift_ppm), c.shift_min_ppm),
+                    c.shift_max_ppm,
+                )
                 sites.append(
-                    SiteStart(
-                        c.name, c.shift_ppm, c.shift_min_ppm, c.shift_max_ppm, shape
-                    )
+                    SiteStart(c.name, start, c.shift_min_ppm, c.shift_max_ppm, shape)
                 )
         fit = deconvolve(
             x,
@@ -243,6 +248,7 @@ def run_components(
     metal = [components[name] for name in METAL]
     sei = [components["sei"]]
     held: dict[str, float] = {}
+    starts: dict[str, float] = {}
     frames = []
     for k, (ppm, y) in enumerate(spectra):
         ppm = np.asarray(ppm, float)
@@ -254,13 +260,19 @@ def run_components(
             sf_MHz=sf_MHz,
             poor_fit_p=poor_fit_p,
         )
-        m = fit_window(ppm, y, windows[0], metal, noise, held=held, **common)
+        m = fit_window(
+            ppm, y, windows[0], metal, noise, held=held, starts=starts, **common
+        )
         m["window"] = "metal"
         s = fit_window(ppm, y, windows[1], sei, noise, **common)
         s["window"] = "sei"
         if k == 0:
             first = m[m["component"] == "counter"].iloc[0]
             held["counter"] = float(first["shift_ppm"])
+        # the next spectrum starts from this one's resolved lines
+        for _, r in m.iterrows():
+            if r["component"] not in held and r["area"] > 0:
+                starts[r["component"]] = float(r["shift_ppm"])
         both = pd.concat([m, s], ignore_index=True)
         both.insert(0, "spectrum", k + 1)
         frames.append(both)
