@@ -462,3 +462,28 @@ def test_real_sei_folder_as_a_one_spectrum_run_finds_the_metal_line(
     assert strongest["shift_ppm"] == pytest.approx(265.0, abs=5.0)
     assert strongest["area"] > 10 * strongest["area_err"]
     assert np.isnan(rows["cycle"].astype(float)).all()
+
+
+def test_demo_operando_sheet_is_a_valid_user_sheet(tmp_path):
+    """The demo's operando_nmr sheet reads as a user's would: schema columns,
+    paths that exist, a dataset folder of 30 EXPNO folders per cell."""
+    import os
+
+    from liprobe.simulate.demo import build_demo
+
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        build_demo("demo", parts=("operando_nmr",), workdir=".")
+        schema = load_schema(REPO / "config" / "schemas" / "operando_nmr.schema.yaml")
+        sheet = read_sheet("demo/operando_nmr.tsv", schema, "operando_nmr", ".")
+    finally:
+        os.chdir(old)
+    assert list(sheet.index) == ["nmr_bare_Cu", "nmr_ZnO_Cu"]
+    assert list(sheet["reference"]) == ["charge", "counter"]
+    for run in sheet.index:
+        row = run_sheet(sheet, run)
+        folders = expno_folders(row["path"], row["expnos"], "sheet", run)
+        assert len(folders) == 30
+        audit = [(Path(f) / "audita.txt").is_file() for f in folders]
+        assert all(audit) if row["reference"] == "charge" else not any(audit)
