@@ -20,6 +20,7 @@ include: "rules/exsy.smk"
 include: "rules/linewidth.smk"
 include: "rules/ndp.smk"
 include: "rules/echem.smk"
+include: "rules/operando_nmr.smk"
 include: "rules/accounting.smk"
 include: "rules/report.smk"
 

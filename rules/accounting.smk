@@ -5,11 +5,18 @@
 if CYCLER_RUNS:
     TARGETS.extend(
         [
-            "results/tables/li_inventory.parquet",
-            "results/tables/efficiency.parquet",
             "results/figures/accounting/efficiency.png",
         ]
         + expand("results/figures/accounting/{run}_inventory.png", run=CYCLER_RUNS)
+    )
+# li_inventory and efficiency hold the NDP runs' rows (method ndp) and the
+# operando NMR runs' (method nmr, rules/operando_nmr.smk)
+if CYCLER_RUNS or OPNMR_CYCLER_RUNS:
+    TARGETS.extend(
+        [
+            "results/tables/li_inventory.parquet",
+            "results/tables/efficiency.parquet",
+        ]
     )
 
 
@@ -41,9 +48,15 @@ rule accounting_tables:
     input:
         inventory=expand(
             "results/accounting/{run}/li_inventory.parquet", run=CYCLER_RUNS
+        )
+        + expand(
+            "results/operando_nmr/{run}/li_inventory.parquet", run=OPNMR_CYCLER_RUNS
         ),
         efficiency=expand(
             "results/accounting/{run}/efficiency.parquet", run=CYCLER_RUNS
+        )
+        + expand(
+            "results/operando_nmr/{run}/efficiency.parquet", run=OPNMR_CYCLER_RUNS
         ),
         lib=lib("accounting_tables.py"),
     output:

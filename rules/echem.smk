@@ -17,6 +17,7 @@ ECHEM_RUNS = {
         "cycler_date_order": str(sheet_value(NDP, run, "cycler_date_order", "")),
         "plating_sign": str(sheet_value(NDP, run, "plating_sign", "negative")),
         "area_cm2": float(NDP.at[run, "area_cm2"]),
+        "cell": str(NDP.at[run, "cell"]),
     }
     for run in CYCLER_RUNS
 }

@@ -130,6 +130,14 @@ REPORT_CAPTIONS = {
     "efficiency": (
         {"efficiency": "results/tables/efficiency.parquet"} if CYCLER_RUNS else {}
     ),
+    "operando_nmr": (
+        {
+            "efficiency": "results/tables/efficiency.parquet",
+            "components": "results/tables/li_metal_nmr.parquet",
+        }
+        if OPNMR_CYCLER_RUNS
+        else {}
+    ),
 }
 REPORT_CAPTIONS = {k: v for k, v in REPORT_CAPTIONS.items() if v}
 

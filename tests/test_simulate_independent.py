@@ -1,12 +1,10 @@
 """The simulators are independent of the reduction they validate.
 
-* Import graph: nothing reachable from the NMR simulators (``simulate.nmr``,
-  ``simulate.exsy``, ``simulate.linewidth``, ``simulate.bruker``), the NDP
-  simulator (``simulate.ndp`` with its stopping, cells and cycler modules) or
-  the demo builder (``simulate.demo``) imports the reduction packages
-  ``liprobe.nmr``, ``liprobe.relaxation``, ``liprobe.exsy``, ``liprobe.ndp``,
-  ``liprobe.linewidth`` or ``liprobe.lineshape`` (at module level or inside
-  functions); file writers of the shared ``liprobe.io`` layer are allowed.
+* Import graph: nothing reachable from the NMR simulators (``NMR_SIMULATORS``
+  below), the NDP simulator (``simulate.ndp`` with its stopping, cells and cycler
+  modules) or the demo builder (``simulate.demo``) imports the reduction packages
+  in ``FORBIDDEN`` (at module level or inside functions); file writers of the
+  shared ``liprobe.io`` layer are allowed.
 * The EXSY simulator's own physics against textbook solutions computed here:
   Crank's sphere in an infinite sink and in a well-stirred finite bath (The
   Mathematics of Diffusion, 2nd ed. (1975), eqs. 6.20 and 6.30), and the
@@ -39,6 +37,7 @@ NMR_SIMULATORS = (
     "liprobe.simulate.exsy",
     "liprobe.simulate.bruker",
     "liprobe.simulate.linewidth",
+    "liprobe.simulate.operando_nmr",
 )
 NDP_SIMULATOR = ("liprobe.simulate.ndp",)
 DEMO_BUILDER = ("liprobe.simulate.demo",)
@@ -49,6 +48,8 @@ FORBIDDEN = (
     "liprobe.ndp",
     "liprobe.linewidth",
     "liprobe.lineshape",
+    "liprobe.operando",
+    "liprobe.accounting",
 )
 
 

@@ -60,6 +60,8 @@ ORDERED_PAIRS = (
     ("ndp", "energy_window_keV"),
     ("ndp", "normalisation", "window_keV"),
     ("accounting", "inventory_depth_um"),
+    ("operando_nmr", "metal_window_ppm"),
+    ("operando_nmr", "sei_window_ppm"),
 )
 #: values of a config file, counting every use of a YAML alias (a bigger file is
 #: an alias bomb or not a liprobe config)
@@ -292,6 +294,23 @@ class AccountingOptions(_Options):
 
 
 @dataclass(frozen=True)
+class OperandoNmrOptions(_Options):
+    """``operando_nmr:``: Li-metal components of operando 7Li spectra and their
+    calibration to Li per cm2. ``components`` maps each component name to
+    ``shift_ppm``, ``shift_min_ppm`` and ``shift_max_ppm``."""
+
+    components: Mapping
+    metal_window_ppm: tuple
+    sei_window_ppm: tuple
+    shape: str
+    baseline_order: int
+    poor_fit_p_value: float
+    skin_depth_correction: bool
+    resistivity_ohm_m: float
+    film_density_rel: float
+
+
+@dataclass(frozen=True)
 class NdpCalibration(_Options):
     """``ndp.calibration``: channel -> keV."""
 
@@ -437,6 +456,7 @@ class Options:
     ndp: NdpOptions
     scaffold: ScaffoldOptions
     linewidth: LinewidthOptions
+    operando_nmr: OperandoNmrOptions
 
 
 def _material(config: Mapping, block: str) -> dict:
@@ -472,6 +492,9 @@ def build_options(config: Mapping) -> Options:
         ndp=NdpOptions.from_params(config["ndp"], "ndp"),
         scaffold=ScaffoldOptions.from_params(config["scaffold"], "scaffold"),
         linewidth=LinewidthOptions.from_params(config["linewidth"], "linewidth"),
+        operando_nmr=OperandoNmrOptions.from_params(
+            config["operando_nmr"], "operando_nmr"
+        ),
     )
 
 

@@ -490,6 +490,64 @@ def caption_efficiency(efficiency: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def caption_operando_nmr(efficiency: pd.DataFrame, components: pd.DataFrame) -> str:
+    """Caption of the operando NMR figures: per cell the Li efficiency by NMR
+    and NDP, their difference, dead Li and SEI growth."""
+    lines = [
+        "Operando 7Li NMR of Li metal beside NDP. Inventory figure: per cell, "
+        "metal Li from NMR (plated + microstructure components of the Knight-shifted "
+        "line, calibrated to Li per cm2 as each row states), the growth of the "
+        "diamagnetic SEI line, the NDP Li inventory of the same cell and the net "
+        "plated charge against time, Coulombic efficiency per cycle on the right "
+        "axis. Efficiency figure: Li efficiency by each method against the "
+        "Coulombic efficiency (1 sigma errors).",
+        "",
+    ]
+    eff = efficiency
+    nmr = eff[eff["method"] == "nmr"] if "method" in eff else eff.iloc[0:0]
+    for cell, g in nmr.groupby("cell", sort=False):
+        items = []
+        ndp = eff[(eff["method"] == "ndp") & (eff["cell"] == cell)]
+        for _, r in g.sort_values("cycle").iterrows():
+            text = (
+                f"cycle {int(r['cycle'])}: Li efficiency (NMR) "
+                f"{_pm(r['li_efficiency'], r['li_efficiency_err'])}"
+            )
+            other = ndp[ndp["cycle"] == r["cycle"]]
+            if len(other):
+                o = other.iloc[0]
+                diff_err = math.hypot(
+                    float(r["li_efficiency_err"]), float(o["li_efficiency_err"])
+                )
+                text += (
+                    f", (NDP) {_pm(o['li_efficiency'], o['li_efficiency_err'])}, "
+                    "NMR - NDP "
+                    f"{_pm(r['li_efficiency'] - o['li_efficiency'], diff_err)}"
+                )
+            dead = _pm(r["inactive_li_per_cm2"], r["inactive_li_per_cm2_err"], "/cm2")
+            sei = _pm(
+                r.get("sei_growth_per_cm2"), r.get("sei_growth_per_cm2_err"), "/cm2"
+            )
+            text += (
+                f", CE {_pm(r['coulombic_efficiency'], None)}, dead Li {dead}, "
+                f"SEI growth {sei}"
+            )
+            items.append(text)
+        lines.append(
+            f"Cell {_rst_text(str(cell))}: {_rst_text(str(g['calibration'].iloc[0]))}; "
+            f"{_rst_text(str(g['skin_depth_assumption'].iloc[0]))}."
+        )
+        lines.append("")
+        lines.append(_bullets(items))
+        lines.append("")
+    n_spectra = components["spectrum"].nunique() if len(components) else 0
+    lines.append(
+        f"{n_spectra} spectra per run at most; components fitted with the "
+        "line-fit core (sandwich errors from the measured noise)."
+    )
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------------------
 # Results summary
 # ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Read and validate the sheets users write (CONTRACT.md: nmr, regions, ndp).
+"""Read and validate the sheets users write (CONTRACT.md: nmr, regions, ndp,
+operando_nmr).
 
 Each sheet is a TSV file. Validation happens when the workflow is parsed, before
 any job starts, and every problem is an :class:`~liprobe.errors.InputError`
@@ -32,12 +33,18 @@ import yaml
 from liprobe.errors import InputError
 from liprobe.io.bruker.peek import check_expno_folder
 
-SHEET_KEYS = {"nmr": "experiment", "regions": None, "ndp": "run"}
+SHEET_KEYS = {
+    "nmr": "experiment",
+    "regions": None,
+    "ndp": "run",
+    "operando_nmr": "run",
+}
 # Columns holding paths that must exist (resolved against the working directory).
 PATH_COLUMNS = {
     "nmr": ["path"],
     "regions": [],
     "ndp": ["listmode", "cycler", "background", "reference"],
+    "operando_nmr": ["path", "cycler"],
 }
 # Path columns documented as globs: a value naming no existing file is a pattern.
 GLOB_COLUMNS = {"ndp": ["listmode"]}
@@ -47,6 +54,7 @@ NAME_COLUMNS = {
     "nmr": ["experiment", "sample", "series"],
     "regions": ["sample", "region"],
     "ndp": ["run", "cell"],
+    "operando_nmr": ["run", "cell"],
 }
 #: the one pattern of every name that becomes part of a path: no separator, no
 #: leading dot or dash, no wildcard braces, no spaces

@@ -86,13 +86,14 @@ def plot_efficiency(efficiency: pd.DataFrame):
     for ax, run in zip(axes[0], runs, strict=True):
         g = efficiency[efficiency["run"] == run].sort_values("cycle")
         ok = g[np.isfinite(g["li_efficiency"])]
+        method = str(g["method"].iloc[0]) if "method" in g and len(g) else "ndp"
         ax.errorbar(
             ok["cycle"],
             ok["li_efficiency"],
             yerr=ok["li_efficiency_err"],
             fmt=marker(0) + "-",
             color=colour(0),
-            label="Li efficiency (NDP)",
+            label=f"Li efficiency ({method.upper()})",
         )
         ce = g[np.isfinite(g["coulombic_efficiency"])]
         ax.plot(

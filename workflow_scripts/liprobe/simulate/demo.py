@@ -1,9 +1,10 @@
 """Build the bundled demo campaign: raw files simulated from known parameters.
 
-Usage: ``python -m liprobe.simulate.demo <outdir> [--parts nmr,exsy,ndp,linewidth]``
+Usage: ``python -m liprobe.simulate.demo <outdir> [--parts PART,...]`` (``PARTS``)
 
 Writes raw Bruker folders, list-mode and cycler files, the sheets that point to
-them (``nmr.tsv``, ``regions.tsv``, ``ndp.tsv``) and ``truth.json``, which holds
+them (``nmr.tsv``, ``regions.tsv``, ``ndp.tsv``, ``operando_nmr.tsv``) and
+``truth.json``, which holds
 the parameters the files were simulated from. The reduction never reads the
 truth file; tests compare the workflow's tables with it.
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-PARTS = ("nmr", "exsy", "ndp", "linewidth")
+PARTS = ("nmr", "exsy", "ndp", "linewidth", "operando_nmr")
 #: The columns of the demo's NDP sheet, as a user writes them from the sheet
 #: format (``config/schemas/ndp.schema.yaml``); optional columns the demo has
 #: no value for (``deposit_thickness_um``) are left out.
@@ -37,6 +38,21 @@ NDP_SHEET_COLUMNS = (
     "slice_s",
     "background",
     "reference",
+)
+#: the columns of the demo's operando_nmr sheet
+#: (``config/schemas/operando_nmr.schema.yaml``)
+OPERANDO_NMR_SHEET_COLUMNS = (
+    "run",
+    "cell",
+    "path",
+    "area_cm2",
+    "cycler",
+    "cycler_timezone",
+    "cycler_date_order",
+    "plating_sign",
+    "reference",
+    "counter_area_cm2",
+    "counter_thickness_um",
 )
 
 
@@ -71,6 +87,7 @@ def build_demo(
     nmr_rows: list[dict] = []
     region_rows: list[dict] = []
     ndp_rows: list[dict] = []
+    operando_rows: list[dict] = []
     truth: dict = {"seed": seed, "parts": list(parts)}
 
     if "nmr" in parts:
@@ -102,6 +119,12 @@ def build_demo(
         ndp = write_demo_ndp(outdir / "ndp", seed=seed + 2)
         ndp_rows += ndp["ndp"]
         truth["ndp"] = ndp["truth"]
+    if "operando_nmr" in parts:
+        from liprobe.simulate.operando_nmr import write_demo_operando_nmr
+
+        operando = write_demo_operando_nmr(outdir / "operando_nmr", seed=seed + 4)
+        operando_rows += operando["operando_nmr"]
+        truth["operando_nmr"] = operando["truth"]
 
     for row in nmr_rows:
         row["path"] = _relative(row["path"], base)
@@ -127,6 +150,12 @@ def build_demo(
         outdir / "regions.tsv", region_rows, ["sample", "region", "ppm_min", "ppm_max"]
     )
     _write_tsv(outdir / "ndp.tsv", ndp_rows, list(NDP_SHEET_COLUMNS))
+    for row in operando_rows:
+        for column in ("path", "cycler"):
+            row[column] = _relative(row[column], base)
+    _write_tsv(
+        outdir / "operando_nmr.tsv", operando_rows, list(OPERANDO_NMR_SHEET_COLUMNS)
+    )
     (outdir / "truth.json").write_text(json.dumps(truth, indent=2, default=str))
     return truth
 
@@ -138,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--parts",
         default=",".join(PARTS),
-        help="comma-separated: nmr,exsy,ndp,linewidth",
+        help="comma-separated, of: " + ",".join(PARTS),
     )
     parser.add_argument("--seed", type=int, default=20261122)
     args = parser.parse_args(argv)

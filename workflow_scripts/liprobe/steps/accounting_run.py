@@ -43,6 +43,10 @@ def run(job: Job) -> None:
             source=p.cycler,
         )
         eff = efficiency(inventory, cycles, area_cm2=float(p.area_cm2), run=p.run)
+        # beside the operando NMR runs' rows (method nmr) in the gathered tables
+        for frame in (inventory, eff):
+            frame.insert(1, "method", "ndp")
+            frame.insert(2, "cell", p.run_sheet.get("cell", ""))
         for _, row in eff.iterrows():
             log.info(
                 "cycle %d: CE %.4f, Li efficiency %.4f +- %.4f %s",

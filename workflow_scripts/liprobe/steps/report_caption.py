@@ -16,6 +16,9 @@ BUILDERS = {
     "linewidth": lambda t: report.caption_linewidth(t["linewidth"], t["arrhenius"]),
     "ndp": lambda t: report.caption_ndp(t["profiles"], t.get("inventory")),
     "efficiency": lambda t: report.caption_efficiency(t["efficiency"]),
+    "operando_nmr": lambda t: report.caption_operando_nmr(
+        t["efficiency"], t["components"]
+    ),
 }
 
 

@@ -13,6 +13,8 @@ use, so that the parse-time :func:`peek_parameters` does not import nmrglue):
   :func:`read_baseline_points`;
 * :mod:`.topspin_fits`: TopSpin's fitted time constants, :func:`read_topspin_fits`;
 * :mod:`.folder`: a whole folder, :func:`read_folder`;
+* :mod:`.audit`: the acquisition's start and end in ``audita.txt``,
+  :func:`read_acquisition_times`;
 * :mod:`.peek`: :func:`peek_parameters`, the parse-time scalars, and
   :func:`check_expno_folder`, the parse-time check of a sheet path.
 
@@ -23,6 +25,7 @@ overrides): that is :mod:`liprobe.nmr.acquisition`.
 from importlib import import_module
 
 _MODULES = {
+    "liprobe.io.bruker.audit": ["read_acquisition_times"],
     "liprobe.io.bruker.binary": [
         "BLOCK_BYTES",
         "check_byte_order",
