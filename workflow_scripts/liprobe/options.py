@@ -292,6 +292,21 @@ class AccountingOptions(_Options):
 
 
 @dataclass(frozen=True)
+class PeaksOptions(_Options):
+    """``peaks:``: deconvolution of 1D spectra and the isotope exchange."""
+
+    baseline_order: int
+    poor_fit_p_value: float
+    window_margin: float
+    noise_guard: float
+    shape: str
+    pick_snr: float
+    fit_mas_rate: bool
+    natural_li6_fraction: float
+    saturation_t1_factor: float
+
+
+@dataclass(frozen=True)
 class NdpCalibration(_Options):
     """``ndp.calibration``: channel -> keV."""
 
@@ -423,6 +438,7 @@ class Options:
     accounting: AccountingOptions
     ndp: NdpOptions
     scaffold: ScaffoldOptions
+    peaks: PeaksOptions
 
 
 def _material(config: Mapping, block: str) -> dict:
@@ -457,6 +473,7 @@ def build_options(config: Mapping) -> Options:
         accounting=AccountingOptions.from_params(config["accounting"], "accounting"),
         ndp=NdpOptions.from_params(config["ndp"], "ndp"),
         scaffold=ScaffoldOptions.from_params(config["scaffold"], "scaffold"),
+        peaks=PeaksOptions.from_params(config["peaks"], "peaks"),
     )
 
 

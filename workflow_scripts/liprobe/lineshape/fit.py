@@ -321,4 +321,8 @@ def deconvolve(
     frame["noise_correlation_length"] = noise.correlation_length
     if "mas_ppm" in best:
         frame["mas_Hz"] = best["mas_ppm"].value * sf_MHz
+        j = names.index("mas_ppm") if "mas_ppm" in names else None
+        frame["mas_Hz_err"] = (
+            math.sqrt(abs(cov[j, j])) * sf_MHz if j is not None else 0.0
+        )
     return LineFit(frame, chi2, dof, p_value, fitted, components, baseline)
