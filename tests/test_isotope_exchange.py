@@ -56,6 +56,7 @@ def _peaks(efficiency_6li=1.0, rel_err=0.01, d1=(100.0, 30.0)):
                         "rg": rg,
                         "mass_mg": MASS[state],
                         "d1_s": d,
+                        "signal_weight": 1.0,
                         "flags": "",
                         "fit_ok": True,
                     }
@@ -106,7 +107,7 @@ def test_errors_match_a_monte_carlo_of_the_area_errors():
     table = _table(peaks)
     rng = np.random.default_rng(5)
     draws = []
-    for _ in range(400):
+    for _ in range(200):
         noisy = peaks.copy()
         noisy["area"] = peaks["area"] + rng.normal(0, 1, len(peaks)) * peaks["area_err"]
         t = _table(noisy)
@@ -121,8 +122,8 @@ def test_errors_match_a_monte_carlo_of_the_area_errors():
         _row(table, "PEO", "cycled", "receptivity").li6_fraction_err,
         _row(table, "PEO", "cycled", "pristine_ratio").li6_fraction_err,
     ]
-    # 400 draws: the sample sd is within ~7 % (2 sigma) of the truth
-    assert np.allclose(sd, reported, rtol=0.12), (sd, reported)
+    # 200 draws: the sample sd is within ~10 % (2 sigma) of the truth
+    assert np.allclose(sd, reported, rtol=0.15), (sd, reported)
 
 
 def test_dominant_path_is_the_site_with_the_largest_gain():

@@ -6,7 +6,8 @@ the site whose 6Li fraction rises most carries the current (SCIENCE.md 7).
 Amount of a nucleus in a site, from its nmr_peaks row: the site area (ppm x
 spectrum unit) times the spectrometer frequency over the spectral width (the
 FID amplitude: a line's integral in Hz over the spectrum is its first FID
-point times SW), per scan (NS), per receiver gain (RG), per mg of sample
+point times SW; divided by the apodization's weight where the signal starts,
+``signal_weight``), per scan (NS), per receiver gain (RG), per mg of sample
 (``mass_mg``, used when both spectra compared give it) and divided by the
 receptivity gamma^3 I (I + 1) (:data:`liprobe.constants.LI_ISOTOPES`).
 Several spectra of one nucleus, sample and state: their inverse-variance mean.
@@ -61,7 +62,7 @@ def _amounts(peaks: pd.DataFrame) -> pd.DataFrame:
     p = p[np.isfinite(p["area"].astype(float))].copy()
     if p.empty:
         return p.assign(n=[], n_err=[], mass_used=[])
-    factor = p["larmor_MHz"] / p["sw_Hz"] / (p["ns"] * p["rg"])
+    factor = p["larmor_MHz"] / p["sw_Hz"] / (p["ns"] * p["rg"] * p["signal_weight"])
     factor = factor / p["nucleus"].map(receptivity)
     p["n"] = p["area"] * factor
     p["n_err"] = p["area_err"] * factor

@@ -293,6 +293,7 @@ COLUMN_UNITS: dict[str, str] = {
     "t1_source": "",
     "dominant_path": "",
     "preferred": "",
+    "signal_weight": "",
     "mass_used": "",
     "li6_experiment": "",
     "li7_experiment": "",

@@ -22,7 +22,18 @@ from scipy import stats
 from liprobe.lineshape.fit import ERR_METHOD, SiteStart, _baseline
 from liprobe.lineshape.models import SHAPE_FUNCTIONS, SHAPES
 from liprobe.lineshape.noise import noise_model
-from liprobe.lineshape.peaks import PeakSettings, fit_window, noise_points
+from liprobe.lineshape.peaks import (
+    MAS_FIT_RANGE,
+    PeakSettings,
+    fit_window,
+    noise_points,
+    width_starts,
+)
+
+
+def _order(k: int) -> str:
+    """Parameter-name tag of sideband order ``k`` (kp1, km2; no minus sign)."""
+    return f"k{'p' if k > 0 else 'm'}{abs(k)}"
 
 
 def _site_line(values: dict, j: int, i: int, site: SiteStart, x: np.ndarray):
@@ -38,7 +49,7 @@ def _site_line(values: dict, j: int, i: int, site: SiteStart, x: np.ndarray):
         out = out + func(
             x,
             center=values[f"s{i}_center"] + k * values["mas_ppm"],
-            area=values[f"e{j}_s{i}_k{k}_area"],
+            area=values[f"e{j}_s{i}_{_order(k)}_area"],
             **shape,
         )
     return out
@@ -60,7 +71,7 @@ def _areas(values, sites, n):
     return [
         [
             values[f"e{j}_s{i}_area"]
-            + sum(values[f"e{j}_s{i}_k{k}_area"] for k in s.sidebands)
+            + sum(values[f"e{j}_s{i}_{_order(k)}_area"] for k in s.sidebands)
             for i, s in enumerate(sites)
         ]
         for j in range(n)
@@ -99,7 +110,10 @@ def deconvolve_series(
     if uses_mas and not mas_ppm:
         raise ValueError("sidebands need a MAS rate (nmr sheet mas_rate_Hz)")
     window = fit_window(
-        sites, regions, 1.5 * mas_ppm if mas_ppm else None, settings.window_margin
+        sites,
+        regions,
+        (1 + MAS_FIT_RANGE) * mas_ppm if mas_ppm else None,
+        settings.window_margin,
     )
     xs, ys, noises, scales, baselines = [], [], [], [], []
     for ppm, y in spectra:
@@ -125,12 +139,17 @@ def deconvolve_series(
             )
         )
     span = window[1] - window[0]
-    step = float(np.median(np.diff(xs[0])))
-    fwhm0 = max(span / (4 * max(len(sites), 1)), 4 * step)
+    # start widths from the spectrum of the series with the least noise
+    best_j = int(np.argmin([n.sigma for n in noises]))
+    widths = width_starts(xs[best_j], ys[best_j], sites)
     params = lmfit.Parameters()
     if uses_mas:
         params.add(
-            "mas_ppm", value=mas_ppm, min=0.5 * mas_ppm, max=1.5 * mas_ppm, vary=fit_mas
+            "mas_ppm",
+            value=mas_ppm,
+            min=(1 - MAS_FIT_RANGE) * mas_ppm,
+            max=(1 + MAS_FIT_RANGE) * mas_ppm,
+            vary=fit_mas,
         )
     for i, s in enumerate(sites):
         if s.shape not in SHAPES:
@@ -138,7 +157,7 @@ def deconvolve_series(
         params.add(
             f"s{i}_center", value=s.shift_ppm, min=s.shift_min_ppm, max=s.shift_max_ppm
         )
-        params.add(f"s{i}_fwhm", value=fwhm0, min=1e-6, max=span)
+        params.add(f"s{i}_fwhm", value=widths[i], min=1e-6, max=span)
         if SHAPES[s.shape]:
             params.add(f"s{i}_eta", value=0.5, min=0.0, max=1.0)
     for j, (x, y) in enumerate(zip(xs, ys, strict=True)):
@@ -146,9 +165,11 @@ def deconvolve_series(
             params.add(f"e{j}_c{m}", value=0.0)
         for i, s in enumerate(sites):
             h = max(float(np.interp(s.shift_ppm, x, y)), noises[j].sigma)
-            params.add(f"e{j}_s{i}_area", value=h * fwhm0, min=0.0)
+            params.add(f"e{j}_s{i}_area", value=h * widths[i], min=0.0)
             for k in s.sidebands:
-                params.add(f"e{j}_s{i}_k{k}_area", value=0.05 * h * fwhm0, min=0.0)
+                params.add(
+                    f"e{j}_s{i}_{_order(k)}_area", value=0.05 * h * widths[i], min=0.0
+                )
 
     def residual(p):
         values = p.valuesdict()

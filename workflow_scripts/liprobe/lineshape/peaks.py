@@ -20,6 +20,11 @@ from scipy import signal
 from liprobe.lineshape.fit import LineFit, SiteStart, deconvolve
 from liprobe.lineshape.noise import noise_model
 
+#: a fitted MAS rate stays within this fraction of its start (acqus MASR); the
+#: fit window covers the sidebands that far out. A MASR worse than that needs
+#: the nmr sheet's ``mas_rate_Hz``.
+MAS_FIT_RANGE = 0.1
+
 
 @dataclass(frozen=True)
 class PeakSettings:
@@ -92,6 +97,39 @@ def pick_sites(
     return sites, empty
 
 
+def width_starts(
+    x: np.ndarray, y: np.ndarray, sites: Sequence[SiteStart]
+) -> list[float]:
+    """Start FWHM per site (ppm) read off the spectrum: from the highest point
+    within the site's bounds outward to half its height above the window's
+    lowest point, or to a valley where a neighbour takes over (twice the
+    nearer side); between four points and the window over twice the sites."""
+    order = np.argsort(x)
+    x, y = x[order], y[order]
+    step = float(np.median(np.diff(x)))
+    floor = float(np.min(y))
+    upper = (x[-1] - x[0]) / (2 * max(len(sites), 1))
+    out = []
+    for s in sites:
+        inside = np.flatnonzero((x >= s.shift_min_ppm) & (x <= s.shift_max_ppm))
+        if inside.size == 0:
+            out.append(max(4 * step, min(upper, s.shift_max_ppm - s.shift_min_ppm)))
+            continue
+        i0 = int(inside[np.argmax(y[inside])])
+        half = floor + 0.5 * (y[i0] - floor)
+        sides = []
+        for direction in (-1, 1):
+            i = i0
+            while 0 < i < x.size - 1 and y[i] > half:
+                if y[i + direction] > y[i]:  # a valley: a neighbour takes over
+                    break
+                i += direction
+            sides.append(abs(x[i] - x[i0]))
+        width = 2 * min(sides) if min(sides) > 0 else 2 * max(sides)
+        out.append(float(np.clip(width, 4 * step, max(upper, 4 * step))))
+    return out
+
+
 def fit_window(
     sites: Sequence[SiteStart],
     regions: pd.DataFrame | None,
@@ -156,7 +194,10 @@ def deconvolve_spectrum(
             "(acqus MASR is 0 or missing)"
         )
     window = fit_window(
-        sites, regions, 1.5 * mas_ppm if mas_ppm else None, settings.window_margin
+        sites,
+        regions,
+        (1 + MAS_FIT_RANGE) * mas_ppm if mas_ppm else None,
+        settings.window_margin,
     )
     inside = (ppm >= window[0]) & (ppm <= window[1])
     if inside.sum() < 10:
@@ -177,6 +218,8 @@ def deconvolve_spectrum(
         poor_fit_p=settings.poor_fit_p_value,
         mas_Hz=mas_Hz if uses_mas else None,
         fit_mas=fit_mas,
+        mas_range=MAS_FIT_RANGE,
+        fwhm_starts_ppm=width_starts(ppm[inside], ys[inside], sites),
     )
     frame = fit.sites.copy()
     for column in ("area", "area_err"):

@@ -77,7 +77,8 @@ def mas_rate(
 
 
 def read_spectrum(item: dict, nmr: NmrOptions):
-    """The raw folder read and processed: (fid, ppm, real spectrum)."""
+    """The raw folder read and processed: (fid, ppm, real spectrum, weight of
+    the apodization at the signal start)."""
     fid = read_experiment(
         item["path"],
         int(item["procno"]),
@@ -93,7 +94,24 @@ def read_spectrum(item: dict, nmr: NmrOptions):
             "a single 1D spectrum for the deconvolution",
             f"{spectra.data.shape[0]} rows",
         )
-    return fid, np.asarray(spectra.ppm, float), np.asarray(spectra.data[0], float)
+    weight = signal_start_weight(fid, spectra.lb_Hz, nmr)
+    ppm = np.asarray(spectra.ppm, float)
+    return fid, ppm, np.asarray(spectra.data[0], float), weight
+
+
+def signal_start_weight(fid, lb_Hz: float, nmr: NmrOptions) -> float:
+    """The apodization window's value where the signal starts.
+
+    Exponential broadening runs from the first stored point, so a signal that
+    the digital filter delays by ``group_delay_points`` enters the transform
+    weighted by ``exp(-pi LB delay / SW)``: areas compared between spectra of
+    different LB, delay or SW are divided by it. Other windows (procs WDW
+    not 0 or 1) start at the signal: NaN, their weight is not modelled.
+    """
+    wdw = int((fid.procs or {}).get("WDW", 0) or 0)
+    if nmr.lb_Hz is None and wdw not in (0, 1):
+        return math.nan
+    return math.exp(-math.pi * float(lb_Hz) * fid.group_delay_points / fid.sw_Hz)
 
 
 def regions_of(item: dict, path) -> pd.DataFrame | None:
@@ -116,7 +134,7 @@ def sites_of(item, ppm, y, regions, settings: PeakSettings):
     return sites, "picked", empty
 
 
-def _identity(item: dict, fid, mas: tuple) -> dict:
+def _identity(item: dict, fid, mas: tuple, weight: float = math.nan) -> dict:
     return {
         "experiment": item["experiment"],
         "sample": item["sample"],
@@ -130,6 +148,7 @@ def _identity(item: dict, fid, mas: tuple) -> dict:
         "d1_s": _d1_s(fid.acqus) if fid is not None else math.nan,
         "mass_mg": _number(item.get("mass_mg")),
         "masr_Hz": float(fid.masr_Hz) if fid is not None else math.nan,
+        "signal_weight": weight,
         "mas_rate_source": mas[1],
     }
 
@@ -154,12 +173,13 @@ def _finish(frame: pd.DataFrame, ident: dict, source: str, joint: bool, mas_Hz):
 def fit_one(item, nmr, settings, fit_rate, log):
     """Rows and curves of one experiment fitted alone (flagged rows on failure)."""
     fid = None
+    weight = math.nan
     mas = (None, "none", False)
     names = [str(r["site"]) for r in item["sites"]] or ["all"]
     shapes = [str(r["shape"]) for r in item["sites"]] or [settings.shape]
     source = "sheet" if item["sites"] else "picked"
     try:
-        fid, ppm, y = read_spectrum(item, nmr)
+        fid, ppm, y, weight = read_spectrum(item, nmr)
         mas = mas_rate(item, float(fid.masr_Hz), fit_rate)
         regions = regions_of(item, item["path"])
         sites, source, empty = sites_of(item, ppm, y, regions, settings)
@@ -188,19 +208,20 @@ def fit_one(item, nmr, settings, fit_rate, log):
         log.error("experiment %s: deconvolution failed: %s", item["experiment"], exc)
         frame = failed_rows(names, shapes, f"fit_failed: {exc}".replace(";", ","))
         curves = pd.DataFrame(columns=["ppm", "curve", "value"])
-    frame = _finish(frame, _identity(item, fid, mas), source, False, mas[0])
+    frame = _finish(frame, _identity(item, fid, mas, weight), source, False, mas[0])
     curves = curves.assign(experiment=item["experiment"])
     return frame, curves, fid
 
 
 def fit_series(items, nmr, settings, fit_rate, log):
     """Rows and curves of one series fitted jointly (shared shifts and widths)."""
-    fids, spectra = [], []
+    fids, spectra, weights = [], [], []
     try:
         for item in items:
-            fid, ppm, y = read_spectrum(item, nmr)
+            fid, ppm, y, weight = read_spectrum(item, nmr)
             fids.append(fid)
             spectra.append((ppm, y))
+            weights.append(weight)
         mas = mas_rate(items[0], float(fids[0].masr_Hz), fit_rate)
         regions = regions_of(items[0], items[0]["path"])
         sites = sheet_sites(items[0]["sites"])
@@ -222,8 +243,11 @@ def fit_series(items, nmr, settings, fit_rate, log):
         out = [fit_one(item, nmr, settings, fit_rate, log) for item in items]
         return [o[0] for o in out], [o[1] for o in out], [o[2] for o in out]
     rows, curve_frames = [], []
-    for item, fid, frame, curve in zip(items, fids, frames, curves, strict=True):
-        rows.append(_finish(frame, _identity(item, fid, mas), "sheet", True, mas[0]))
+    for item, fid, w, frame, curve in zip(
+        items, fids, weights, frames, curves, strict=True
+    ):
+        ident = _identity(item, fid, mas, w)
+        rows.append(_finish(frame, ident, "sheet", True, mas[0]))
         curve_frames.append(curve.assign(experiment=item["experiment"]))
     return rows, curve_frames, fids
 
