@@ -122,6 +122,14 @@ REPORT_CAPTIONS = {
     "efficiency": (
         {"efficiency": "results/tables/efficiency.parquet"} if CYCLER_RUNS else {}
     ),
+    "peaks_fit": (
+        {"peaks": "results/tables/nmr_peaks.parquet"} if PEAK_EXPERIMENTS else {}
+    ),
+    "isotope_exchange": (
+        {"exchange": "results/tables/isotope_exchange.parquet"}
+        if PEAK_EXPERIMENTS and ISOTOPE_STATES
+        else {}
+    ),
 }
 REPORT_CAPTIONS = {k: v for k, v in REPORT_CAPTIONS.items() if v}
 
@@ -137,6 +145,11 @@ SUMMARY_INPUTS = {
         ("exsy_arrhenius", "results/tables/exsy_arrhenius.parquet", bool(EXSY_SERIES)),
         ("exsy_fits", "results/tables/exsy_fits.parquet", bool(EXSY_SERIES)),
         ("efficiency", "results/tables/efficiency.parquet", bool(CYCLER_RUNS)),
+        (
+            "isotope_exchange",
+            "results/tables/isotope_exchange.parquet",
+            bool(PEAK_EXPERIMENTS and ISOTOPE_STATES),
+        ),
     )
     if present
 }

@@ -38,6 +38,7 @@ NMR_SIMULATORS = (
     "liprobe.simulate.nmr",
     "liprobe.simulate.exsy",
     "liprobe.simulate.bruker",
+    "liprobe.simulate.hybrid",
 )
 NDP_SIMULATOR = ("liprobe.simulate.ndp",)
 DEMO_BUILDER = ("liprobe.simulate.demo",)

@@ -1,11 +1,12 @@
 """Build the bundled demo campaign: raw files simulated from known parameters.
 
-Usage: ``python -m liprobe.simulate.demo <outdir> [--parts nmr,exsy,ndp]``
+Usage: ``python -m liprobe.simulate.demo <outdir> [--parts nmr,exsy,ndp,hybrid]``
 
 Writes raw Bruker folders, list-mode and cycler files, the sheets that point to
-them (``nmr.tsv``, ``regions.tsv``, ``ndp.tsv``) and ``truth.json``, which holds
-the parameters the files were simulated from. The reduction never reads the
-truth file; tests compare the workflow's tables with it.
+them (``nmr.tsv``, ``regions.tsv``, ``ndp.tsv``, ``sites.tsv``) and
+``truth.json``, which holds the parameters the files were simulated from. The
+reduction never reads the truth file; tests compare the workflow's tables with
+it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-PARTS = ("nmr", "exsy", "ndp")
+PARTS = ("nmr", "exsy", "ndp", "hybrid")
 #: The columns of the demo's NDP sheet, as a user writes them from the sheet
 #: format (``config/schemas/ndp.schema.yaml``); optional columns the demo has
 #: no value for (``deposit_thickness_um``) are left out.
@@ -71,6 +72,7 @@ def build_demo(
     nmr_rows: list[dict] = []
     region_rows: list[dict] = []
     ndp_rows: list[dict] = []
+    site_rows: list[dict] = []
     truth: dict = {"seed": seed, "parts": list(parts)}
 
     if "nmr" in parts:
@@ -96,6 +98,15 @@ def build_demo(
         ndp_rows += ndp["ndp"]
         truth["ndp"] = ndp["truth"]
 
+    if "hybrid" in parts:
+        from liprobe.simulate.hybrid import write_hybrid_campaign
+
+        hybrid = write_hybrid_campaign(outdir / "hybrid", seed=seed + 4)
+        nmr_rows += hybrid["nmr"]
+        region_rows += hybrid["regions"]
+        site_rows += hybrid["sites"]
+        truth["hybrid"] = hybrid["truth"]
+
     for row in nmr_rows:
         row["path"] = _relative(row["path"], base)
     path_columns = ("listmode", "cycler", "background", "reference")
@@ -114,6 +125,23 @@ def build_demo(
             "series",
             "temperature_K",
             "particle_radius_um",
+            "state",
+            "mass_mg",
+            "mas_rate_Hz",
+        ],
+    )
+    _write_tsv(
+        outdir / "sites.tsv",
+        site_rows,
+        [
+            "sample",
+            "site",
+            "shift_ppm",
+            "shift_min_ppm",
+            "shift_max_ppm",
+            "shape",
+            "sidebands",
+            "shared",
         ],
     )
     _write_tsv(
@@ -129,7 +157,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", help="folder to write the demo campaign into")
     parser.add_argument(
-        "--parts", default=",".join(PARTS), help="comma-separated: nmr,exsy,ndp"
+        "--parts",
+        default=",".join(PARTS),
+        help="comma-separated: nmr,exsy,ndp,hybrid",
     )
     parser.add_argument("--seed", type=int, default=20261122)
     args = parser.parse_args(argv)

@@ -15,6 +15,8 @@ BUILDERS = {
     "exsy": lambda t: report.caption_exsy(t["fits"], t["arrhenius"]),
     "ndp": lambda t: report.caption_ndp(t["profiles"], t.get("inventory")),
     "efficiency": lambda t: report.caption_efficiency(t["efficiency"]),
+    "peaks_fit": lambda t: report.caption_peaks_fit(t["peaks"]),
+    "isotope_exchange": lambda t: report.caption_isotope_exchange(t["exchange"]),
 }
 
 
