@@ -83,6 +83,7 @@ except LiprobeError as exc:
 NMR = SHEETS["nmr"]
 REGIONS = SHEETS["regions"]
 NDP = SHEETS["ndp"]
+SITES = SHEETS["sites"]
 
 # The kind of every NMR experiment: the sheet's, or detected from its parameter
 # files (pulse program, lists, TD1) without reading the binary data.

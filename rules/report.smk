@@ -138,6 +138,14 @@ REPORT_CAPTIONS = {
         if OPNMR_CYCLER_RUNS
         else {}
     ),
+    "peaks_fit": (
+        {"peaks": "results/tables/nmr_peaks.parquet"} if PEAK_EXPERIMENTS else {}
+    ),
+    "isotope_exchange": (
+        {"exchange": "results/tables/isotope_exchange.parquet"}
+        if PEAK_EXPERIMENTS and ISOTOPE_STATES
+        else {}
+    ),
 }
 REPORT_CAPTIONS = {k: v for k, v in REPORT_CAPTIONS.items() if v}
 
@@ -157,6 +165,11 @@ SUMMARY_INPUTS = {
             "linewidth_arrhenius",
             "results/tables/linewidth_arrhenius.parquet",
             bool(LINEWIDTH_SERIES),
+        ),
+        (
+            "isotope_exchange",
+            "results/tables/isotope_exchange.parquet",
+            bool(PEAK_EXPERIMENTS and ISOTOPE_STATES),
         ),
     )
     if present

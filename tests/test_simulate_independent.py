@@ -38,6 +38,7 @@ NMR_SIMULATORS = (
     "liprobe.simulate.bruker",
     "liprobe.simulate.linewidth",
     "liprobe.simulate.operando_nmr",
+    "liprobe.simulate.hybrid",
 )
 NDP_SIMULATOR = ("liprobe.simulate.ndp",)
 DEMO_BUILDER = ("liprobe.simulate.demo",)

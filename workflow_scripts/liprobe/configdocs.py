@@ -21,7 +21,7 @@ import yaml
 from liprobe.io.atomic import write_text_atomic
 
 #: The sheets, in the order documented, with the sheet key of each.
-SHEETS = ("nmr", "regions", "ndp", "operando_nmr")
+SHEETS = ("nmr", "regions", "ndp", "sites", "operando_nmr")
 
 INTRO = """\
 # Configuration

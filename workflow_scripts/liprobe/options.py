@@ -311,6 +311,21 @@ class OperandoNmrOptions(_Options):
 
 
 @dataclass(frozen=True)
+class PeaksOptions(_Options):
+    """``peaks:``: deconvolution of 1D spectra and the isotope exchange."""
+
+    baseline_order: int
+    poor_fit_p_value: float
+    window_margin: float
+    noise_guard: float
+    shape: str
+    pick_snr: float
+    fit_mas_rate: bool
+    natural_li6_fraction: float
+    saturation_t1_factor: float
+
+
+@dataclass(frozen=True)
 class NdpCalibration(_Options):
     """``ndp.calibration``: channel -> keV."""
 
@@ -457,6 +472,7 @@ class Options:
     scaffold: ScaffoldOptions
     linewidth: LinewidthOptions
     operando_nmr: OperandoNmrOptions
+    peaks: PeaksOptions
 
 
 def _material(config: Mapping, block: str) -> dict:
@@ -495,6 +511,7 @@ def build_options(config: Mapping) -> Options:
         operando_nmr=OperandoNmrOptions.from_params(
             config["operando_nmr"], "operando_nmr"
         ),
+        peaks=PeaksOptions.from_params(config["peaks"], "peaks"),
     )
 
 

@@ -592,6 +592,76 @@ def caption_linewidth(linewidth: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
     return "\n".join(out) if out else "No line-width series in this campaign.\n"
 
 
+def caption_peaks_fit(peaks: pd.DataFrame) -> str:
+    """Caption of the deconvolution figures, one block per experiment."""
+    head = (
+        "Processed spectrum (grey) deconvolved into site lines (shaded, drawn "
+        "above the fitted baseline, spinning sidebands included), their sum "
+        "(dashed) and the residual below; high shift on the left. Values are "
+        "fitted shifts, widths and area fractions with 1-sigma errors from the "
+        "sandwich covariance with the measured noise correlation.\n\n"
+    )
+    blocks = []
+    for exp, g in peaks.groupby("experiment", sort=False):
+        r0 = g.iloc[0]
+        lines = [
+            f"Experiment {_rst_text(exp)}: sample {_rst_text(r0['sample'])}, "
+            f"{_rst_text(r0['nucleus'])}, sites from {_rst_text(r0['sites_source'])}"
+            + (", fitted jointly with its series" if bool(r0["joint"]) else "")
+            + (
+                ", MAS rate "
+                + (
+                    _pm(r0["mas_rate_Hz"], r0["mas_rate_Hz_err"], "Hz")
+                    if r0["mas_rate_Hz_err"] > 0
+                    else f"{float(r0['mas_rate_Hz']):.0f} Hz"
+                )
+                + " "
+                f"({_rst_text(r0['mas_rate_source'])})"
+                if pd.notna(r0["mas_rate_Hz"])
+                else ""
+            )
+            + "."
+        ]
+        items = []
+        for _, r in g.iterrows():
+            if bool(r["fit_ok"]) or pd.notna(r["shift_ppm"]):
+                items.append(
+                    f"{_rst_text(r['site'])}: "
+                    f"{_pm(r['shift_ppm'], r['shift_ppm_err'], 'ppm')}, "
+                    f"FWHM {_pm(r['fwhm_Hz'], r['fwhm_Hz_err'], 'Hz')}, fraction "
+                    f"{_pm(r['fraction'], r['fraction_err'])}"
+                    + (f" (flags: {_rst_text(r['flags'])})" if r["flags"] else "")
+                )
+            else:
+                items.append(
+                    f"{_rst_text(r['site'])}: not fitted ({_rst_text(r['flags'])})"
+                )
+        lines.append(_bullets(items))
+        blocks.append(_block("experiment", str(exp), lines))
+    return head + "".join(blocks)
+
+
+def caption_isotope_exchange(exchange: pd.DataFrame) -> str:
+    """Caption of the 6Li fraction bars (one figure)."""
+    head = (
+        "6Li fraction per site (bars, one per state, 1-sigma errors) from the "
+        "deconvolved 6Li and 7Li spectra: relative to the pristine state where "
+        "one was measured (method pristine_ratio), else from the areas "
+        "normalised per scan, receiver gain, mass and receptivity "
+        "(receptivity).\n\n"
+    )
+    from liprobe.isotope import dominant_lines
+
+    lines = [_rst_text(line) for line in dominant_lines(exchange)]
+    flagged = exchange[exchange["flags"].astype(str).str.contains("d1_below")]
+    for _, r in flagged.drop_duplicates(["sample", "site", "state"]).iterrows():
+        lines.append(
+            f"Not quantitative: {_rst_text(r['sample'])} {_rst_text(r['site'])} "
+            f"({_rst_text(r['state'])}): {_rst_text(r['flags'])}"
+        )
+    return head + (_bullets(lines) if lines else "No state gained 6Li.") + "\n"
+
+
 def _mean_with_error(values, errors) -> tuple[float, float]:
     """Mean of the finite values; error propagated from the 1-sigma errors."""
     v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(float)
@@ -612,6 +682,7 @@ def summary_sections(
     exsy_fits: pd.DataFrame | None = None,
     efficiency: pd.DataFrame | None = None,
     linewidth_arrhenius: pd.DataFrame | None = None,
+    isotope_exchange: pd.DataFrame | None = None,
 ) -> list[tuple[str, list[str]]]:
     """Headline numbers, one line each, grouped for :func:`summary_markdown`.
 
@@ -622,7 +693,9 @@ def summary_sections(
     * efficiency per run (cell): mean Li and Coulombic efficiency over the
       complete cycles; the error of the mean Li efficiency is propagated from
       the per-cycle 1-sigma errors (sqrt(sum err^2) / n), the CE error is not
-      available (cycler charge errors are negligible).
+      available (cycler charge errors are negligible);
+    * isotope exchange: per sample and cycled state, the site with the largest
+      6Li gain, named as the dominant Li path.
 
     A table that is None belongs to a stage the campaign does not have and is
     left out; an empty table gives its section with no lines.
@@ -699,6 +772,15 @@ def summary_sections(
                 f"{_pm(ce, None)}"
             )
         sections.append(("Li and Coulombic efficiency (efficiency)", lines))
+    if isotope_exchange is not None:
+        from liprobe.isotope import dominant_lines
+
+        sections.append(
+            (
+                "6Li/7Li isotope exchange (isotope_exchange)",
+                dominant_lines(isotope_exchange),
+            )
+        )
     return sections
 
 

@@ -33,6 +33,10 @@ STAGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("ndp_event_accounting", "event counts"),
         ("ndp_inversion", "depth profiles"),
     ),
+    "peaks": (
+        ("nmr_peaks", "site lines"),
+        ("isotope_exchange", "isotope-exchange rows"),
+    ),
     "echem": (("cycles", "half-cycles"),),
     "accounting": (("li_inventory", "inventory points"), ("efficiency", "cycles")),
 }

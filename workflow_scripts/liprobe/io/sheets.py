@@ -1,5 +1,5 @@
 """Read and validate the sheets users write (CONTRACT.md: nmr, regions, ndp,
-operando_nmr).
+sites, operando_nmr).
 
 Each sheet is a TSV file. Validation happens when the workflow is parsed, before
 any job starts, and every problem is an :class:`~liprobe.errors.InputError`
@@ -38,11 +38,13 @@ SHEET_KEYS = {
     "regions": None,
     "ndp": "run",
     "operando_nmr": "run",
+    "sites": None,
 }
 # Columns holding paths that must exist (resolved against the working directory).
 PATH_COLUMNS = {
     "nmr": ["path"],
     "regions": [],
+    "sites": [],
     "ndp": ["listmode", "cycler", "background", "reference"],
     "operando_nmr": ["path", "cycler"],
 }
@@ -55,6 +57,7 @@ NAME_COLUMNS = {
     "regions": ["sample", "region"],
     "ndp": ["run", "cell"],
     "operando_nmr": ["run", "cell"],
+    "sites": ["sample", "site"],
 }
 #: the one pattern of every name that becomes part of a path: no separator, no
 #: leading dot or dash, no wildcard braces, no spaces
@@ -267,7 +270,54 @@ def read_sheet(
                 f"ppm_min={row['ppm_min']} ppm_max={row['ppm_max']}",
                 row=int(row["_row"]),
             )
+    if name == "sites" and not frame.empty:
+        _check_sites(path, frame)
     return frame
+
+
+def _check_sites(path: Path, frame: pd.DataFrame) -> None:
+    """Each site once per sample; its start value inside its bounds."""
+    for row in frame.to_dict("records"):
+        if not row["shift_min_ppm"] <= row["shift_ppm"] <= row["shift_max_ppm"]:
+            raise InputError(
+                path,
+                "shift_ppm",
+                "shift_min_ppm <= shift_ppm <= shift_max_ppm",
+                f"shift_min_ppm={row['shift_min_ppm']} shift_ppm={row['shift_ppm']} "
+                f"shift_max_ppm={row['shift_max_ppm']}",
+                row=int(row["_row"]),
+            )
+    dup = frame.duplicated(["sample", "site"], keep="first")
+    if dup.any():
+        first = frame.loc[dup].iloc[0]
+        raise InputError(
+            path,
+            "site",
+            "one row per sample and site",
+            f"site '{first['site']}' of sample '{first['sample']}' again",
+            row=int(first["_row"]),
+        )
+    for sample, rows in frame.groupby("sample"):
+        shared = set(rows["shared"])
+        if len(shared) > 1:
+            raise InputError(
+                path,
+                "shared",
+                f"one value of 'shared' for all sites of sample '{sample}' "
+                "(a series is fitted jointly or not)",
+                ", ".join(sorted(shared)),
+                row=int(rows["_row"].iloc[-1]),
+            )
+
+
+def sideband_orders(text: object) -> tuple[int, ...]:
+    """The sites sheet's ``sidebands`` cell as sorted non-zero orders."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ()
+    if isinstance(text, int | float):
+        return (int(text),) if int(text) else ()
+    parts = [p.strip() for p in str(text).split(",") if p.strip()]
+    return tuple(sorted({int(p) for p in parts if int(p) != 0}))
 
 
 def _check_distinct_folders(path: Path, frame: pd.DataFrame) -> None:

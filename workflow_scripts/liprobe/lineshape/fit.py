@@ -96,18 +96,29 @@ def build_model(
     scale: float,
     mas_ppm: float | None,
     fit_mas: bool,
-    fwhm_start_ppm: float,
+    fwhm_start_ppm: float | Sequence[float],
     fwhm_max_ppm: float,
     area_start: Sequence[float],
+    mas_range: float = 0.5,
 ) -> tuple[lmfit.Model, lmfit.Parameters]:
     """The composite model and its start parameters."""
     model = lmfit.Model(_baseline(baseline_order, x0, scale), prefix="bl_")
     params = model.make_params(**{f"c{j}": 0.0 for j in range(baseline_order + 1)})
+    starts = (
+        [float(fwhm_start_ppm)] * len(sites)
+        if np.ndim(fwhm_start_ppm) == 0
+        else [float(v) for v in fwhm_start_ppm]
+    )
     uses_mas = any(s.sidebands for s in sites)
     if uses_mas:
         if mas_ppm is None or not math.isfinite(mas_ppm) or mas_ppm <= 0:
             raise ValueError("sidebands need a MAS rate")
-        params.add("mas_ppm", value=mas_ppm, min=0.5 * mas_ppm, max=1.5 * mas_ppm)
+        params.add(
+            "mas_ppm",
+            value=mas_ppm,
+            min=(1 - mas_range) * mas_ppm,
+            max=(1 + mas_range) * mas_ppm,
+        )
         params["mas_ppm"].vary = fit_mas
     for i, site in enumerate(sites):
         if site.shape not in SHAPES:
@@ -122,7 +133,7 @@ def build_model(
             min=site.shift_min_ppm,
             max=site.shift_max_ppm,
         )
-        params.add(f"{p}fwhm", value=fwhm_start_ppm, min=1e-6, max=fwhm_max_ppm)
+        params.add(f"{p}fwhm", value=starts[i], min=1e-6, max=fwhm_max_ppm)
         params.add(f"{p}area", value=max(area_start[i], 1e-12), min=0.0)
         if SHAPES[site.shape]:
             params.add(f"{p}eta", value=0.5, min=0.0, max=1.0)
@@ -196,13 +207,17 @@ def deconvolve(
     poor_fit_p: float,
     mas_Hz: float | None = None,
     fit_mas: bool = False,
+    mas_range: float = 0.5,
+    fwhm_starts_ppm: Sequence[float] | None = None,
 ) -> LineFit:
     """Fit the sites' lines and a baseline to ``y`` on ``ppm`` (the fit window).
 
     ``noise``: the spectrum's noise model (:func:`.noise.noise_model`);
     ``sf_MHz``: the spectrometer frequency, for widths in Hz and the MAS rate in
     ppm; ``mas_Hz``: the spinning rate (sidebands need it; ``fit_mas`` lets it
-    vary, e.g. when acqus MASR is known to be wrong). Returns one row per site
+    vary, e.g. when acqus MASR is known to be wrong, within ``mas_range`` of
+    ``mas_Hz`` as a fraction); ``fwhm_starts_ppm``: start widths per site
+    (default: one width from the window's span). Returns one row per site
     with ``shift_ppm``, ``fwhm_ppm``, ``fwhm_Hz``, ``eta``, ``area``,
     ``fraction``, each with ``_err``, and ``fit_ok``/``flags``.
     """
@@ -221,9 +236,13 @@ def deconvolve(
         scale=max(0.5 * span, step),
         mas_ppm=None if mas_Hz is None else mas_Hz / sf_MHz,
         fit_mas=fit_mas,
-        fwhm_start_ppm=fwhm0,
+        mas_range=mas_range,
+        fwhm_start_ppm=fwhm0 if fwhm_starts_ppm is None else fwhm_starts_ppm,
         fwhm_max_ppm=span,
-        area_start=[h * fwhm0 for h in heights],
+        area_start=[
+            h * (fwhm0 if fwhm_starts_ppm is None else w)
+            for h, w in zip(heights, fwhm_starts_ppm or heights, strict=True)
+        ],
     )
     result = model.fit(y, params, x=x, scale_covar=False, max_nfev=20000)
     best = result.params
@@ -321,4 +340,8 @@ def deconvolve(
     frame["noise_correlation_length"] = noise.correlation_length
     if "mas_ppm" in best:
         frame["mas_Hz"] = best["mas_ppm"].value * sf_MHz
+        j = names.index("mas_ppm") if "mas_ppm" in names else None
+        frame["mas_Hz_err"] = (
+            math.sqrt(abs(cov[j, j])) * sf_MHz if j is not None else 0.0
+        )
     return LineFit(frame, chi2, dof, p_value, fitted, components, baseline)

@@ -3,10 +3,10 @@
 Usage: ``python -m liprobe.simulate.demo <outdir> [--parts PART,...]`` (``PARTS``)
 
 Writes raw Bruker folders, list-mode and cycler files, the sheets that point to
-them (``nmr.tsv``, ``regions.tsv``, ``ndp.tsv``, ``operando_nmr.tsv``) and
-``truth.json``, which holds
-the parameters the files were simulated from. The reduction never reads the
-truth file; tests compare the workflow's tables with it.
+them (``nmr.tsv``, ``regions.tsv``, ``ndp.tsv``, ``sites.tsv``,
+``operando_nmr.tsv``) and ``truth.json``, which holds the parameters the files
+were simulated from. The reduction never reads the truth file; tests compare
+the workflow's tables with it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-PARTS = ("nmr", "exsy", "ndp", "linewidth", "operando_nmr")
+PARTS = ("nmr", "exsy", "ndp", "linewidth", "operando_nmr", "hybrid")
 #: The columns of the demo's NDP sheet, as a user writes them from the sheet
 #: format (``config/schemas/ndp.schema.yaml``); optional columns the demo has
 #: no value for (``deposit_thickness_um``) are left out.
@@ -88,6 +88,7 @@ def build_demo(
     region_rows: list[dict] = []
     ndp_rows: list[dict] = []
     operando_rows: list[dict] = []
+    site_rows: list[dict] = []
     truth: dict = {"seed": seed, "parts": list(parts)}
 
     if "nmr" in parts:
@@ -126,6 +127,15 @@ def build_demo(
         operando_rows += operando["operando_nmr"]
         truth["operando_nmr"] = operando["truth"]
 
+    if "hybrid" in parts:
+        from liprobe.simulate.hybrid import write_hybrid_campaign
+
+        hybrid = write_hybrid_campaign(outdir / "hybrid", seed=seed + 4)
+        nmr_rows += hybrid["nmr"]
+        region_rows += hybrid["regions"]
+        site_rows += hybrid["sites"]
+        truth["hybrid"] = hybrid["truth"]
+
     for row in nmr_rows:
         row["path"] = _relative(row["path"], base)
     path_columns = ("listmode", "cycler", "background", "reference")
@@ -144,6 +154,23 @@ def build_demo(
             "series",
             "temperature_K",
             "particle_radius_um",
+            "state",
+            "mass_mg",
+            "mas_rate_Hz",
+        ],
+    )
+    _write_tsv(
+        outdir / "sites.tsv",
+        site_rows,
+        [
+            "sample",
+            "site",
+            "shift_ppm",
+            "shift_min_ppm",
+            "shift_max_ppm",
+            "shape",
+            "sidebands",
+            "shared",
         ],
     )
     _write_tsv(

@@ -19,6 +19,8 @@ BUILDERS = {
     "operando_nmr": lambda t: report.caption_operando_nmr(
         t["efficiency"], t["components"]
     ),
+    "peaks_fit": lambda t: report.caption_peaks_fit(t["peaks"]),
+    "isotope_exchange": lambda t: report.caption_isotope_exchange(t["exchange"]),
 }
 
 
