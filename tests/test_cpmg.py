@@ -180,7 +180,7 @@ def test_excess_scatter_is_measured_without_a_model():
             y = np.exp(-t / 2e-3) * (1 + scatter * rng.standard_normal(t.size))
             s, n = excess_scatter(t, y + 1e-3 * rng.standard_normal(t.size), err)
             assert n == 5
-            s2.append(s * s)
+            s2.append(s * s * (n - 2) / n)  # without the Student-t factor
         s2 = np.array(s2)
         if scatter:
             # the squared estimate is unbiased (clipping at 0 is rare here)
@@ -191,11 +191,33 @@ def test_excess_scatter_is_measured_without_a_model():
             assert np.sqrt(s2.mean()) < 0.02
     # a noise-free two-component decay, components 50 times apart
     y = 0.4 * np.exp(-t / 4e-5) + 0.6 * np.exp(-t / 2e-3)
-    assert excess_scatter(t, y, np.full(t.size, 1e-12))[0] < 0.02
-    # too few points, mixed signs or no errors: nothing to measure
-    assert np.isnan(excess_scatter(t[:5], y[:5], err[:5])[0])
+    assert excess_scatter(t, y, np.full(t.size, 1e-12))[0] < 0.02 * np.sqrt(5 / 3)
+    # too few points (three differences need seven), mixed signs or no
+    # errors: nothing to measure
+    assert np.isnan(excess_scatter(t[:6], y[:6], err[:6])[0])
+    assert excess_scatter(t[:7], y[:7], err[:7])[1] == 3
     assert np.isnan(excess_scatter(t, y - 0.1, err)[0])
     assert np.isnan(excess_scatter(t, y, None)[0])
+
+
+def test_errors_with_the_measured_scatter_are_calibrated():
+    # 10 % scatter between nine echoes: the z-scores of T2 spread by 1 (the
+    # Student-t factor makes up for a scatter measured from five differences;
+    # their tails stay those of a Student-t, hence 300 draws)
+    t = 2 ** np.arange(1, 10) * LOOP_S
+    opts = relax({"models": {"t2": "decay"}, "quantities": ["integral"]})
+    zs = []
+    for seed in range(300):
+        rng = np.random.default_rng(500 + seed)
+        y = np.exp(-t / 2e-3) * (1 + 0.1 * rng.standard_normal(t.size))
+        y = y + 1e-3 * rng.standard_normal(t.size)
+        ints, exps = _tables(2 ** np.arange(1, 10), y, sigma=1e-3)
+        row = fit_relaxation_table(ints, exps, opts).iloc[0]
+        zs.append((row["time_constant_s"] - 2e-3) / row["time_constant_s_err"])
+    zs = np.array(zs)
+    assert np.std(zs) == pytest.approx(1.0, abs=0.2)
+    assert abs(np.mean(zs)) < 0.3
+    assert np.mean(np.abs(zs) > 3) < 0.05
 
 
 def test_fits_carry_the_measured_scatter():
