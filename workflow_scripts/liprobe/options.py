@@ -247,6 +247,7 @@ class RelaxationOptions(_Options):
     flank_asymptote_fraction: float
     cpmg_echoes: str
     cpmg_outlier_sigma: float | None
+    cpmg_excess_scatter: bool
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,8 @@ COLUMN_UNITS: dict[str, str] = {
     "flank_asymptote_fraction": "",
     "flank_selection": "",
     "echo_parity": "",
+    "excess_scatter_n": "",
+    "excess_scatter_rel": "",
     "excluded_points": "",
     "flags": "",
     "fnmode": "",

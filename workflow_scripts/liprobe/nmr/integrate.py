@@ -386,18 +386,32 @@ def integrate_regions(
 
 
 def topspin_parity(
-    spectra: Spectra, reference: tuple[np.ndarray, np.ndarray] | None, td1: int
+    spectra: Spectra,
+    reference: tuple[np.ndarray, np.ndarray] | None,
+    td1: int,
+    ppm_range: tuple[float, float] | None = None,
 ) -> float:
     """Smallest Pearson r, over acquired rows, between our spectra and TopSpin's.
 
     ``reference`` is TopSpin's ``(ppm, 1r/2rr rows)``
     (:func:`liprobe.io.bruker.read_processed`), compared row by row over the
     first ``td1`` rows; when the two ppm axes differ, ours is interpolated onto
-    TopSpin's over the common range. NaN when there is no reference.
+    TopSpin's over the common range. ``ppm_range`` (either order) restricts the
+    comparison to TopSpin's points within it, e.g. the signal region of a
+    spectrum whose baseline roll far from the signal depends on a first-order
+    phase set by hand. NaN when there is no reference.
     """
     if reference is None:
         return math.nan
     ppm_ref, data_ref = reference
+    if ppm_range is not None:
+        lo, hi = sorted(float(v) for v in ppm_range)
+        keep = (ppm_ref >= lo) & (ppm_ref <= hi)
+        ppm_ref, data_ref = ppm_ref[keep], data_ref[..., keep]
+        inside = (spectra.ppm >= lo) & (spectra.ppm <= hi)
+        spectra = dataclasses.replace(
+            spectra, ppm=spectra.ppm[inside], data=spectra.data[:, inside]
+        )
     rows = min(spectra.data.shape[0], data_ref.shape[0], td1)
     same_axis = ppm_ref.shape == spectra.ppm.shape and np.allclose(
         ppm_ref, spectra.ppm, rtol=0, atol=1e-9

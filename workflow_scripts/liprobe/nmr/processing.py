@@ -26,7 +26,12 @@ Steps, in TopSpin's order, each row of a pseudo-2D series treated alike:
    one phase for all rows: ``auto`` fits both on a reference row (reliable for
    resolved lines; PHC1 searched within +-720 degrees, so broad solid-state
    lines with a large dead-time phase need ``procs`` phases), ``auto0`` fits
-   PHC0 only and keeps PHC1 from procs.
+   PHC0 only and keeps PHC1 from procs. Both judge the phase on the signal
+   points only (:func:`signal_points`, found from the magnitude spectrum, which
+   no phase changes): the baseline roll of a FID whose first points are
+   missing would otherwise set the phase. Far from the signal the first-order
+   phase only turns that roll, so parity with a TopSpin spectrum phased by
+   hand is judged on the signal region (``topspin_parity`` with a ppm range).
 8. Baseline: our polynomial through signal-free points (``baseline``), or else
    (``topspin_baseline``) the corrections TopSpin's audit trail records after
    its last transform: ``abs``/``abs2`` (a polynomial of degree ``ABSG``
@@ -54,6 +59,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.interpolate import CubicSpline
+from scipy.ndimage import binary_dilation, uniform_filter1d
 from scipy.optimize import minimize_scalar
 
 from liprobe.errors import InputError
@@ -193,24 +199,52 @@ def _acme_entropy(spec: np.ndarray) -> float:
     return float(entropy + 1000.0 * penalty)
 
 
+#: Fraction of the magnitude spectrum's height (above its median) a signal
+#: point reaches at least (:func:`signal_points`).
+SIGNAL_FRACTION = 0.05
+
+
+def signal_points(spec: np.ndarray) -> np.ndarray:
+    """Mask of the points of a complex row that carry signal, whatever the phase.
+
+    The magnitude, smoothed over ``w = max(SI / 512, 3)`` points, above the
+    larger of its median plus 10 robust standard deviations (median absolute
+    deviation x 1.4826) and its median plus :data:`SIGNAL_FRACTION` of its
+    height above the median; widened by ``w`` points on each side. All points
+    when none qualifies.
+    """
+    si = spec.shape[-1]
+    w = max(si // 512, 3)
+    mag = uniform_filter1d(np.abs(spec), w)
+    med = float(np.median(mag))
+    sigma = 1.4826 * float(np.median(np.abs(mag - med)))
+    mask = mag > max(med + 10.0 * sigma, med + SIGNAL_FRACTION * (mag.max() - med))
+    if not mask.any():
+        return np.ones(si, bool)
+    return binary_dilation(mask, iterations=w)
+
+
 def auto_phase(spec: np.ndarray) -> tuple[float, float]:
     """Zero- and first-order phase (degrees) of one complex row, TopSpin convention.
 
-    Zero order: the angle that maximises the real integral; first order: a
-    bounded 1D minimisation of the ACME entropy with the zero order re-solved at
-    each trial. Applied to the reference row of a series, the result is used for
-    every row (relaxation series keep their relative signs).
+    On the signal points (:func:`signal_points`) only: zero order, the angle
+    that maximises their real integral; first order, a bounded 1D minimisation
+    of their ACME entropy with the zero order re-solved at each trial. Applied
+    to the reference row of a series, the result is used for every row
+    (relaxation series keep their relative signs).
     """
     si = spec.shape[-1]
-    k = np.arange(si) / si
+    sig = signal_points(spec)
+    k = np.arange(si)[sig] / si
+    part = spec[sig]
 
     def ph0_for(ph1: float) -> float:
-        rotated = spec * np.exp(-1j * np.deg2rad(ph1 * k))
+        rotated = part * np.exp(-1j * np.deg2rad(ph1 * k))
         return float(np.rad2deg(np.angle(rotated.sum())))
 
     def cost(ph1: float) -> float:
         ph0 = ph0_for(ph1)
-        return _acme_entropy((spec * phase_ramp(si, ph0, ph1)).real)
+        return _acme_entropy((part * np.exp(-1j * np.deg2rad(ph0 + ph1 * k))).real)
 
     grid = np.linspace(-720.0, 720.0, 97)
     start = grid[int(np.argmin([cost(g) for g in grid]))]
@@ -220,10 +254,11 @@ def auto_phase(spec: np.ndarray) -> tuple[float, float]:
 
 
 def auto_phase0(spec: np.ndarray, phc1_deg: float = 0.0) -> float:
-    """Zero-order phase (degrees) maximising the real integral at a fixed PHC1."""
+    """Zero-order phase (degrees) maximising the real integral of the signal
+    points (:func:`signal_points`) at a fixed PHC1."""
     si = spec.shape[-1]
     rotated = spec * phase_ramp(si, 0.0, phc1_deg)
-    return float(np.rad2deg(np.angle(rotated.sum()))) % 360.0
+    return float(np.rad2deg(np.angle(rotated[signal_points(spec)].sum()))) % 360.0
 
 
 def baseline_correct(data: np.ndarray, order: int, iterations: int = 5) -> np.ndarray:

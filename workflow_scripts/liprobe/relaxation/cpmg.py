@@ -15,6 +15,23 @@
   so every candidate model is fitted to the same points and AIC compares
   like with like; each left-out point is listed with its reason in
   ``excluded_points``.
+* Scatter beyond the thermal noise. Integral errors measure the thermal noise
+  of each spectrum only; echo trains of metals often scatter from increment to
+  increment by far more (the echoes' phase and shape differ from row to row).
+  ``excess_scatter`` measures that scatter without any candidate model, from
+  differences of the points themselves (Gasser, Sroka & Jennen-Steinmetz,
+  Biometrika 73 (1986) 625): ``ln I`` is taken as locally cubic in ``ln t``,
+  so the fourth divided difference of five neighbouring points keeps only
+  their noise (on factor-2 echo counts the curvature of a mono decay or of a
+  two-component decay with components 50 times apart leaves 2 % or less). Its
+  mean square, less the thermal part the errors account for, gives a relative
+  (multiplicative) scatter ``s``; each point's error becomes
+  ``sqrt(err^2 + (s I)^2)``, never smaller than its thermal error (column
+  ``excess_scatter_rel``). Points left out above are left out of the
+  estimate. A model that still misses the points by more than these errors
+  fails the chi-square test as before. With few points ``s`` is itself
+  uncertain (five differences from nine echoes); it is widened by the
+  Student-t factor for the number of differences.
 """
 
 from __future__ import annotations
@@ -24,6 +41,11 @@ import math
 import numpy as np
 
 PARITY_CHOICES = ("even", "odd", "all")
+
+#: Order of the divided differences that measure the excess scatter.
+DIFFERENCE_ORDER = 4
+#: Fewest differences (seven points for order 4) that measure a scatter.
+MIN_DIFFERENCES = 3
 
 
 def echo_parity(loop_counts) -> str:
@@ -116,3 +138,51 @@ def describe_excluded(
             where += f", {int(loop_counts[i])} echoes"
         parts.append(f"increment {int(increments[i])} ({where}): {reason}")
     return "; ".join(parts)
+
+
+def excess_scatter(t, y, err) -> tuple[float, int]:
+    """Relative scatter beyond ``err`` of a decay, and the differences used.
+
+    ``u = ln t``, ``v = ln |y|``; for every five neighbouring points (in order
+    of ``t``) the fourth divided difference ``d = sum_j w_j v_j``,
+    ``w_j = 1 / prod_{k != j} (u_j - u_k)``, vanishes for any cubic in
+    ``u``. With an independent relative scatter ``s`` of each point,
+    ``E[d^2] = sum_j w_j^2 (s^2 + (err_j / y_j)^2)``, so
+    ``s^2 = (sum d^2 - sum w_j^2 (err_j / y_j)^2) / sum w_j^2`` (clipped at 0),
+    times ``n / (n - 2)`` for the ``n`` differences: the variance of a Student-t
+    with ``n`` degrees of freedom, so that errors built on ``s`` give fitted
+    values whose z-scores spread by 1 (on nine simulated echoes: 1.05, against
+    1.29 without the factor). NaN when fewer than seven points with positive
+    finite errors, distinct positive times and values of one sign are given
+    (fewer than :data:`MIN_DIFFERENCES` differences).
+    """
+    t = np.asarray(t, float)
+    y = np.asarray(y, float)
+    if err is None:
+        return math.nan, 0
+    e = np.asarray(err, float)
+    order = np.argsort(t)
+    t, y, e = t[order], y[order], e[order]
+    ok = (
+        t.size >= DIFFERENCE_ORDER + MIN_DIFFERENCES
+        and np.all(np.isfinite(t) & (t > 0))
+        and np.all(np.diff(t) > 0)
+        and np.all(np.isfinite(y) & (y != 0))
+        and (np.all(y > 0) or np.all(y < 0))
+        and np.all(np.isfinite(e) & (e > 0))
+    )
+    if not ok:
+        return math.nan, 0
+    u, v, rel = np.log(t), np.log(np.abs(y)), e / np.abs(y)
+    num = den = 0.0
+    n = 0
+    for s in range(t.size - DIFFERENCE_ORDER):
+        idx = np.arange(s, s + DIFFERENCE_ORDER + 1)
+        w = np.array([1.0 / np.prod(u[j] - u[idx[idx != j]]) for j in idx])
+        d = float(w @ v[idx])
+        num += d * d - float((w**2) @ (rel[idx] ** 2))
+        den += float(w @ w)
+        n += 1
+    # s^2 from n differences is uncertain: the Student-t factor n / (n - 2)
+    # keeps the z-scores of the fitted values at unit spread
+    return math.sqrt(max(num / den, 0.0) * n / (n - 2)), n

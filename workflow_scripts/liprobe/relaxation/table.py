@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from liprobe.errors import InputError
 from liprobe.nmr.kinds import RELAXATION_KINDS
 from liprobe.options import RelaxationOptions
-from liprobe.relaxation.cpmg import decay_outliers, describe_excluded, select_echoes
+from liprobe.relaxation.cpmg import (
+    decay_outliers,
+    describe_excluded,
+    excess_scatter,
+    select_echoes,
+)
 from liprobe.relaxation.fitting import fit_curve
 from liprobe.relaxation.models import MODELS, models_for_kind
 from liprobe.relaxation.temperature import calibrate_temperature
@@ -216,7 +223,10 @@ def fit_relaxation_table(
     are fitted on the echoes ``options.cpmg_echoes`` picks from a list of mixed
     parity and without the points no decay passes through
     (:mod:`liprobe.relaxation.cpmg`; columns ``echo_parity``,
-    ``excluded_points``, ``n_excluded``). ``topspin`` (experiment ->
+    ``excluded_points``, ``n_excluded``); with ``options.cpmg_excess_scatter``
+    their point errors also carry the scatter beyond the thermal noise that
+    the points themselves show (:func:`liprobe.relaxation.cpmg.excess_scatter`;
+    columns ``excess_scatter_rel``, ``excess_scatter_n``). ``topspin`` (experiment ->
     TopSpin's fitted time constants) puts them beside ours
     (:func:`topspin_beside`). An experiment the conversion could not read
     (``status`` ``input_error`` in the experiments table) of a relaxation
@@ -311,6 +321,11 @@ def fit_relaxation_table(
             t = t_all[use]
             y = y_all[use]
             yerr = None if e_all is None else e_all[use]
+            scatter, n_diff = math.nan, 0
+            if kind == "t2" and o.cpmg_excess_scatter:
+                scatter, n_diff = excess_scatter(t, y, yerr)
+                if math.isfinite(scatter) and scatter > 0:
+                    yerr = np.sqrt(yerr**2 + (scatter * y) ** 2)
             fits = []
             for name in names:
                 r = fit_curve(
@@ -356,6 +371,8 @@ def fit_relaxation_table(
                     "echo_parity": parity,
                     "excluded_points": excluded_text,
                     "n_excluded": int((~use).sum()),
+                    "excess_scatter_rel": scatter,
+                    "excess_scatter_n": n_diff,
                     "selected": i == best,
                     "selection": (
                         f"{crit} among {','.join(names)}"
@@ -364,6 +381,12 @@ def fit_relaxation_table(
                     ),
                     **r,
                 }
+                if math.isfinite(scatter) and scatter > 0:
+                    row["err_method"] = (
+                        f"{row.get('err_method', '')}; point errors combined with "
+                        f"the measured excess scatter ({scatter:.3g} relative, "
+                        f"from {n_diff} fourth differences)"
+                    ).lstrip("; ")
                 tau, tau_e = r["time_constant_s"], r["time_constant_s_err"]
                 row["rate_per_s"] = 1 / tau if np.isfinite(tau) else np.nan
                 row["rate_per_s_err"] = tau_e / tau**2 if np.isfinite(tau) else np.nan
