@@ -43,6 +43,7 @@ from liprobe.options import (  # noqa: E402
 from liprobe.plan.campaign import (  # noqa: E402
     conversion_series,
     exsy_plan,
+    pfg_series,
     relaxation_series,
 )
 from liprobe.plan.imports import import_closure  # noqa: E402
@@ -203,6 +204,7 @@ check_regions()
 # Series names enter paths: a derived name that is not a safe name stops here.
 try:
     RELAXATION_SERIES = relaxation_series(NMR, NMR_KIND)
+    PFG_SERIES = pfg_series(NMR, NMR_KIND)
     # One conversion job per series of 1D and pseudo-2D experiments.
     NMR_SERIES = conversion_series(NMR, NMR_KIND)
     _KIND_OF_PATH = {str(NMR.at[e, "path"]): NMR_KIND[e] for e in NMR.index}

@@ -25,6 +25,7 @@ STAGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("exsy_fits", "fits"),
         ("exsy_arrhenius", "Arrhenius fits"),
     ),
+    "pfg": (("pfg_diffusion", "fits"), ("pfg_arrhenius", "Arrhenius fits")),
     "ndp": (
         ("ndp_event_accounting", "event counts"),
         ("ndp_inversion", "depth profiles"),
