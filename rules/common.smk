@@ -44,6 +44,7 @@ from liprobe.plan.campaign import (  # noqa: E402
     conversion_series,
     exsy_plan,
     linewidth_series,
+    pfg_series,
     relaxation_series,
 )
 from liprobe.plan.imports import import_closure  # noqa: E402
@@ -221,6 +222,7 @@ check_regions()
 # Series names enter paths: a derived name that is not a safe name stops here.
 try:
     RELAXATION_SERIES = relaxation_series(NMR, NMR_KIND)
+    PFG_SERIES = pfg_series(NMR, NMR_KIND)
     # One conversion job per series of 1D and pseudo-2D experiments.
     NMR_SERIES = conversion_series(NMR, NMR_KIND)
     # One width-measuring job per series of kind linewidth (sheet only).

@@ -127,6 +127,14 @@ REPORT_CAPTIONS = {
         if NDP_RUNS
         else {}
     ),
+    "pfg": (
+        {
+            "diffusion": "results/tables/pfg_diffusion.parquet",
+            "arrhenius": "results/tables/pfg_arrhenius.parquet",
+        }
+        if len(NMR) > 0 and PFG_SERIES
+        else {}
+    ),
     "efficiency": (
         {"efficiency": "results/tables/efficiency.parquet"} if CYCLER_RUNS else {}
     ),
@@ -160,6 +168,16 @@ SUMMARY_INPUTS = {
         ),
         ("exsy_arrhenius", "results/tables/exsy_arrhenius.parquet", bool(EXSY_SERIES)),
         ("exsy_fits", "results/tables/exsy_fits.parquet", bool(EXSY_SERIES)),
+        (
+            "pfg_diffusion",
+            "results/tables/pfg_diffusion.parquet",
+            len(NMR) > 0 and bool(PFG_SERIES),
+        ),
+        (
+            "pfg_arrhenius",
+            "results/tables/pfg_arrhenius.parquet",
+            len(NMR) > 0 and bool(PFG_SERIES),
+        ),
         ("efficiency", "results/tables/efficiency.parquet", bool(CYCLER_RUNS)),
         (
             "linewidth_arrhenius",
@@ -238,6 +256,7 @@ rule report_front_page:
             "relaxation": len(RELAXATION_SERIES) if len(NMR) > 0 else 0,
             "exsy": len(EXSY_SERIES),
             "linewidth": len(LINEWIDTH_SERIES),
+            "pfg": len(PFG_SERIES) if len(NMR) > 0 else 0,
             "ndp": len(NDP_RUNS),
             "echem": len(CYCLER_RUNS),
         },

@@ -17,7 +17,7 @@ from liprobe.plan.imports import _imported_names, _module_file
 
 LIB = Path(__file__).resolve().parents[1] / "workflow_scripts" / "liprobe"
 IO_MAY_IMPORT = ("liprobe", "liprobe.errors", "liprobe.io")
-SCIENCE = ("nmr", "relaxation", "exsy", "ndp", "echem", "accounting", "plots")
+SCIENCE = ("nmr", "relaxation", "exsy", "pfg", "ndp", "echem", "accounting", "plots")
 
 
 def _imports(root: Path, module: Path) -> set[str]:

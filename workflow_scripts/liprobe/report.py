@@ -431,6 +431,62 @@ def caption_exsy(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
     return head + "".join(blocks)
 
 
+def _series_key(frame: pd.DataFrame) -> list[str]:
+    return [
+        s if isinstance(s, str) and s else str(smp)
+        for s, smp in zip(frame["series"], frame["sample"], strict=True)
+    ]
+
+
+def caption_pfg(diffusion: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
+    """Caption of the PFG attenuation and Arrhenius figures, one block per series."""
+    head = (
+        "Attenuation: region integral over its fitted I0 against the diffusion "
+        "weighting b on a log axis, one colour per experiment, with the "
+        "mono-exponential Stejskal-Tanner fit I = I0 exp(-D b) (dashed) and, "
+        "where the small-sample Akaike criterion (AICc) preferred it, the "
+        "two-component or stretched fit (solid). b = (2 pi gamma G delta)^2 "
+        "(Delta - delta/3) 1e4 for rectangular gradients (half-sine: delta x "
+        "2/pi and Delta - delta/4), with delta, Delta and gamma as each row of "
+        "pfg_diffusion states (TopSpin's ct1t2.txt, else P30, D20 and the "
+        "gradient shape). Arrhenius: the mono-exponential D against 1000/T with "
+        "ln D = ln D0 - Ea/(kB T). Errors are 1 sigma from the fit covariance "
+        "with the integral errors as known errors.\n\n"
+    )
+    blocks = []
+    if not len(diffusion):
+        return head
+    d = diffusion.assign(_series=_series_key(diffusion))
+    for series in dict.fromkeys(d["_series"]):
+        lines = []
+        a = arrhenius[arrhenius["series"].astype(str) == series]
+        items = [
+            f"{_rst_text(r['region'])}: Ea = {_pm(r['Ea_eV'], r['Ea_eV_err'], 'eV')}, "
+            f"D0 = {_pm(r['D0_m2_per_s'], r['D0_m2_per_s_err'], 'm^2/s')}"
+            for _, r in a.iterrows()
+            if pd.notna(r["Ea_eV"])
+        ]
+        if items:
+            lines.append("Arrhenius of D (mono):")
+            lines.append(_bullets(items))
+        g = d[(d["_series"] == series) & d["selected"].astype(bool)]
+        rows = []
+        for _, r in g.sort_values(["temperature_K", "region"]).iterrows():
+            text = (
+                f"{_rst_text(r['experiment'])}, {_rst_text(r['region'])} "
+                f"({float(r['temperature_K']):.1f} K, {_rst_text(r['model'])}): D = "
+                f"{_pm(r['D_m2_per_s'], r['D_m2_per_s_err'], 'm^2/s')}"
+            )
+            if pd.notna(r.get("topspin_D_m2_per_s")):
+                text += f", TopSpin {_pm(r['topspin_D_m2_per_s'], None, 'm^2/s')}"
+            rows.append(text)
+        if rows:
+            lines.append("Selected fits per experiment:")
+            lines.append(_bullets(rows))
+        blocks.append(_block("series", series, lines))
+    return head + "".join(blocks)
+
+
 def caption_ndp(profiles: pd.DataFrame, inventory: pd.DataFrame | None) -> str:
     """Caption of the NDP heat map and step-profile figures, one block per run."""
     head = (
@@ -676,6 +732,68 @@ def _mean_with_error(values, errors) -> tuple[float, float]:
     return mean, math.sqrt(sum(x * x for x in errs)) / len(keep)
 
 
+def d_by_method(
+    pfg_diffusion: pd.DataFrame | None,
+    exsy_fits: pd.DataFrame | None,
+    relaxation_arrhenius: pd.DataFrame | None,
+) -> list[str]:
+    """Lines of D per sample and method, for samples measured more than one way
+    (see :func:`summary_sections`)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    if pfg_diffusion is not None and len(pfg_diffusion):
+        m = pfg_diffusion[
+            (pfg_diffusion["model"] == "mono") & pfg_diffusion["fit_ok"].astype(bool)
+        ]
+        for _, r in m.sort_values("temperature_K").iterrows():
+            found.setdefault(str(r["sample"]), []).append(
+                (
+                    "PFG",
+                    f"region {r['region']}, {float(r['temperature_K']):.1f} K, "
+                    f"mono: {_pm(r['D_m2_per_s'], r['D_m2_per_s_err'], 'm^2/s')}",
+                )
+            )
+    if exsy_fits is not None and len(exsy_fits) and "sample" in exsy_fits:
+        f = exsy_fits[
+            (exsy_fits["model"] == "diffusion_sphere")
+            & exsy_fits.get("fit_ok", pd.Series(True, index=exsy_fits.index))
+            .fillna(False)
+            .astype(bool)
+        ]
+        for _, r in f.sort_values("temperature_K").iterrows():
+            found.setdefault(str(r["sample"]), []).append(
+                (
+                    "EXSY",
+                    f"series {r['series']}, {float(r['temperature_K']):.1f} K, "
+                    "diffusion-limited sphere: "
+                    f"{_pm(r['D_m2_per_s'], r['D_m2_per_s_err'], 'm^2/s')}",
+                )
+            )
+    if relaxation_arrhenius is not None and len(relaxation_arrhenius):
+        a = relaxation_arrhenius
+        if "quantity" in a:
+            a = a[a["quantity"] == "integral"]
+        a = a[a["D_m2_per_s"].notna() & _ok(a)] if "D_m2_per_s" in a else a.iloc[:0]
+        for _, r in a.iterrows():
+            found.setdefault(str(r["series"]), []).append(
+                (
+                    "SLR",
+                    f"region {r['region']}, {r['kind']}, {r['model']}, at "
+                    f"{float(r['reference_temperature_K']):.1f} K (jump distance "
+                    "assumed, see relaxation_arrhenius): "
+                    f"{_pm(r['D_m2_per_s'], r['D_m2_per_s_err'], 'm^2/s')}",
+                )
+            )
+    lines = []
+    for sample in sorted(found):
+        methods = {m for m, _ in found[sample]}
+        if len(methods) < 2:
+            continue
+        order = {"PFG": 0, "EXSY": 1, "SLR": 2}
+        for method, text in sorted(found[sample], key=lambda x: order[x[0]]):
+            lines.append(f"D, sample {sample}, {method}, {text}")
+    return lines
+
+
 def summary_sections(
     relaxation_arrhenius: pd.DataFrame | None = None,
     exsy_arrhenius: pd.DataFrame | None = None,
@@ -683,6 +801,8 @@ def summary_sections(
     efficiency: pd.DataFrame | None = None,
     linewidth_arrhenius: pd.DataFrame | None = None,
     isotope_exchange: pd.DataFrame | None = None,
+    pfg_diffusion: pd.DataFrame | None = None,
+    pfg_arrhenius: pd.DataFrame | None = None,
 ) -> list[tuple[str, list[str]]]:
     """Headline numbers, one line each, grouped for :func:`summary_markdown`.
 
@@ -690,6 +810,14 @@ def summary_sections(
       Arrhenius lines) from ``relaxation_arrhenius`` (quantity ``integral``);
     * EXSY: Ea per sample and quantity from ``exsy_arrhenius``, D per series
       (diffusion model) from ``exsy_fits``;
+    * PFG: D per experiment and region (the model AICc selected) from
+      ``pfg_diffusion`` with TopSpin's D beside it, Ea and D0 per series and
+      region from ``pfg_arrhenius``;
+    * D by method: for every sample whose D was measured by more than one of
+      PFG, EXSY and SLR, the values side by side (PFG: the mono-exponential D
+      per temperature; EXSY: the diffusion-limited sphere model per series;
+      SLR: the BPP-derived D at the reference temperature of the relaxation
+      series named like the sample, with its jump-distance assumption);
     * efficiency per run (cell): mean Li and Coulombic efficiency over the
       complete cycles; the error of the mean Li efficiency is propagated from
       the per-cycle 1-sigma errors (sqrt(sum err^2) / n), the CE error is not
@@ -757,6 +885,37 @@ def summary_sections(
             else:
                 lines.append(head + f": not determined ({r.get('flags', '')})")
         sections.append(("Motional narrowing (linewidth_arrhenius)", lines))
+    if pfg_diffusion is not None:
+        lines = []
+        sel = pfg_diffusion[pfg_diffusion["selected"].astype(bool)]
+        for _, r in sel.sort_values(["sample", "temperature_K"]).iterrows():
+            line = (
+                f"PFG D, experiment {r['experiment']}, region {r['region']} "
+                f"({float(r['temperature_K']):.1f} K, {r['model']}): "
+                + _pm(r["D_m2_per_s"], r["D_m2_per_s_err"], "m^2/s")
+            )
+            if pd.notna(r.get("topspin_D_m2_per_s")):
+                line += f"; TopSpin {_pm(r['topspin_D_m2_per_s'], None, 'm^2/s')}"
+            lines.append(line)
+        unselected = set(pfg_diffusion["experiment"]) - set(sel["experiment"])
+        for experiment in sorted(unselected):
+            lines.append(f"PFG D, experiment {experiment}: no fit ok")
+        if pfg_arrhenius is not None:
+            for _, r in pfg_arrhenius.iterrows():
+                head = f"PFG Ea, series {r['series']}, region {r['region']}: "
+                if pd.notna(r["Ea_eV"]) and bool(r.get("fit_ok", False)):
+                    lines.append(
+                        head
+                        + _pm(r["Ea_eV"], r["Ea_eV_err"], "eV")
+                        + ", D0 "
+                        + _pm(r["D0_m2_per_s"], r["D0_m2_per_s_err"], "m^2/s")
+                    )
+                else:
+                    lines.append(head + f"not determined ({r.get('flags', '')})")
+        sections.append(("PFG diffusion (pfg_diffusion, pfg_arrhenius)", lines))
+    by_method = d_by_method(pfg_diffusion, exsy_fits, relaxation_arrhenius)
+    if by_method:
+        sections.append(("D from PFG, EXSY and SLR side by side", by_method))
     if efficiency is not None:
         lines = []
         for run, g in efficiency.groupby("run", sort=False):
@@ -831,6 +990,14 @@ STAGES = {
         "with the Hendrickson-Bray model; the narrowing onset gives the "
         "Waugh-Fedin estimate of Ea.",
     ),
+    "pfg": (
+        "PFG diffusion",
+        "PFG diffusion",
+        "Region integrals of each pulsed-field-gradient series fitted against "
+        "the diffusion weighting with Stejskal-Tanner laws (mono, two-component, "
+        "stretched; chosen by AICc), with TopSpin's own D beside ours where its "
+        "fit is in the folder, and D against temperature with an Arrhenius line.",
+    ),
     "ndp": (
         "Neutron depth profiling",
         "NDP",
@@ -886,6 +1053,7 @@ def front_page_rst(
         "relaxation": "series",
         "exsy": "series",
         "linewidth": "series",
+        "pfg": "series",
         "ndp": "run",
         "echem": "run",
     }

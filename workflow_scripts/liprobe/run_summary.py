@@ -29,6 +29,7 @@ STAGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("linewidth", "widths"),
         ("linewidth_arrhenius", "temperature fits"),
     ),
+    "pfg": (("pfg_diffusion", "fits"), ("pfg_arrhenius", "Arrhenius fits")),
     "ndp": (
         ("ndp_event_accounting", "event counts"),
         ("ndp_inversion", "depth profiles"),

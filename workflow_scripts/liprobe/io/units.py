@@ -301,6 +301,21 @@ COLUMN_UNITS: dict[str, str] = {
     "li7_experiment": "",
     "pristine_li6_experiment": "",
     "pristine_li7_experiment": "",
+    # PFG diffusion (pfg_diffusion, pfg_attenuation, pfg_arrhenius)
+    "D_2_m2_per_s": "m^2/s",
+    "D0_m2_per_s": "m^2/s",
+    "topspin_D_m2_per_s": "m^2/s",
+    "delta_s": "s",
+    "big_delta_s": "s",
+    "diffusion_time_s": "s",
+    "gamma_Hz_per_G": "Hz/G",
+    "gradient_G_per_cm": "G/cm",
+    "gradient_shape": "",
+    "b_s_per_m2": "s/m^2",
+    "b_max_s_per_m2": "s/m^2",
+    "criterion": "",
+    "encoding_source": "",
+    "convention": "",
 }
 
 #: units of the relaxation models' parameters (columns p_<name>)

@@ -317,6 +317,9 @@ def read_experiment(
                     list_time = np.full(rows, np.nan)
                 else:
                     list_time = list_values * loop
+            elif list_name == "difflist":
+                # gradient strengths (G/cm), not times: the PFG stage reads them
+                list_time = np.full(rows, np.nan)
             else:
                 list_time = list_values.copy()
 

@@ -9,6 +9,7 @@ Kinds (the values of the ``kind`` column of the ``nmr`` sheet):
 * ``t1rho``  relaxation in the rotating frame (spin-lock lengths ``vplist``)
 * ``t2``     CPMG / spin-echo decay (loop counts ``vclist`` or delays ``vdlist``)
 * ``exsy``   2D exchange (NOESY-type, mixing time ``D[8]``)
+* ``pfg``    pulsed-field-gradient diffusion (gradient strengths ``difflist``)
 * ``1d``     a plain one-dimensional spectrum
 * ``linewidth`` one 1D spectrum of a line-width series over temperature
   (motional narrowing); no acquisition parameter reveals it: sheet only
@@ -29,6 +30,7 @@ KINDS: tuple[str, ...] = (
     "t2",
     "exsy",
     "1d",
+    "pfg",
     "linewidth",
 )
 #: the kinds fitted by the relaxation stage
@@ -43,7 +45,16 @@ LIST_OF_KIND: dict[str, tuple[str, ...]] = {
     "exsy": (),
     "1d": (),
     "linewidth": (),
+    "pfg": ("difflist",),
 }
+
+# Diffusion pulse programs (lower case): Bruker's stimulated-echo and
+# longitudinal-eddy-current-delay families with bipolar gradients
+# (``stebpgp1s``, ``ledbpgp2s``, ``dstebpgp3s``, ``ledgp2s``), user sequences
+# named after diffusion (``diffSte``, ``pfg_ste``, ``pgse``). Checked before the
+# name rules, so that ``...echo`` or ``...t2`` in a diffusion name does not win.
+_PFG_NAME = r"diff|pfg|pgse|pgste|^d?ste(bp)?gp|^led(bp)?gp|^dstebp|bpled"
+_PFG_TEXT = r"diffusion (measurement|experiment)|pulsed[- ]field[- ]gradient|\bdosy\b"
 
 # Pulse program name fragments -> kind, checked in this order (lower case).
 _NAME_RULES: tuple[tuple[str, str], ...] = (
@@ -101,6 +112,29 @@ def kind_from_name(pulse_program: str) -> str | None:
     return None
 
 
+def _pfg_evidence(
+    pulse_program: str,
+    pulse_program_text: str,
+    available_lists: set[str] | frozenset[str],
+) -> str | None:
+    """Why an experiment is a PFG diffusion series, or None: a diffusion pulse
+    program (name, else comment text) together with a ``difflist`` in the
+    folder (the gradient strengths of the rows). Without a ``difflist`` a
+    diffusion-named program is left to the other rules."""
+    if "difflist" not in available_lists:
+        return None
+    if re.search(_PFG_NAME, pulse_program.strip().lower()):
+        return f"diffusion pulse program '{pulse_program}' with a difflist"
+    text = pulse_program_text.lower()
+    comments = "\n".join(
+        line.split(";", 1)[1] for line in text.splitlines() if ";" in line
+    )
+    match = re.search(_PFG_TEXT, comments)
+    if match:
+        return f"pulse program comment '{match.group(0)}' with a difflist"
+    return None
+
+
 def explain_kind(
     pulse_program: str,
     pulse_program_text: str,
@@ -109,8 +143,9 @@ def explain_kind(
 ) -> tuple[str, str, bool]:
     """The experiment kind, the evidence it rests on, and whether there was any.
 
-    Order of evidence: a one-row experiment is ``1d``; then the pulse program
-    name (``t1ir``, ``satrect1nodec``, ``t1rho.h``, ``cpmg_T2``, ``noesy...``);
+    Order of evidence: a one-row experiment is ``1d``; then a diffusion pulse
+    program with a ``difflist`` (``pfg``, :func:`_pfg_evidence`); then the pulse
+    program name (``t1ir``, ``satrect1nodec``, ``t1rho.h``, ``cpmg_T2``, ``noesy...``);
     then the comment text of the pulse program; then the structure (which list
     is stepped, whether a saturation loop or a 180 degree pulse precedes ``vd``).
     Returns ``(kind, reason, recognised)``: ``kind`` one of :data:`KINDS`;
@@ -120,6 +155,9 @@ def explain_kind(
     """
     if td1 <= 1:
         return "1d", "one row (TD1 = 1 or a fid)", True
+    pfg = _pfg_evidence(pulse_program, pulse_program_text, available_lists)
+    if pfg is not None:
+        return "pfg", pfg, True
     kind = kind_from_name(pulse_program)
     if kind is not None:
         return kind, f"pulse program name '{pulse_program}'", True

@@ -78,6 +78,16 @@ def linewidth_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> dict:
     return series
 
 
+def pfg_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
+    """The PFG diffusion series of a campaign (experiments of kind ``pfg``), in
+    sheet order: the sheet's ``series``, else the sample."""
+    return list(
+        dict.fromkeys(
+            series_name(nmr, e, kinds[e]) for e in nmr.index if kinds[e] == "pfg"
+        )
+    )
+
+
 def conversion_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> dict:
     """The NMR conversion jobs of a campaign: series name -> its 1D and pseudo-2D
     experiments (every kind but ``exsy``), in sheet order.

@@ -14,6 +14,7 @@ BUILDERS = {
     "exsy_contour": lambda t: report.caption_exsy_contour(t["fits"]),
     "exsy": lambda t: report.caption_exsy(t["fits"], t["arrhenius"]),
     "linewidth": lambda t: report.caption_linewidth(t["linewidth"], t["arrhenius"]),
+    "pfg": lambda t: report.caption_pfg(t["diffusion"], t["arrhenius"]),
     "ndp": lambda t: report.caption_ndp(t["profiles"], t.get("inventory")),
     "efficiency": lambda t: report.caption_efficiency(t["efficiency"]),
     "operando_nmr": lambda t: report.caption_operando_nmr(

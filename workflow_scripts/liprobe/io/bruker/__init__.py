@@ -7,11 +7,13 @@ use, so that the parse-time :func:`peek_parameters` does not import nmrglue):
   ``proc2s``): :func:`read_parameters`;
 * :mod:`.binary`: the ``fid``/``ser`` words and the digital filter delay:
   :func:`group_delay`, :func:`check_byte_order`;
-* :mod:`.lists`: ``vdlist``/``vplist``/``vclist``: :func:`parse_variable_list`;
+* :mod:`.lists`: ``vdlist``/``vplist``/``vclist``/``difflist``:
+  :func:`parse_variable_list`;
 * :mod:`.topspin`: TopSpin's processed data and results: :func:`read_processed`,
   :func:`read_intrng`, :func:`read_ct1t2`, :func:`read_processing_history`,
   :func:`read_baseline_points`;
-* :mod:`.topspin_fits`: TopSpin's fitted time constants, :func:`read_topspin_fits`;
+* :mod:`.topspin_fits`: TopSpin's fitted time constants, :func:`read_topspin_fits`,
+  and diffusion constants, :func:`read_topspin_diffusion`;
 * :mod:`.folder`: a whole folder, :func:`read_folder`;
 * :mod:`.audit`: the acquisition's start and end in ``audita.txt``,
   :func:`read_acquisition_times`;
@@ -48,7 +50,11 @@ _MODULES = {
         "read_processed",
         "read_processing_history",
     ],
-    "liprobe.io.bruker.topspin_fits": ["read_topspin_fits"],
+    "liprobe.io.bruker.topspin_fits": [
+        "is_diffusion_fit",
+        "read_topspin_diffusion",
+        "read_topspin_fits",
+    ],
 }
 
 _MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}

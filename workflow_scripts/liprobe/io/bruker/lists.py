@@ -1,8 +1,11 @@
-"""Bruker variable lists (``vdlist``, ``vplist``, ``vclist``): values as written.
+"""Bruker variable lists (``vdlist``, ``vplist``, ``vclist``, ``difflist``):
+values as written.
 
 Delays and pulse lengths come back in seconds (their default units and the
 ``s``/``m``/``u``/``n`` suffixes applied); ``vclist`` values are loop counts
-(their duration follows from the pulse program, which the NMR package reads).
+(their duration follows from the pulse program, which the NMR package reads);
+``difflist`` values are gradient strengths in G/cm, TopSpin's unit for the
+diffusion list (no suffix).
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import numpy as np
 
 from liprobe.errors import InputError
 
-VARIABLE_LISTS = ("vdlist", "vplist", "vclist")
-_DEFAULT_UNIT_S = {"vdlist": 1.0, "vplist": 1e-6, "vclist": None}
+VARIABLE_LISTS = ("vdlist", "vplist", "vclist", "difflist")
+_DEFAULT_UNIT_S = {"vdlist": 1.0, "vplist": 1e-6, "vclist": None, "difflist": None}
 _SUFFIX_S = {"s": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 _LIST_TOKEN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([A-Za-z]*)$")
 # Plausible pulse lengths of a vplist (s): below 1 us the values were almost
@@ -30,8 +33,10 @@ def parse_variable_list(path: str | Path, list_kind: str, td1: int) -> np.ndarra
     ``list_kind`` is ``vdlist`` / ``vd`` (delays, default unit s), ``vplist`` /
     ``vp`` (pulse lengths, default unit us) or ``vclist`` / ``vc`` (loop counts,
     returned as counts). Values may carry a suffix ``s``, ``m`` (ms), ``u`` (us) or
-    ``n`` (ns) (not for ``vclist``); blank lines, CRLF or CR line ends, surrounding
-    spaces and a missing final newline are accepted; values stay in file order.
+    ``n`` (ns) (not for ``vclist``); ``difflist`` values are gradient
+    strengths in G/cm (returned in G/cm, no suffix). Blank lines, CRLF or CR
+    line ends, surrounding spaces and a missing final newline are accepted;
+    values stay in file order.
     Delays and pulse lengths are returned in seconds.
 
     Raises :class:`InputError` naming the file and line for a token that is not a
@@ -46,7 +51,9 @@ def parse_variable_list(path: str | Path, list_kind: str, td1: int) -> np.ndarra
     if not kind.endswith("list"):
         kind += "list"
     if kind not in VARIABLE_LISTS:
-        raise InputError(path, "list_kind", "vdlist, vplist or vclist", list_kind)
+        raise InputError(
+            path, "list_kind", "vdlist, vplist, vclist or difflist", list_kind
+        )
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -73,6 +80,17 @@ def parse_variable_list(path: str | Path, list_kind: str, td1: int) -> np.ndarra
                     path,
                     f"line {lineno}",
                     "a non-negative integer loop count",
+                    token,
+                    row=lineno,
+                )
+            values.append(number)
+            continue
+        if kind == "difflist":
+            if suffix or number < 0:
+                raise InputError(
+                    path,
+                    f"line {lineno}",
+                    "a non-negative gradient strength in G/cm without a suffix",
                     token,
                     row=lineno,
                 )
@@ -108,11 +126,13 @@ def parse_variable_list(path: str | Path, list_kind: str, td1: int) -> np.ndarra
         )
     out = np.asarray(values[:td1], dtype=float)
     if kind != "vclist" and out.size > 1 and not (out > 0).any():
-        # every row at the same zero time: no curve to fit or draw
+        # every row at the same zero time (or gradient): no curve to fit or draw
         raise InputError(
             path,
             f"first {td1} values",
-            "at least one positive delay or pulse length",
+            "at least one positive gradient strength"
+            if kind == "difflist"
+            else "at least one positive delay or pulse length",
             "all zero",
         )
     if kind == "vplist" and out.size:

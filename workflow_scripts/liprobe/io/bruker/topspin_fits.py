@@ -216,3 +216,220 @@ def read_topspin_fits(path: str | Path, procno: int = 1) -> pd.DataFrame | None:
     if (pdir / "t1t2.dx").is_file():
         return _read_dx(pdir / "t1t2.dx")
     return None
+
+
+# The diffusion variant of ct1t2.txt (TopSpin's T1/T2 module on a difflist):
+# the fitted law I = I[0]*exp(-D*SQR(2*PI*gamma*G*LD)*(BD-LD/3)*1e4), per peak a
+# results block with the diffusion constant(s), then the constants of the law,
+# "Gamma" (Hz/G), "Little Delta" and "Big Delta" (s, TopSpin's SI suffixes) and
+# a point table whose second column is headed "Gradient" (G/cm, suffixes too).
+_SI = r"(" + _NUM + r")\s*([pnumk]?)"
+_SI_PREFIX = {"": 1.0, "p": 1e-12, "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3}
+_DIFF_LINE = re.compile(
+    r"^\s*(?:Diff(?:usion)?\.?\s*Con(?:st)?\.?|D)\s*=\s*(.*)$", re.I
+)
+_GAMMA_LINE = re.compile(r"^\s*Gamma\s*=\s*(.*)$", re.I)
+_LITTLE_LINE = re.compile(r"^\s*Little\s+Delta\s*=\s*(.*)$", re.I)
+_BIG_LINE = re.compile(r"^\s*Big\s+Delta\s*=\s*(.*)$", re.I)
+_GRADIENT_HEAD = re.compile(r"^\s*Point\s+Gradient\b", re.I)
+_GRADIENT_ROW = re.compile(r"^\s*\d+\s+(\S+)\s+" + _NUM + r"(?:\s|$)")
+_SI_VALUE = re.compile(r"^" + _SI + r"(?:s|m2/s|m\^2/s|Hz/G|G/cm)?$")
+
+DIFFUSION_COLUMNS = [
+    "peak",
+    "peak_ppm",
+    "fitted",
+    "function",
+    "D_m2_per_s",
+    "D_2_m2_per_s",
+    "n_components",
+    "gamma_Hz_per_G",
+    "little_delta_s",
+    "big_delta_s",
+    "n_points",
+    "gradient_max_G_per_cm",
+    "source",
+]
+
+
+def _si_value(text: str, file: Path, field: str, row: int, unit: str) -> float:
+    """A number with an optional SI prefix (``400.000m``, ``1.000m``, ``2.1e-09``)
+    and an optional unit, as TopSpin prints them."""
+    token = text.strip()
+    m = _SI_VALUE.match(token)
+    if not m or m.group(2) not in _SI_PREFIX:
+        raise InputError(
+            file,
+            field,
+            f"a number in {unit} with an optional SI prefix (p, n, u, m, k)",
+            token,
+            row=row,
+        )
+    value = float(m.group(1)) * _SI_PREFIX[m.group(2)]
+    if not math.isfinite(value):
+        raise InputError(file, field, f"a finite number in {unit}", token, row=row)
+    return value
+
+
+def is_diffusion_fit(path: str | Path, procno: int = 1) -> bool:
+    """Whether ``pdata/<procno>/ct1t2.txt`` is there and holds a diffusion fit
+    (a ``Big Delta`` line or a point table headed ``Gradient``)."""
+    file = pdata_dir(Path(path), procno) / "ct1t2.txt"
+    if not file.is_file():
+        return False
+    text = file.read_bytes().decode("latin-1")
+    return bool(
+        re.search(r"^\s*Big\s+Delta\s*=", text, re.I | re.M)
+        or re.search(_GRADIENT_HEAD.pattern, text, re.I | re.M)
+    )
+
+
+def _read_ct1t2_diffusion(file: Path) -> pd.DataFrame:
+    lines = file.read_bytes().decode("latin-1").splitlines()
+    fitted, function = "", ""
+    peaks: list[dict] = []
+    current: dict | None = None
+    in_points = False
+    for lineno, line in enumerate(lines, start=1):
+        m = _FIT.match(line)
+        if m:
+            fitted = m.group(1).lower()
+            rest = m.group(2).strip()
+            if lineno < len(lines) and "=" in lines[lineno]:
+                rest = (rest + " " + lines[lineno].strip()).strip()
+            function = rest
+            continue
+        m = _PEAK.search(line)
+        if m:
+            current = {
+                "peak": int(m.group(2)),
+                "peak_ppm": _ppm(m.group(3), file, f"Peak {m.group(2)}", lineno),
+                "fitted": fitted,
+                "function": function,
+                "n_points": int(m.group(1)),
+                "line": lineno,
+                "values": None,
+                "gamma": math.nan,
+                "little": math.nan,
+                "big": math.nan,
+                "gradients": [],
+            }
+            peaks.append(current)
+            in_points = False
+            continue
+        if current is None:
+            continue
+        label = f"Peak {current['peak']}"
+        m = _DIFF_LINE.match(line)
+        if m and current["values"] is None:
+            parts = m.group(1).split()
+            if not parts:
+                raise InputError(
+                    file,
+                    f"{label} Diff Con.",
+                    "one value per component",
+                    "",
+                    row=lineno,
+                )
+            current["values"] = [
+                _si_value(p, file, f"{label} Diff Con.", lineno, "m2/s") for p in parts
+            ]
+            continue
+        for regex, key, field, unit in (
+            (_GAMMA_LINE, "gamma", "Gamma", "Hz/G"),
+            (_LITTLE_LINE, "little", "Little Delta", "s"),
+            (_BIG_LINE, "big", "Big Delta", "s"),
+        ):
+            m = regex.match(line)
+            if m:
+                current[key] = _si_value(
+                    m.group(1), file, f"{label} {field}", lineno, unit
+                )
+                break
+        else:
+            if _GRADIENT_HEAD.match(line):
+                in_points = True
+                continue
+            if in_points:
+                m = _GRADIENT_ROW.match(line)
+                if m:
+                    current["gradients"].append(
+                        _si_value(m.group(1), file, f"{label} Gradient", lineno, "G/cm")
+                    )
+                elif line.strip().startswith("="):
+                    in_points = False
+    if not peaks:
+        raise InputError(
+            file, "Peak", "'<n> points for Peak <k>, Peak Point at <ppm> ppm'", "none"
+        )
+    rows = []
+    for p in peaks:
+        label = f"Peak {p['peak']}"
+        if p["values"] is None:
+            raise InputError(
+                file,
+                f"{label} Diff Con.",
+                "a diffusion constant line (Diff Con. = <value>m2/s) after the "
+                "peak line",
+                "none",
+                row=p["line"],
+            )
+        for key, field in (
+            ("gamma", "Gamma"),
+            ("little", "Little Delta"),
+            ("big", "Big Delta"),
+        ):
+            if not (math.isfinite(p[key]) and p[key] > 0):
+                raise InputError(
+                    file,
+                    f"{label} {field}",
+                    f"a positive '{field} = <value>' line in the peak's results",
+                    "none" if math.isnan(p[key]) else f"{p[key]:g}",
+                    row=p["line"],
+                )
+        if p["little"] >= p["big"]:
+            raise InputError(
+                file,
+                f"{label} Little Delta",
+                "a gradient pulse length below Big Delta",
+                f"Little Delta {p['little']:g} s, Big Delta {p['big']:g} s",
+                row=p["line"],
+            )
+        values = p["values"]
+        grads = p["gradients"]
+        rows.append(
+            {
+                "peak": p["peak"],
+                "peak_ppm": p["peak_ppm"],
+                "fitted": p["fitted"],
+                "function": p["function"],
+                "D_m2_per_s": values[0],
+                "D_2_m2_per_s": values[1] if len(values) > 1 else math.nan,
+                "n_components": len(values),
+                "gamma_Hz_per_G": p["gamma"],
+                "little_delta_s": p["little"],
+                "big_delta_s": p["big"],
+                "n_points": p["n_points"],
+                "gradient_max_G_per_cm": max(grads) if grads else math.nan,
+                "source": str(file),
+            }
+        )
+    return pd.DataFrame(rows, columns=DIFFUSION_COLUMNS)
+
+
+def read_topspin_diffusion(path: str | Path, procno: int = 1) -> pd.DataFrame | None:
+    """TopSpin's diffusion fit per peak from ``pdata/<procno>/ct1t2.txt``, or
+    None when there is no such file or it holds a relaxation fit.
+
+    One row per peak: ``peak``, ``peak_ppm``, ``fitted``, ``function`` (the
+    law as printed), ``D_m2_per_s`` (``Diff Con.``; the second component's in
+    ``D_2_m2_per_s``, else NaN), ``n_components``, ``gamma_Hz_per_G``,
+    ``little_delta_s`` and ``big_delta_s`` (``Little Delta``, ``Big Delta``,
+    SI suffixes applied), ``n_points``, ``gradient_max_G_per_cm`` (largest
+    value of the ``Gradient`` column, NaN when no points are listed) and
+    ``source``. A diffusion file that cannot be read raises
+    :class:`InputError` naming the file, the field, what was expected and found.
+    """
+    if not is_diffusion_fit(path, procno):
+        return None
+    return _read_ct1t2_diffusion(pdata_dir(Path(path), procno) / "ct1t2.txt")
