@@ -2,18 +2,34 @@
 import re
 
 EXSY_OPTIONS = OPTIONS.exsy.params()
+# Samples with three or more sites (regions) have no two-site figures; every
+# sample gets the rates-per-pair figure.
+EXSY_NSITE_SAMPLES = sorted(
+    {
+        EXSY["sample_of"][s]
+        for s, rows in EXSY["regions"].items()
+        if len({r[1] for r in rows}) > 2
+    }
+)
+EXSY_TWO_SITE_SAMPLES = [s for s in EXSY["samples"] if s not in EXSY_NSITE_SAMPLES]
 
 if EXSY_SERIES:
     TARGETS.extend(
         [
             "results/tables/exsy_volumes.parquet",
             "results/tables/exsy_fits.parquet",
+            "results/tables/exsy_rates.parquet",
             "results/tables/exsy_arrhenius.parquet",
         ]
         + expand(
             "results/figures/exsy/{sample}_{fig}.{ext}",
-            sample=EXSY["samples"],
+            sample=EXSY_TWO_SITE_SAMPLES,
             fig=["buildup", "arrhenius"],
+            ext=["png", "pdf"],
+        )
+        + expand(
+            "results/figures/exsy/{sample}_rates.{ext}",
+            sample=EXSY["samples"],
             ext=["png", "pdf"],
         )
         + expand(
@@ -81,9 +97,29 @@ rule exsy_fits:
         "../workflow_scripts/exsy_fits.py"
 
 
+rule exsy_rates:
+    input:
+        volumes="results/tables/exsy_volumes.parquet",
+        fits="results/tables/exsy_fits.parquet",
+        lib=lib("exsy_rates.py"),
+    output:
+        rates="results/tables/exsy_rates.parquet",
+    log:
+        "logs/exsy/exsy_rates/all.log",
+    benchmark:
+        "benchmarks/runs/exsy_rates/all.tsv"
+    conda:
+        "../envs/nmr.yaml"
+    params:
+        options=EXSY_OPTIONS,
+    script:
+        "../workflow_scripts/exsy_rates.py"
+
+
 rule exsy_arrhenius:
     input:
         fits="results/tables/exsy_fits.parquet",
+        rates="results/tables/exsy_rates.parquet",
         lib=lib("exsy_arrhenius.py"),
     output:
         arrhenius="results/tables/exsy_arrhenius.parquet",
@@ -152,3 +188,27 @@ rule plot_exsy:
         sample="{exsy_sample}",
     script:
         "../workflow_scripts/plot_exsy.py"
+
+
+rule plot_exsy_rates:
+    input:
+        rates="results/tables/exsy_rates.parquet",
+        arrhenius="results/tables/exsy_arrhenius.parquet",
+        lib=lib("plot_exsy_rates.py"),
+    output:
+        png=report(
+            "results/figures/exsy/{exsy_sample}_rates.png",
+            caption=str(Path.cwd() / "results/report/captions/exsy_rates.rst"),
+            category="EXSY",
+            subcategory="exchange rates per site pair",
+            labels={"sample": "{exsy_sample}", "figure": "rates per pair"},
+        ),
+        pdf="results/figures/exsy/{exsy_sample}_rates.pdf",
+    log:
+        "logs/exsy/plot_exsy_rates/{exsy_sample}.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        sample="{exsy_sample}",
+    script:
+        "../workflow_scripts/plot_exsy_rates.py"

@@ -111,6 +111,14 @@ REPORT_CAPTIONS = {
         if EXSY_SERIES
         else {}
     ),
+    "exsy_rates": (
+        {
+            "rates": "results/tables/exsy_rates.parquet",
+            "arrhenius": "results/tables/exsy_arrhenius.parquet",
+        }
+        if EXSY_SERIES
+        else {}
+    ),
     "ndp": (
         {
             "profiles": "results/tables/ndp_depth_profiles.parquet",

@@ -13,6 +13,7 @@ BUILDERS = {
     "relaxation": lambda t: report.caption_relaxation(t["fits"], t["arrhenius"]),
     "exsy_contour": lambda t: report.caption_exsy_contour(t["fits"]),
     "exsy": lambda t: report.caption_exsy(t["fits"], t["arrhenius"]),
+    "exsy_rates": lambda t: report.caption_exsy_rates(t["rates"], t["arrhenius"]),
     "ndp": lambda t: report.caption_ndp(t["profiles"], t.get("inventory")),
     "efficiency": lambda t: report.caption_efficiency(t["efficiency"]),
 }
