@@ -116,8 +116,11 @@ REPORT_CAPTIONS = {
             "rates": "results/tables/exsy_rates.parquet",
             "arrhenius": "results/tables/exsy_arrhenius.parquet",
         }
-        if EXSY_SERIES
+        if EXSY_SERIES or SELECTIVE_SERIES
         else {}
+    ),
+    "selective_exchange": (
+        {"rates": "results/tables/exsy_rates.parquet"} if SELECTIVE_SERIES else {}
     ),
     "ndp": (
         {

@@ -72,6 +72,22 @@ def test_model_matches_integrated_rate_equations():
     np.testing.assert_allclose(rec, integrate(k, R1, P, m0, TM), rtol=1e-7, atol=1e-10)
 
 
+def test_propagators_are_the_matrix_exponential():
+    from scipy.linalg import expm
+
+    from liprobe.exsy.nsite import kinetic_matrix, propagators
+
+    rng = np.random.default_rng(2)
+    for detailed in (true_rates(), rng.uniform(0, 5, (3, 3))):
+        L = kinetic_matrix(detailed, R1)
+        ref = np.stack([expm(-t * L) for t in TM])
+        np.testing.assert_allclose(propagators(TM, L), ref, rtol=1e-9, atol=1e-13)
+    # a defective matrix (one Jordan block) goes through expm itself
+    jordan = np.array([[1.0, 1.0], [0.0, 1.0]])
+    ref = np.stack([expm(-t * jordan) for t in TM])
+    np.testing.assert_allclose(propagators(TM, jordan), ref, rtol=1e-9)
+
+
 def test_two_sites_gives_the_two_site_numbers():
     rng = np.random.default_rng(3)
     k = np.array([[0.0, 8.0], [8.0 * 0.4 / 0.6, 0.0]])

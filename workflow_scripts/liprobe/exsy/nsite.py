@@ -58,9 +58,28 @@ def kinetic_matrix(k: np.ndarray, R1: np.ndarray) -> np.ndarray:
 
 
 def propagators(tm: np.ndarray, L: np.ndarray) -> np.ndarray:
-    """expm(-L t) for every t of ``tm``: shape (len(tm), N, N)."""
+    """expm(-L t) for every t of ``tm``: shape (len(tm), N, N).
+
+    One eigendecomposition L = V diag(l) V^-1 serves every t
+    (expm(-L t) = V diag(exp(-l t)) V^-1, exact for a diagonalisable L, which
+    L = R + K is: with detailed balance it is similar to a symmetric
+    matrix); when the eigenvectors are ill-conditioned (near-degenerate
+    defective L) :func:`scipy.linalg.expm` is evaluated per t instead. The
+    fits call this thousands of times, and the eigendecomposition is about a
+    hundred times faster than ``expm`` of every matrix.
+    """
     tm = np.asarray(tm, dtype=float)
-    return expm(-tm[:, None, None] * L[None, :, :])
+    try:
+        values, vectors = np.linalg.eig(-L)
+        inverse = np.linalg.inv(vectors)
+        ok = np.linalg.cond(vectors) < 1e8
+    except np.linalg.LinAlgError:
+        ok = False
+    if not ok:
+        return expm(-tm[:, None, None] * L[None, :, :])
+    grow = np.exp(np.multiply.outer(tm, values))  # (t, N)
+    out = (vectors[None, :, :] * grow[:, None, :]) @ inverse
+    return out.real
 
 
 def exchange_volumes(
@@ -113,6 +132,31 @@ def _values(v: dict, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return k, R1, M
 
 
+def _fix_relaxation_at_bound(residual, best, n: int, t_hi: float, flags: list[str]):
+    """A fit without error bars because an R1 sits at its bound (below
+    1e-3 / t_max, i.e. zero: relaxation too slow for the mixing times to tell)
+    is refitted with that R1 fixed at 0; the rates' errors are then
+    conditional on it (flag ``R1_<i>_fixed_at_bound``). Other fits come back
+    unchanged."""
+    if best is None or best.errorbars:
+        return best
+    at_bound = [
+        f"R1_{i}" for i in range(n) if best.params[f"R1_{i}"].value < 1e-3 / t_hi
+    ]
+    if not at_bound:
+        return best
+    params = best.params.copy()
+    for name in at_bound:
+        params[name].set(value=0.0, vary=False)
+    try:
+        refit = lmfit.minimize(residual, params, method="leastsq", scale_covar=False)
+    except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
+        flags.append(f"minimizer_error:{type(exc).__name__}")
+        return best
+    flags += [f"{name}_fixed_at_bound" for name in at_bound]
+    return refit
+
+
 def _population_errors(result, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Populations p_i = M_i / sum M and their errors (delta method)."""
     M = np.array([result.params[f"M_{i}"].value for i in range(n)])
@@ -140,8 +184,10 @@ def _result(
     detailed_balance: bool,
     poor_fit_p: float,
     t_span: tuple[float, float],
+    scale: float = 1.0,
 ) -> dict:
-    """The fit summary (statistics, flags) and its per-pair and per-site rows."""
+    """The fit summary (statistics, flags) and its per-pair and per-site rows
+    (``M_eq`` in the data's units: the fit's scaled value times ``scale``)."""
     n = len(sites)
     row = {
         "model": MODEL,
@@ -177,6 +223,7 @@ def _result(
                 "R1_per_s_err": _err(result, f"R1_{i}"),
                 "population": float(p[i]),
                 "population_err": float(p_err[i]),
+                "M_eq": float(result.params[f"M_{i}"].value) * scale,
             }
         )
     _stats(row, result)
@@ -316,6 +363,7 @@ def fit_exchange_2d(
     best = _best_of(
         residual, map(start, np.geomspace(0.3 / t_hi, 3.0 / t_lo, 6)), flags
     )
+    best = _fix_relaxation_at_bound(residual, best, n, t_hi, flags)
     return _result(
         best,
         sites,
@@ -325,6 +373,7 @@ def fit_exchange_2d(
         detailed_balance=detailed_balance,
         poor_fit_p=poor_fit_p,
         t_span=(t_lo, t_hi),
+        scale=scale,
     )
 
 
@@ -413,6 +462,7 @@ def fit_selective(
     best = _best_of(
         residual, map(start, np.geomspace(0.3 / t_hi, 3.0 / t_lo, 6)), flags
     )
+    best = _fix_relaxation_at_bound(residual, best, n, t_hi, flags)
     out = _result(
         best,
         sites,
@@ -422,6 +472,7 @@ def fit_selective(
         detailed_balance=detailed_balance,
         poor_fit_p=poor_fit_p,
         t_span=(t_lo, t_hi),
+        scale=scale,
     )
     if best is not None:
         for s in inverted_sites:

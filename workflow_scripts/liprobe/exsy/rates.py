@@ -39,6 +39,7 @@ RATE_COLUMNS = [
     "R1_from_per_s_err",
     "population_from",
     "population_from_err",
+    "M_eq_from",
     "n_sites",
     "n_mixing_times",
     "detailed_balance",
@@ -149,6 +150,7 @@ def _rows(result: dict, head: dict, n_times: int) -> pd.DataFrame:
                 "R1_from_per_s_err": site["R1_per_s_err"],
                 "population_from": site["population"],
                 "population_from_err": site["population_err"],
+                "M_eq_from": site["M_eq"],
                 "n_sites": summary["n_sites"],
                 "n_mixing_times": n_times,
                 "detailed_balance": summary["detailed_balance"],
@@ -235,7 +237,8 @@ def selective_rates(
 
     ``integrals`` has one row per experiment x mixing time x site: columns
     ``series``, ``sample``, ``experiment``, ``temperature_K``,
-    ``mixing_time_s``, ``region``, ``integral``, ``integral_err`` and
+    ``mixing_time_s``, ``region``, ``integral``, ``integral_err`` (in one unit
+    over the series, e.g. ``integral_norm`` of ``nmr_integrals``) and
     ``inverted_site`` (a region name); ``sites`` orders the regions.
     """
     names = list(sites)

@@ -10,6 +10,9 @@ Kinds (the values of the ``kind`` column of the ``nmr`` sheet):
 * ``t2``     CPMG / spin-echo decay (loop counts ``vclist`` or delays ``vdlist``)
 * ``exsy``   2D exchange (NOESY-type, mixing time ``D[8]``)
 * ``1d``     a plain one-dimensional spectrum
+* ``selective_exchange``  1D spectra after selective inversion of one site over
+  the mixing time (``vdlist`` or one EXPNO per mixing time, ``D[8]``); from
+  the sheet only, no acquisition parameter reveals it
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ from pathlib import Path
 
 from liprobe.io.bruker.peek import peek_parameters
 
-KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2", "exsy", "1d")
+KINDS: tuple[str, ...] = (
+    "t1_sr",
+    "t1_ir",
+    "t1rho",
+    "t2",
+    "exsy",
+    "1d",
+    "selective_exchange",
+)
 #: the kinds fitted by the relaxation stage
 RELAXATION_KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2")
 
@@ -32,6 +43,7 @@ LIST_OF_KIND: dict[str, tuple[str, ...]] = {
     "t2": ("vclist", "vdlist"),
     "exsy": (),
     "1d": (),
+    "selective_exchange": ("vdlist",),
 }
 
 # Pulse program name fragments -> kind, checked in this order (lower case).

@@ -18,6 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 PARTS = ("nmr", "exsy", "exsy3", "ndp")
+#: the parts built unless asked otherwise (``exsy3``, the three-site exchange
+#: campaign, on request: ``--parts exsy3``)
+DEFAULT_PARTS = ("nmr", "exsy", "ndp")
 #: The columns of the demo's NDP sheet, as a user writes them from the sheet
 #: format (``config/schemas/ndp.schema.yaml``); optional columns the demo has
 #: no value for (``deposit_thickness_um``) are left out.
@@ -56,7 +59,7 @@ def _relative(path: str | Path, base: Path) -> str:
 
 def build_demo(
     outdir: str | Path,
-    parts: tuple[str, ...] = PARTS,
+    parts: tuple[str, ...] = DEFAULT_PARTS,
     seed: int = 20261122,
     workdir: str | Path = ".",
 ) -> dict:
@@ -93,7 +96,7 @@ def build_demo(
         from liprobe.simulate.exsy3 import write_demo_exsy3
 
         # three sites (electrolyte - coating - electrode): 2D and 1D exchange
-        exsy3 = write_demo_exsy3(outdir / "exsy3", seed=seed + 4, selective=False)
+        exsy3 = write_demo_exsy3(outdir / "exsy3", seed=seed + 4)
         nmr_rows += exsy3["nmr"]
         region_rows += exsy3["regions"]
         truth["exsy3"] = exsy3["truth"]
@@ -122,6 +125,7 @@ def build_demo(
             "series",
             "temperature_K",
             "particle_radius_um",
+            "inverted_site",
         ],
     )
     _write_tsv(
@@ -137,7 +141,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", help="folder to write the demo campaign into")
     parser.add_argument(
-        "--parts", default=",".join(PARTS), help="comma-separated: nmr,exsy,exsy3,ndp"
+        "--parts",
+        default=",".join(DEFAULT_PARTS),
+        help="comma-separated: nmr,exsy,exsy3,ndp",
     )
     parser.add_argument("--seed", type=int, default=20261122)
     args = parser.parse_args(argv)

@@ -20,10 +20,13 @@ DOP853); no closed form or matrix exponential is used.
   time; peak XY (F1 site X, F2 site Y) is the magnetisation labelled on X
   (the deviation from equilibrium, relaxing to zero) found on Y after the
   mixing time; written with :func:`liprobe.simulate.exsy.simulate_ser`.
-* 1D selective inversion (``sel3_<T>K``, one temperature): the coating line
-  inverted (90 % of -M_eq) by a selective pulse, the others at equilibrium,
-  then the mixing time and a 90 degree read pulse; one EXPNO per mixing time
-  (``D[8]``), each a 1D FID of Lorentzian lines with complex Gaussian noise.
+* 1D selective inversion (``sel3_<T>K``, one temperature): the coating line,
+  and in a second set the electrode line, inverted (90 % of -M_eq) by a
+  selective pulse, the others at equilibrium, then the mixing time and a 90
+  degree read pulse; one EXPNO per inverted site and mixing time
+  (``D[8]``), each a 1D FID of Lorentzian lines with complex Gaussian noise,
+  long enough to decay, its t = 0 sample halved (a receiver's band-limited
+  view of a signal switched on at t = 0) and delayed by the digital filter.
 
 The truth (rates per ordered pair and temperature, Ea per pair, populations,
 R1) goes to ``exsy3_truth.json``; the reduction never reads it.
@@ -62,9 +65,14 @@ T1_298K_S = {"Li6PS5Cl": 12.0, "LiI": 20.0, "Li2S": 30.0}
 TEMPERATURES_K = (298.0, 318.0, 338.0, 358.0)
 MIXING_TIMES_S = (0.005, 0.03, 0.1, 0.25, 0.6, 1.5)
 SELECTIVE_TEMPERATURE_K = 318.0
-SELECTIVE_TIMES_S = (0.002, 0.02, 0.06, 0.15, 0.3, 0.6, 1.2, 2.5)
-SELECTIVE_SITE = "LiI"
+SELECTIVE_TIMES_S = (0.002, 0.02, 0.06, 0.15, 0.3, 0.6, 1.2, 2.5, 6.0)
+#: the sites inverted, one experiment per site and mixing time
+SELECTIVE_SITES = ("LiI", "Li2S")
 INVERSION = -0.9
+#: half width of the regions around each site
+HALF_WIDTH_PPM = 0.4
+#: transverse relaxation time of every line (Lorentzian, both dimensions)
+T2_S = 0.3
 
 SELECTIVE_PULSE_PROGRAM = """# 1 "selinv1d"
 ;selinv1d
@@ -167,8 +175,8 @@ def regions() -> list[dict]:
         {
             "sample": SAMPLE,
             "region": s,
-            "ppm_min": round(SITE_PPM[s] - 0.4, 3),
-            "ppm_max": round(SITE_PPM[s] + 0.4, 3),
+            "ppm_min": round(SITE_PPM[s] - HALF_WIDTH_PPM, 3),
+            "ppm_max": round(SITE_PPM[s] + HALF_WIDTH_PPM, 3),
         }
         for s in SITES
     ]
@@ -200,7 +208,7 @@ def _write_2d_series(outdir, rng, temperature_K, index, td2, td1, snr):
             td2=td2,
             td1=td1,
             nu_Hz=nu,
-            t2_s=0.1,
+            t2_s=T2_S,
             noise=noise,
             rng=rng,
         )
@@ -272,13 +280,20 @@ def _write_2d_series(outdir, rng, temperature_K, index, td2, td1, snr):
 
 
 def _write_selective(outdir, rng, td, snr):
+    rows = []
+    for index, site in enumerate(SELECTIVE_SITES):
+        rows += _write_inversion(outdir, rng, td, snr, site, 10 + 20 * index)
+    return rows
+
+
+def _write_inversion(outdir, rng, td, snr, inverted, first_expno):
     T = SELECTIVE_TEMPERATURE_K
     sw = 12.0 * BF1_MHZ
     center, o1 = _window()
     m0 = 298.0 / T
     eq = {s: m0 * POPULATIONS[s] for s in SITES}
     start = dict(eq)
-    start[SELECTIVE_SITE] = INVERSION * eq[SELECTIVE_SITE]
+    start[inverted] = INVERSION * eq[inverted]
     times = np.asarray(SELECTIVE_TIMES_S)
     found = integrate_sites(times, T, start, eq)
     ns, rg = 16, 128.0
@@ -291,7 +306,11 @@ def _write_selective(outdir, rng, td, snr):
         for s in SITES:
             nu = (SITE_PPM[s] - center) * BF1_MHZ
             amp = float(found[s][im]) * ns * rg * 1e3
-            fid += amp * np.exp(2j * np.pi * nu * t - t / 0.1)
+            fid += amp * np.exp(2j * np.pi * nu * t - t / T2_S)
+        # the signal switches on at t = 0: a band-limited (filtered) receiver
+        # sees half of that step in its t = 0 sample (trapezoid rule), so the
+        # spectrum has no constant offset; the filter's delay follows
+        fid[0] *= 0.5
         fid = delay_fid(fid[None, :], GRPDLY)[0]
         fid += noise * (rng.standard_normal(t.size) + 1j * rng.standard_normal(t.size))
         delays = [0.0] * 16
@@ -315,26 +334,27 @@ def _write_selective(outdir, rng, td, snr):
             sw_Hz=sw,
             sf_MHz=BF1_MHZ,
             offset_ppm=(o1 + sw / 2) / BF1_MHZ,
-            lb_Hz=5.0,
+            lb_Hz=0.0,
+            grpdly=GRPDLY,
         )
-        folder = outdir / f"sel3_{int(round(T))}K" / str(10 + im)
+        folder = outdir / f"sel3_{int(round(T))}K" / str(first_expno + im)
         write_experiment(
             folder,
             fid,
             acqus,
             pulse_program=SELECTIVE_PULSE_PROGRAM,
-            title=f"6Li selective inversion of {SELECTIVE_SITE}, d8 = {tm:g} s",
+            title=f"6Li selective inversion of {inverted}, d8 = {tm:g} s",
             procs=procs,
         )
         rows.append(
             {
-                "experiment": f"{series}_tm{im:02d}",
+                "experiment": f"{series}_{inverted}_tm{im:02d}",
                 "sample": SAMPLE,
                 "path": str(folder),
                 "kind": "selective_exchange",
                 "series": series,
                 "temperature_K": T,
-                "inverted_site": SELECTIVE_SITE,
+                "inverted_site": inverted,
             }
         )
     return rows
@@ -346,7 +366,7 @@ def write_demo_exsy3(
     *,
     td2: int = 256,
     td1: int = 64,
-    snr: float = 60.0,
+    snr: float = 40.0,
     selective: bool = True,
 ) -> dict:
     """Write the three-site campaign under ``outdir``: the 2D EXSY series at
@@ -375,13 +395,14 @@ def write_demo_exsy3(
             "R1_per_s": r1(T),
         }
     if selective:
-        rows += _write_selective(outdir, rng, td2, 4 * snr)
+        # a 1D FID long enough (2.3 s) to decay before it ends: no truncation
+        rows += _write_selective(outdir, rng, 16 * td2, 2 * snr)
         T = SELECTIVE_TEMPERATURE_K
         truth["series"][f"sel3_{int(round(T))}K"] = {
             "temperature_K": T,
             "k_per_s": {f"{a}->{b}": k for (a, b), k in rates(T).items()},
             "R1_per_s": r1(T),
-            "inverted_site": SELECTIVE_SITE,
+            "inverted_sites": list(SELECTIVE_SITES),
             "inversion": INVERSION,
         }
     (outdir / "exsy3_truth.json").write_text(json.dumps(truth, indent=2) + "\n")

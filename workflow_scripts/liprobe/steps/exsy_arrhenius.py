@@ -13,6 +13,7 @@ import pandas as pd
 
 from liprobe.exsy.arrhenius import arrhenius_table
 from liprobe.exsy.rates import pair_arrhenius
+from liprobe.exsy.series import empty_fits
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_metadata, read_table, write_table
 from liprobe.options import ExsyOptions
@@ -23,7 +24,9 @@ def run(job: Job) -> None:
     """Ea of k_AB, k_BA and D per sample, with i0 at the reference temperature."""
     with rule_log(job.log[0]) as log:
         opts = ExsyOptions.from_params(job.params.options, "exsy")
-        fits = read_table(job.input.fits)
+        inputs = dict(job.input.items())
+        # a campaign of 1D selective-exchange series only has no exsy_fits
+        fits = read_table(inputs["fits"]) if "fits" in inputs else empty_fits()
         rates = read_table(job.input.rates)
         table = arrhenius_table(
             fits,
@@ -46,7 +49,7 @@ def run(job: Job) -> None:
                 r["flags"],
             )
         hashes = json.loads(
-            read_metadata(job.input.fits).get("liprobe.inputs_sha256", "{}")
+            read_metadata(job.input.rates).get("liprobe.inputs_sha256", "{}")
         )
         write_table(
             table,

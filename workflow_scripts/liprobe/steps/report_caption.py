@@ -14,6 +14,7 @@ BUILDERS = {
     "exsy_contour": lambda t: report.caption_exsy_contour(t["fits"]),
     "exsy": lambda t: report.caption_exsy(t["fits"], t["arrhenius"]),
     "exsy_rates": lambda t: report.caption_exsy_rates(t["rates"], t["arrhenius"]),
+    "selective_exchange": lambda t: report.caption_selective_exchange(t["rates"]),
     "ndp": lambda t: report.caption_ndp(t["profiles"], t.get("inventory")),
     "efficiency": lambda t: report.caption_efficiency(t["efficiency"]),
 }
