@@ -1,18 +1,73 @@
 # EXSY stage: 2D exchange series -> peak volumes -> exchange fits -> Arrhenius, i0.
 import re
 
+from liprobe.plan.campaign import selective_plan
+
 EXSY_OPTIONS = OPTIONS.exsy.params()
+# Samples with three or more sites (regions) have no two-site figures; every
+# sample gets the rates-per-pair figure.
+EXSY_NSITE_SAMPLES = sorted(
+    {
+        EXSY["sample_of"][s]
+        for s, rows in EXSY["regions"].items()
+        if len({r[1] for r in rows}) > 2
+    }
+)
+EXSY_TWO_SITE_SAMPLES = [s for s in EXSY["samples"] if s not in EXSY_NSITE_SAMPLES]
+# 1D selective-inversion exchange series (kind selective_exchange, sheet only):
+# fitted with the N-site model into the same tables as the 2D series.
+try:
+    SELECTIVE = selective_plan(NMR, NMR_KIND, REGIONS)
+except LiprobeError as exc:
+    raise WorkflowError(f"invalid sheet {config['sheets'].get('nmr')}: {exc}") from None
+SELECTIVE_SERIES = list(SELECTIVE["series"])
+EXSY_RATE_SAMPLES = sorted(set(EXSY["samples"]) | set(SELECTIVE["samples"]))
+EXSY_RATE_INPUTS = {
+    **(
+        {
+            "volumes": "results/tables/exsy_volumes.parquet",
+            "fits": "results/tables/exsy_fits.parquet",
+        }
+        if EXSY_SERIES
+        else {}
+    ),
+    **(
+        {
+            "integrals": "results/tables/nmr_integrals.parquet",
+            "experiments": "results/tables/nmr_experiments.parquet",
+        }
+        if SELECTIVE_SERIES
+        else {}
+    ),
+}
+
+if EXSY_SERIES or SELECTIVE_SERIES:
+    TARGETS.extend(
+        [
+            "results/tables/exsy_rates.parquet",
+            "results/tables/exsy_arrhenius.parquet",
+        ]
+        + expand(
+            "results/figures/exsy/{sample}_rates.{ext}",
+            sample=EXSY_RATE_SAMPLES,
+            ext=["png", "pdf"],
+        )
+        + expand(
+            "results/figures/exsy/{series}_selective.{ext}",
+            series=SELECTIVE_SERIES,
+            ext=["png", "pdf"],
+        )
+    )
 
 if EXSY_SERIES:
     TARGETS.extend(
         [
             "results/tables/exsy_volumes.parquet",
             "results/tables/exsy_fits.parquet",
-            "results/tables/exsy_arrhenius.parquet",
         ]
         + expand(
             "results/figures/exsy/{sample}_{fig}.{ext}",
-            sample=EXSY["samples"],
+            sample=EXSY_TWO_SITE_SAMPLES,
             fig=["buildup", "arrhenius"],
             ext=["png", "pdf"],
         )
@@ -26,7 +81,9 @@ if EXSY_SERIES:
 
 wildcard_constraints:
     exsy_series="|".join(re.escape(s) for s in EXSY_SERIES) or "NO_EXSY_SERIES",
-    exsy_sample="|".join(re.escape(s) for s in EXSY["samples"]) or "NO_EXSY_SAMPLE",
+    exsy_sample="|".join(re.escape(s) for s in EXSY_RATE_SAMPLES) or "NO_EXSY_SAMPLE",
+    selective_series="|".join(re.escape(s) for s in SELECTIVE_SERIES)
+    or "NO_SELECTIVE_SERIES",
 
 
 rule exsy_volumes:
@@ -81,9 +138,33 @@ rule exsy_fits:
         "../workflow_scripts/exsy_fits.py"
 
 
+rule exsy_rates:
+    input:
+        unpack(lambda wc: EXSY_RATE_INPUTS),
+        lib=lib("exsy_rates.py"),
+    output:
+        rates="results/tables/exsy_rates.parquet",
+    log:
+        "logs/exsy/exsy_rates/all.log",
+    benchmark:
+        "benchmarks/runs/exsy_rates/all.tsv"
+    conda:
+        "../envs/nmr.yaml"
+    params:
+        options=EXSY_OPTIONS,
+        selective=SELECTIVE["series"],
+    script:
+        "../workflow_scripts/exsy_rates.py"
+
+
 rule exsy_arrhenius:
     input:
-        fits="results/tables/exsy_fits.parquet",
+        unpack(
+            lambda wc: (
+                {"fits": "results/tables/exsy_fits.parquet"} if EXSY_SERIES else {}
+            )
+        ),
+        rates="results/tables/exsy_rates.parquet",
         lib=lib("exsy_arrhenius.py"),
     output:
         arrhenius="results/tables/exsy_arrhenius.parquet",
@@ -152,3 +233,53 @@ rule plot_exsy:
         sample="{exsy_sample}",
     script:
         "../workflow_scripts/plot_exsy.py"
+
+
+rule plot_exsy_rates:
+    input:
+        rates="results/tables/exsy_rates.parquet",
+        arrhenius="results/tables/exsy_arrhenius.parquet",
+        lib=lib("plot_exsy_rates.py"),
+    output:
+        png=report(
+            "results/figures/exsy/{exsy_sample}_rates.png",
+            caption=str(Path.cwd() / "results/report/captions/exsy_rates.rst"),
+            category="EXSY",
+            subcategory="exchange rates per site pair",
+            labels={"sample": "{exsy_sample}", "figure": "rates per pair"},
+        ),
+        pdf="results/figures/exsy/{exsy_sample}_rates.pdf",
+    log:
+        "logs/exsy/plot_exsy_rates/{exsy_sample}.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        sample="{exsy_sample}",
+    script:
+        "../workflow_scripts/plot_exsy_rates.py"
+
+
+rule plot_selective_exchange:
+    input:
+        rates="results/tables/exsy_rates.parquet",
+        integrals="results/tables/nmr_integrals.parquet",
+        experiments="results/tables/nmr_experiments.parquet",
+        lib=lib("plot_selective_exchange.py"),
+    output:
+        png=report(
+            "results/figures/exsy/{selective_series}_selective.png",
+            caption=str(Path.cwd() / "results/report/captions/selective_exchange.rst"),
+            category="EXSY",
+            subcategory="1D selective inversion",
+            labels={"series": "{selective_series}", "figure": "selective inversion"},
+        ),
+        pdf="results/figures/exsy/{selective_series}_selective.pdf",
+    log:
+        "logs/exsy/plot_selective_exchange/{selective_series}.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        series="{selective_series}",
+        selective=lambda wc: SELECTIVE["series"][wc.selective_series],
+    script:
+        "../workflow_scripts/plot_selective_exchange.py"

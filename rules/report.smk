@@ -119,6 +119,17 @@ REPORT_CAPTIONS = {
         if LINEWIDTH_SERIES
         else {}
     ),
+    "exsy_rates": (
+        {
+            "rates": "results/tables/exsy_rates.parquet",
+            "arrhenius": "results/tables/exsy_arrhenius.parquet",
+        }
+        if EXSY_SERIES or SELECTIVE_SERIES
+        else {}
+    ),
+    "selective_exchange": (
+        {"rates": "results/tables/exsy_rates.parquet"} if SELECTIVE_SERIES else {}
+    ),
     "ndp": (
         {
             "profiles": "results/tables/ndp_depth_profiles.parquet",

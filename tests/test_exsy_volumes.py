@@ -157,11 +157,15 @@ def test_site_regions_two_regions_with_sidebands():
     assert sites["A"] == [(1.5, 2.2), (40.0, 41.0)]
 
 
+def test_site_regions_three_sites():
+    sheet = _sheet([["s", "A", 1, 2], ["s", "B", 3, 4], ["s", "C", 5, 6]])
+    assert list(site_regions(sheet, "s")) == ["A", "B", "C"]
+
+
 @pytest.mark.parametrize(
     ("rows", "field"),
     [
         ([["s", "A", 1.5, 2.2]], "region"),
-        ([["s", "A", 1, 2], ["s", "B", 3, 4], ["s", "C", 5, 6]], "region"),
         ([["s", "A", 2.2, 1.5], ["s", "B", 0.6, 1.3]], "ppm_min/ppm_max"),
     ],
 )

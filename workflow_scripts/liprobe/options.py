@@ -263,6 +263,7 @@ class ExsyOptions(_Options):
     models: tuple
     detailed_balance: bool
     equal_R1: bool
+    n_site_detailed_balance: bool
     overlap_correction: bool
     particle_site: str
     poor_fit_p_value: float

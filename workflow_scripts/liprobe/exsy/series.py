@@ -24,9 +24,11 @@ from liprobe.exsy.process import (
     process_2d,
 )
 from liprobe.exsy.volumes import (
+    SITE_LETTERS,
     free_masks,
-    peak_volumes,
+    peak_names,
     pool_receiver_noise,
+    site_volumes,
     volume_err_method,
 )
 
@@ -94,14 +96,17 @@ def experiment_volumes(
     margin_fraction: float,
     reference: tuple[np.ndarray, np.ndarray] | None,
 ) -> tuple[pd.DataFrame, Spectrum2D]:
-    """Four peak volumes (normalised by NS x RG) of one experiment, and its spectrum
-    (baseline corrected when ``baseline``).
+    """The peak volumes (normalised by NS x RG) of one experiment, and its
+    spectrum (baseline corrected when ``baseline``): four for two sites, N^2
+    for N (:func:`liprobe.exsy.volumes.site_volumes`).
 
     The errors use the spectrum's own receiver-noise level (``noise``,
     ``noise_dof``, also kept as ``noise_own``, ``noise_own_dof``);
     :func:`pool_series_noise` puts the level pooled over the series in.
 
-    ``sites`` maps the two region names (site A first) to their ppm intervals.
+    ``sites`` maps the region names (site A first, then B, C, ...) to their ppm
+    intervals. Every volume row carries ``volume_corr_<peak>`` for the peaks
+    of its spectrum (the ``PEAKS`` columns for two sites).
     ``reference`` is TopSpin's ``2rr`` of the same procno
     (:func:`liprobe.io.bruker.read_processed`): the Pearson r against it (before
     baseline correction) is reported (NaN without a comparable 2rr).
@@ -109,10 +114,10 @@ def experiment_volumes(
     names = list(sites)
     spectrum = process_experiment(fid, phase_mode=phase_mode)
     parity_r = exsy_topspin_parity(spectrum, reference)["pearson_r"]
-    boxes = peak_volumes(
+    peaks = peak_names(len(names))
+    boxes = site_volumes(
         spectrum,
-        sites[names[0]],
-        sites[names[1]],
+        [sites[name] for name in names],
         baseline=baseline,
         margin_fraction=margin_fraction,
     )
@@ -129,7 +134,7 @@ def experiment_volumes(
             f"{fid.path}/acqus", "NS x RG", "positive scans and receiver gain", norm
         )
     tm = mixing_time(fid, delay_index)
-    site_of = {"A": names[0], "B": names[1]}
+    site_of = dict(zip(SITE_LETTERS, names, strict=False))
     rows = [
         {
             "experiment": experiment,
@@ -154,11 +159,14 @@ def experiment_volumes(
             "noise_pooled": False,
             "noise_own": boxes.noise,
             "noise_own_dof": boxes.noise_dof,
-            **{f"volume_corr_{q}": boxes.correlation[peak][q] for q in PEAKS},
+            **{f"volume_corr_{q}": boxes.correlation[peak][q] for q in peaks},
         }
-        for peak in PEAKS
+        for peak in peaks
     ]
-    return pd.DataFrame(rows, columns=VOLUME_COLUMNS), spectrum
+    columns = VOLUME_COLUMNS + [
+        f"volume_corr_{q}" for q in peaks if f"volume_corr_{q}" not in VOLUME_COLUMNS
+    ]
+    return pd.DataFrame(rows, columns=columns), spectrum
 
 
 def pool_series_noise(
@@ -319,6 +327,22 @@ def fit_series(
             f for f in [two["flags"], "diffusion_limited(two_site_rejected)"] if f
         )
     return pd.DataFrame(rows)
+
+
+def empty_fits() -> pd.DataFrame:
+    """An ``exsy_fits`` frame without rows (a campaign without two-site
+    series), with the columns of :func:`fit_series`."""
+    row = fit_two_site(
+        np.zeros(0),
+        {p: np.zeros(0) for p in PEAKS},
+        {p: np.zeros(0) for p in PEAKS},
+        detailed_balance=True,
+        equal_R1=False,
+        overlap=False,
+        poor_fit_p=0.5,
+    )
+    columns = ["series", "sample", "temperature_K", "n_mixing_times", *row]
+    return pd.DataFrame(columns=columns)
 
 
 def spectrum_frame(

@@ -1,10 +1,11 @@
-"""Peak volumes of two-site EXSY spectra.
+"""Peak volumes of EXSY spectra of two or more sites.
 
 A site region is one or more ppm intervals (several rows of the ``regions``
-sheet with the same sample and region, e.g. spinning sidebands). The four peak
-boxes are the products of the two site regions: ``XY`` covers F1 in region X
-and F2 in region Y. A volume is the sum of the spectrum points in its box
-(arbitrary units), divided by NS x RG so that experiments of a series compare.
+sheet with the same sample and region, e.g. spinning sidebands). The peak
+boxes are the products of the site regions (four for two sites, N^2 for N):
+``XY`` covers F1 in region X and F2 in region Y. A volume is the sum of the
+spectrum points in its box (arbitrary units), divided by NS x RG so that
+experiments of a series compare.
 
 Uncertainty: the processing (filter-delay shift, windows, zero filling, FCOR,
 phases, and the zero-order baseline correction, which subtracts means of
@@ -41,7 +42,6 @@ import pandas as pd
 from scipy import stats
 
 from liprobe.errors import InputError
-from liprobe.exsy.models import PEAKS
 from liprobe.exsy.process import (
     Spectrum2D,
     baseline_correct,
@@ -52,6 +52,8 @@ from liprobe.exsy.process import (
 )
 
 Intervals = Sequence[tuple[float, float]]
+#: site letters of the peak names (site A is the region named first)
+SITE_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 #: ``err_method`` of a volume
 NOISE_METHOD = (
@@ -217,21 +219,23 @@ def pool_receiver_noise(
 
 
 def site_regions(regions: pd.DataFrame, sample: str, source: str = "regions sheet"):
-    """The two site regions of ``sample`` as ``{name: [(ppm_min, ppm_max), ...]}``.
+    """The site regions of ``sample`` as ``{name: [(ppm_min, ppm_max), ...]}``.
 
-    Site A is the region named first in the sheet, site B the second. Raises
-    InputError unless there are exactly two regions with ppm_min < ppm_max.
+    Site A is the region named first in the sheet, site B the second, and so
+    on. Raises InputError unless there are two or more regions (at most
+    :data:`SITE_LETTERS`) with ppm_min < ppm_max.
     """
     for column in ("sample", "region", "ppm_min", "ppm_max"):
         if column not in regions.columns:
             raise InputError(source, column, "a column of the regions sheet", "absent")
     rows = regions[regions["sample"].astype(str) == str(sample)]
     names = list(dict.fromkeys(rows["region"].astype(str)))
-    if len(names) != 2:
+    if not 2 <= len(names) <= len(SITE_LETTERS):
         raise InputError(
             source,
             f"region (sample {sample})",
-            "exactly two regions (the two exchanging sites) for an EXSY sample",
+            f"two to {len(SITE_LETTERS)} regions (the exchanging sites) for an "
+            "EXSY sample",
             names,
         )
     out: dict[str, list[tuple[float, float]]] = {}
@@ -317,7 +321,22 @@ def peak_volumes(
     baseline: bool,
 ) -> BoxVolumes:
     """Volumes, 1-sigma errors and noise correlations of the AA, AB, BA and BB
-    boxes (see the module docstring).
+    boxes (see the module docstring): :func:`site_volumes` of two sites."""
+    return site_volumes(
+        spectrum, [site_a, site_b], margin_fraction=margin_fraction, baseline=baseline
+    )
+
+
+def site_volumes(
+    spectrum: Spectrum2D,
+    sites: Sequence[Intervals],
+    *,
+    margin_fraction: float,
+    baseline: bool,
+) -> BoxVolumes:
+    """Volumes, 1-sigma errors and noise correlations of the N^2 boxes of N
+    sites (see the module docstring), named by :func:`peak_names` (``XY``:
+    F1 in site X, F2 in site Y; the sites are A, B, C, ... in order).
 
     ``margin_fraction`` widens every site interval by that fraction of its
     width when choosing signal-free rows and columns (noise level and, with
@@ -327,7 +346,8 @@ def peak_volumes(
     if spectrum.maps is None:
         raise ValueError("peak_volumes needs the spectrum's linear maps (process_2d)")
     flags: list[str] = []
-    sites = {"A": site_a, "B": site_b}
+    sites = {SITE_LETTERS[i]: site for i, site in enumerate(sites)}
+    peaks = peak_names(len(sites))
     m1 = {k: _mask(spectrum.ppm_f1, v) for k, v in sites.items()}
     m2 = {k: _mask(spectrum.ppm_f2, v) for k, v in sites.items()}
     for k in sites:
@@ -341,10 +361,13 @@ def peak_volumes(
                     (float(spectrum.ppm_f2.min()), float(spectrum.ppm_f2.max())),
                 ),
             )
-    if (m2["A"] & m2["B"]).any():
+    letters = list(sites)
+    if any(
+        (m2[a] & m2[b]).any() for i, a in enumerate(letters) for b in letters[i + 1 :]
+    ):
         flags.append("site_regions_overlap")
     free1, free2 = free_masks(
-        spectrum, [site_a, site_b], margin_fraction=margin_fraction
+        spectrum, list(sites.values()), margin_fraction=margin_fraction
     )
     data = spectrum.data
     if baseline:
@@ -356,16 +379,25 @@ def peak_volumes(
         h = mask.astype(float)
         return baseline_weights(h, free) if baseline else h
 
-    w = [(weights(m1[p[0]], free1), weights(m2[p[1]], free2)) for p in PEAKS]
-    vols = {p: float(data[np.ix_(m1[p[0]], m2[p[1]])].sum()) for p in PEAKS}
+    w = [(weights(m1[p[0]], free1), weights(m2[p[1]], free2)) for p in peaks]
+    vols = {p: float(data[np.ix_(m1[p[0]], m2[p[1]])].sum()) for p in peaks}
     noise, n_points, dof = receiver_noise(spectrum, free1, free2, baseline)
     if n_points < MIN_NOISE_POINTS:
         flags.append(f"noise_from_{n_points}_free_points")
     unit = noise_covariance(spectrum.maps, w)  # per unit receiver variance
     sd = np.sqrt(np.diag(unit))
-    errs = {p: float(noise * sd[i]) for i, p in enumerate(PEAKS)}
+    errs = {p: float(noise * sd[i]) for i, p in enumerate(peaks)}
     corr = {
-        p: {q: float(unit[i, j] / (sd[i] * sd[j])) for j, q in enumerate(PEAKS)}
-        for i, p in enumerate(PEAKS)
+        p: {q: float(unit[i, j] / (sd[i] * sd[j])) for j, q in enumerate(peaks)}
+        for i, p in enumerate(peaks)
     }
     return BoxVolumes(vols, errs, corr, noise, flags, dof)
+
+
+def peak_names(n_sites: int) -> list[str]:
+    """The N^2 peak names ``XY`` (F1 site X, F2 site Y) of ``n_sites`` sites
+    lettered A, B, C, ... in row-major order (two sites: AA, AB, BA, BB)."""
+    if not 2 <= n_sites <= len(SITE_LETTERS):
+        raise ValueError(f"2 to {len(SITE_LETTERS)} sites, not {n_sites}")
+    letters = SITE_LETTERS[:n_sites]
+    return [x + y for x in letters for y in letters]

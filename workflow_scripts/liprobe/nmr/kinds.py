@@ -13,6 +13,9 @@ Kinds (the values of the ``kind`` column of the ``nmr`` sheet):
 * ``1d``     a plain one-dimensional spectrum
 * ``linewidth`` one 1D spectrum of a line-width series over temperature
   (motional narrowing); no acquisition parameter reveals it: sheet only
+* ``selective_exchange``  1D spectra after selective inversion of one site over
+  the mixing time (``vdlist`` or one EXPNO per mixing time, ``D[8]``); from
+  the sheet only, no acquisition parameter reveals it
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ KINDS: tuple[str, ...] = (
     "1d",
     "pfg",
     "linewidth",
+    "selective_exchange",
 )
 #: the kinds fitted by the relaxation stage
 RELAXATION_KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2")
@@ -46,6 +50,7 @@ LIST_OF_KIND: dict[str, tuple[str, ...]] = {
     "1d": (),
     "linewidth": (),
     "pfg": ("difflist",),
+    "selective_exchange": ("vdlist",),
 }
 
 # Diffusion pulse programs (lower case): Bruker's stimulated-echo and

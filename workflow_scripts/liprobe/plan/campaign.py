@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from liprobe.errors import LiprobeError
+from liprobe.errors import InputError, LiprobeError
 from liprobe.io.sheets import check_name
 from liprobe.nmr.kinds import RELAXATION_KINDS
 
@@ -181,3 +181,60 @@ def exsy_plan(
 def series_of_sample(plan: dict, sample: str) -> list[str]:
     """The series of one sample, in sheet order."""
     return [s for s, smp in plan["sample_of"].items() if smp == sample]
+
+
+def selective_plan(
+    nmr: pd.DataFrame, kinds: dict[str, str], regions: pd.DataFrame
+) -> dict:
+    """The 1D selective-inversion exchange series of a campaign.
+
+    Experiments of kind ``selective_exchange`` (from the sheet only), grouped by
+    :func:`series_name`; each names the inverted site (a region of its sample)
+    in the sheet column ``inverted_site``. Returns ``series`` (name -> {sample,
+    inverted: {experiment: site}, sites: the sample's regions in sheet order,
+    empty when the sample has none}) and ``samples``. Raises InputError naming
+    the experiment when ``inverted_site`` is missing or names no region of the
+    sample.
+    """
+    series: dict[str, dict] = {}
+    for experiment in nmr.index:
+        if kinds[experiment] != "selective_exchange":
+            continue
+        sample = str(nmr.loc[experiment, "sample"])
+        name = series_name(nmr, experiment, "selective_exchange")
+        sites = (
+            list(
+                dict.fromkeys(
+                    regions.loc[regions["sample"].astype(str) == sample, "region"]
+                    .astype(str)
+                    .tolist()
+                )
+            )
+            if not regions.empty
+            else []
+        )
+        site = _cell(nmr, experiment, "inverted_site")
+        where = f"inverted_site (experiment {experiment})"
+        if site is None:
+            raise InputError(
+                "nmr sheet", where, "the region inverted by the selective pulse", None
+            )
+        if sites and str(site) not in sites:
+            raise InputError(
+                "nmr sheet", where, f"one of the regions {sites} of {sample}", site
+            )
+        entry = series.setdefault(
+            name, {"sample": sample, "inverted": {}, "sites": sites}
+        )
+        if entry["sample"] != sample:
+            raise InputError(
+                "nmr sheet",
+                f"series {name}",
+                "one sample per selective_exchange series",
+                [entry["sample"], sample],
+            )
+        entry["inverted"][str(experiment)] = str(site)
+    return {
+        "series": series,
+        "samples": sorted({v["sample"] for v in series.values()}),
+    }

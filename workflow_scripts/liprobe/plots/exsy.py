@@ -32,7 +32,8 @@ def plot_contour(
     n_levels: int = 12,
 ) -> None:
     """Positive contours (geometric levels from 3 % of the maximum) of a 2D
-    spectrum around the two sites, with the four peak boxes drawn and named."""
+    spectrum around the sites, with the peak boxes (four for two sites, N^2
+    for N: AA, AB, ..., the sites lettered in order) drawn and named."""
     fig, ax = figure("single", aspect=1.0)
     lo = min(v[0] for iv in sites.values() for v in iv)
     hi = max(v[1] for iv in sites.values() for v in iv)
@@ -46,9 +47,10 @@ def plot_contour(
         ppm_f2[s2], ppm_f1[s1], sub, levels=levels, colors=colour(0), linewidths=0.5
     )
     names = list(sites)
-    for peak in PEAKS:
-        f1 = sites[names[0] if peak[0] == "A" else names[1]]
-        f2 = sites[names[0] if peak[1] == "A" else names[1]]
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: len(names)]
+    for peak in (x + y for x in letters for y in letters):
+        f1 = sites[names[letters.index(peak[0])]]
+        f2 = sites[names[letters.index(peak[1])]]
         for a1, b1 in f1:
             for a2, b2 in f2:
                 ax.add_patch(

@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-PARTS = ("nmr", "exsy", "ndp", "linewidth", "operando_nmr", "hybrid")
+PARTS = ("nmr", "exsy", "exsy3", "ndp", "linewidth", "operando_nmr", "hybrid")
+#: the parts built unless asked otherwise (``exsy3``, the three-site exchange
+#: campaign, on request: ``--parts exsy3``)
+DEFAULT_PARTS = ("nmr", "exsy", "ndp", "linewidth", "operando_nmr", "hybrid")
 #: The columns of the demo's NDP sheet, as a user writes them from the sheet
 #: format (``config/schemas/ndp.schema.yaml``); optional columns the demo has
 #: no value for (``deposit_thickness_um``) are left out.
@@ -72,7 +75,7 @@ def _relative(path: str | Path, base: Path) -> str:
 
 def build_demo(
     outdir: str | Path,
-    parts: tuple[str, ...] = PARTS,
+    parts: tuple[str, ...] = DEFAULT_PARTS,
     seed: int = 20261122,
     workdir: str | Path = ".",
 ) -> dict:
@@ -114,6 +117,14 @@ def build_demo(
         nmr_rows += narrowing["nmr"]
         region_rows += narrowing["regions"]
         truth["linewidth"] = narrowing["truth"]
+    if "exsy3" in parts:
+        from liprobe.simulate.exsy3 import write_demo_exsy3
+
+        # three sites (electrolyte - coating - electrode): 2D and 1D exchange
+        exsy3 = write_demo_exsy3(outdir / "exsy3", seed=seed + 4)
+        nmr_rows += exsy3["nmr"]
+        region_rows += exsy3["regions"]
+        truth["exsy3"] = exsy3["truth"]
     if "ndp" in parts:
         from liprobe.simulate.ndp import write_demo_ndp
 
@@ -171,6 +182,7 @@ def build_demo(
             "shape",
             "sidebands",
             "shared",
+            "inverted_site",
         ],
     )
     _write_tsv(
@@ -193,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("outdir", help="folder to write the demo campaign into")
     parser.add_argument(
         "--parts",
-        default=",".join(PARTS),
+        default=",".join(DEFAULT_PARTS),
         help="comma-separated, of: " + ",".join(PARTS),
     )
     parser.add_argument("--seed", type=int, default=20261122)

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 
 from liprobe.exsy.arrhenius import add_exchange_current
-from liprobe.exsy.series import fit_series
+from liprobe.exsy.series import empty_fits, fit_series
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import concat_tables, read_metadata, read_table, write_table
 from liprobe.options import ExsyOptions
@@ -31,6 +31,11 @@ def run(job: Job) -> None:
             log, "exsy fits", volumes["series"].nunique(), unit="series"
         )
         for series, grp in volumes.groupby("series", sort=True):
+            n_sites = grp["region_F1"].nunique()
+            if n_sites != 2:  # fitted by exsy_rates (N-site model)
+                log.info("%s: %d sites, no two-site fit", series, n_sites)
+                progress.advance()
+                continue
             radius = grp["particle_radius_um"].dropna()
             radius = (
                 float(radius.iloc[0])
@@ -69,7 +74,7 @@ def run(job: Job) -> None:
             rows.append(fits)
             progress.advance()
         progress.done()
-        fits = pd.concat(rows, ignore_index=True)
+        fits = pd.concat(rows, ignore_index=True) if rows else empty_fits()
         fits = add_exchange_current(
             fits,
             li_density_per_cm3=opts.material.li_per_cm3,

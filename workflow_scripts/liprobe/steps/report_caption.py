@@ -15,6 +15,8 @@ BUILDERS = {
     "exsy": lambda t: report.caption_exsy(t["fits"], t["arrhenius"]),
     "linewidth": lambda t: report.caption_linewidth(t["linewidth"], t["arrhenius"]),
     "pfg": lambda t: report.caption_pfg(t["diffusion"], t["arrhenius"]),
+    "exsy_rates": lambda t: report.caption_exsy_rates(t["rates"], t["arrhenius"]),
+    "selective_exchange": lambda t: report.caption_selective_exchange(t["rates"]),
     "ndp": lambda t: report.caption_ndp(t["profiles"], t.get("inventory")),
     "efficiency": lambda t: report.caption_efficiency(t["efficiency"]),
     "operando_nmr": lambda t: report.caption_operando_nmr(
