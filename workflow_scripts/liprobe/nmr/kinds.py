@@ -9,6 +9,8 @@ Kinds (the values of the ``kind`` column of the ``nmr`` sheet):
 * ``t1rho``  relaxation in the rotating frame (spin-lock lengths ``vplist``)
 * ``t2``     CPMG / spin-echo decay (loop counts ``vclist`` or delays ``vdlist``)
 * ``exsy``   2D exchange (NOESY-type, mixing time ``D[8]``)
+* ``cp``     cross-polarization contact-time series: one EXPNO per contact time
+  (acqus ``P[15]``) or a pseudo-2D stepping a ``vplist`` / ``vdlist``
 * ``1d``     a plain one-dimensional spectrum
 """
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from liprobe.io.bruker.peek import peek_parameters
 
-KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2", "exsy", "1d")
+KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2", "exsy", "1d", "cp")
 #: the kinds fitted by the relaxation stage
 RELAXATION_KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2")
 
@@ -32,12 +34,21 @@ LIST_OF_KIND: dict[str, tuple[str, ...]] = {
     "t2": ("vclist", "vdlist"),
     "exsy": (),
     "1d": (),
+    "cp": ("vplist", "vdlist"),
 }
+#: acqus pulse index of the contact time of a CP experiment (``P[15]``, us)
+CONTACT_PULSE_INDEX = 15
 
 # Pulse program name fragments -> kind, checked in this order (lower case).
 _NAME_RULES: tuple[tuple[str, str], ...] = (
     (r"noesy|exsy|exch", "exsy"),
     (r"t1rho|t1r\b|rho|spinlock|spin_lock", "t1rho"),
+    # cp, cpmas, cp.2, cptoss, rampcp, hC, hX, hLi (1H -> X); not cpmg, and not
+    # a T1 or T2 measurement run through CP (cpt1, cp_t2)
+    (
+        r"^(?!.*t[12](?![0-9]))(?:.*(?<![a-z])cp(?!mg)|.*rampcp|h(?:c|n|x|li|si|p|f)(?:[._\d]|$))",
+        "cp",
+    ),
     (r"cpmg|t2|hahn|echo", "t2"),
     (r"satrec|satrect|sat_rec|\bsr\b|t1sr|sr_", "t1_sr"),
     (r"t1ir|invrec|inv_rec|fir\b|_ir\b|\bir\b|ir_|t1_ir", "t1_ir"),
@@ -46,6 +57,7 @@ _NAME_RULES: tuple[tuple[str, str], ...] = (
 # Comment text of the pulse program -> kind (lower case), a fallback.
 _TEXT_RULES: tuple[tuple[str, str], ...] = (
     (r"exchange spectroscopy|\bnoesy\b|\bexsy\b", "exsy"),
+    (r"cross[ -]?polari[sz]ation", "cp"),
     (r"t1rho|spin[ -]?lock", "t1rho"),
     (r"carr-purcell|cpmg|\bt2 measurement", "t2"),
     (r"saturation recovery", "t1_sr"),
@@ -90,6 +102,32 @@ def kind_from_name(pulse_program: str) -> str | None:
     return None
 
 
+def _comment_kind(pulse_program_text: str) -> tuple[str | None, str]:
+    """The kind the comment text of a pulse program says, and the words found."""
+    text = pulse_program_text.lower()
+    comments = "\n".join(
+        line.split(";", 1)[1] for line in text.splitlines() if ";" in line
+    )
+    for pattern, kind in _TEXT_RULES:
+        match = re.search(pattern, comments)
+        if match:
+            return kind, match.group(0)
+    return None, ""
+
+
+def contact_time_s(acqus: Mapping[str, object]) -> float | None:
+    """The contact time of a CP experiment (acqus ``P[15]``, us) in seconds;
+    None when acqus has no positive ``P[15]``."""
+    pulses = list(acqus.get("P", []) or [])
+    if len(pulses) <= CONTACT_PULSE_INDEX:
+        return None
+    try:
+        value = float(pulses[CONTACT_PULSE_INDEX])
+    except (TypeError, ValueError):
+        return None
+    return value * 1e-6 if value > 0 else None
+
+
 def explain_kind(
     pulse_program: str,
     pulse_program_text: str,
@@ -98,7 +136,8 @@ def explain_kind(
 ) -> tuple[str, str, bool]:
     """The experiment kind, the evidence it rests on, and whether there was any.
 
-    Order of evidence: a one-row experiment is ``1d``; then the pulse program
+    Order of evidence: a one-row experiment is ``cp`` when the pulse program's
+    name or comment says cross polarization, else ``1d``; then the pulse program
     name (``t1ir``, ``satrect1nodec``, ``t1rho.h``, ``cpmg_T2``, ``noesy...``);
     then the comment text of the pulse program; then the structure (which list
     is stepped, whether a saturation loop or a 180 degree pulse precedes ``vd``).
@@ -107,19 +146,22 @@ def explain_kind(
     evidence matched and the kind is the structural fallback (``exsy`` for a
     true 2D without a list).
     """
-    if td1 <= 1:
-        return "1d", "one row (TD1 = 1 or a fid)", True
     kind = kind_from_name(pulse_program)
+    if td1 <= 1:
+        if kind == "cp":
+            return "cp", f"one row and a CP pulse program name '{pulse_program}'", True
+        if _comment_kind(pulse_program_text)[0] == "cp":
+            return (
+                "cp",
+                "one row and a pulse program comment 'cross polarization'",
+                True,
+            )
+        return "1d", "one row (TD1 = 1 or a fid)", True
     if kind is not None:
         return kind, f"pulse program name '{pulse_program}'", True
-    text = pulse_program_text.lower()
-    comments = "\n".join(
-        line.split(";", 1)[1] for line in text.splitlines() if ";" in line
-    )
-    for pattern, kind in _TEXT_RULES:
-        match = re.search(pattern, comments)
-        if match:
-            return kind, f"pulse program comment '{match.group(0)}'", True
+    kind, word = _comment_kind(pulse_program_text)
+    if kind is not None:
+        return kind, f"pulse program comment '{word}'", True
     stepped = lists_used(pulse_program_text) & set(available_lists)
     used = stepped or set(available_lists)
     how = "stepped by the pulse program" if stepped else "present in the folder"
