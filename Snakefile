@@ -16,6 +16,7 @@ if not config.get("sheets"):
 include: "rules/common.smk"
 include: "rules/nmr.smk"
 include: "rules/relaxation.smk"
+include: "rules/cp.smk"
 include: "rules/exsy.smk"
 include: "rules/ndp.smk"
 include: "rules/echem.smk"

@@ -103,6 +103,9 @@ REPORT_CAPTIONS = {
     "exsy_contour": (
         {"fits": "results/tables/exsy_fits.parquet"} if EXSY_SERIES else {}
     ),
+    "cp_buildup": (
+        {"buildup": "results/tables/cp_buildup.parquet"} if CP_SERIES else {}
+    ),
     "exsy": (
         {
             "fits": "results/tables/exsy_fits.parquet",

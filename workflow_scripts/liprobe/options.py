@@ -413,6 +413,14 @@ class ScaffoldOptions(_Options):
 
 
 @dataclass(frozen=True)
+class CpOptions(_Options):
+    """``cp:``: cross-polarization build-up fits and the model choice."""
+
+    models: tuple
+    poor_fit_p_value: float
+
+
+@dataclass(frozen=True)
 class Options:
     """Every stage's options."""
 
@@ -423,6 +431,7 @@ class Options:
     accounting: AccountingOptions
     ndp: NdpOptions
     scaffold: ScaffoldOptions
+    cp: CpOptions
 
 
 def _material(config: Mapping, block: str) -> dict:
@@ -457,6 +466,7 @@ def build_options(config: Mapping) -> Options:
         accounting=AccountingOptions.from_params(config["accounting"], "accounting"),
         ndp=NdpOptions.from_params(config["ndp"], "ndp"),
         scaffold=ScaffoldOptions.from_params(config["scaffold"], "scaffold"),
+        cp=CpOptions.from_params(config["cp"], "cp"),
     )
 
 
