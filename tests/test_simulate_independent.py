@@ -1,12 +1,12 @@
 """The simulators are independent of the reduction they validate.
 
 * Import graph: nothing reachable from the NMR simulators (``simulate.nmr``,
-  ``simulate.exsy``, ``simulate.bruker``), the NDP simulator
+  ``simulate.exsy``, ``simulate.bruker``, ``simulate.cp``), the NDP simulator
   (``simulate.ndp`` with its stopping, cells and cycler modules) or the demo
   builder (``simulate.demo``) imports the reduction packages ``liprobe.nmr``,
-  ``liprobe.relaxation``, ``liprobe.exsy`` or ``liprobe.ndp`` (at module level
-  or inside functions); file writers of the shared ``liprobe.io`` layer are
-  allowed.
+  ``liprobe.relaxation``, ``liprobe.exsy``, ``liprobe.ndp`` or ``liprobe.cp``
+  (at module level or inside functions); file writers of the shared
+  ``liprobe.io`` layer are allowed.
 * The EXSY simulator's own physics against textbook solutions computed here:
   Crank's sphere in an infinite sink and in a well-stirred finite bath (The
   Mathematics of Diffusion, 2nd ed. (1975), eqs. 6.20 and 6.30), and the
@@ -38,10 +38,17 @@ NMR_SIMULATORS = (
     "liprobe.simulate.nmr",
     "liprobe.simulate.exsy",
     "liprobe.simulate.bruker",
+    "liprobe.simulate.cp",
 )
 NDP_SIMULATOR = ("liprobe.simulate.ndp",)
 DEMO_BUILDER = ("liprobe.simulate.demo",)
-FORBIDDEN = ("liprobe.nmr", "liprobe.relaxation", "liprobe.exsy", "liprobe.ndp")
+FORBIDDEN = (
+    "liprobe.nmr",
+    "liprobe.relaxation",
+    "liprobe.exsy",
+    "liprobe.ndp",
+    "liprobe.cp",
+)
 
 
 def _module_file(module: str, root: Path) -> Path | None:
