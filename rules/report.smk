@@ -205,6 +205,7 @@ rule report_front_page:
         stages={
             "nmr": len(NMR_1D),
             "relaxation": len(RELAXATION_SERIES) if len(NMR) > 0 else 0,
+            "cp": len(CP_SERIES),
             "exsy": len(EXSY_SERIES),
             "ndp": len(NDP_RUNS),
             "echem": len(CYCLER_RUNS),

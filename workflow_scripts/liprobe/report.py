@@ -661,6 +661,15 @@ STAGES = {
         "temperature fitted with the BPP model and Arrhenius lines on each "
         "flank.",
     ),
+    "cp": (
+        "CP build-up",
+        "CP build-up",
+        "1H-X cross-polarization build-up of the region integrals over "
+        "contact time, per series, state and site: the classical I-S model "
+        "(T_IS < T1rho_H imposed) and the non-classical I-I*-S model fitted "
+        "with the integrals' errors as absolute weights, the model chosen by "
+        "AICc.",
+    ),
     "exsy": (
         "2D exchange (EXSY)",
         "EXSY",
@@ -722,6 +731,7 @@ def front_page_rst(
     nouns = {
         "nmr": "experiment",
         "relaxation": "series",
+        "cp": "series",
         "exsy": "series",
         "ndp": "run",
         "echem": "run",
