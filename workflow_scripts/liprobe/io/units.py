@@ -263,6 +263,18 @@ COLUMN_UNITS: dict[str, str] = {
     "sensitivity_rel": "",
     "slice_li_per_cm2_err_counting": "1/cm^2",
     "strength": "",
+    # CP build-up (cp_buildup)
+    "I0": "arb",
+    "T_IS_s": "s",
+    "T1rho_H_s": "s",
+    "T_df_s": "s",
+    "T2_s": "s",
+    "aicc": "",
+    "chosen": "",
+    "contact_time_min_s": "s",
+    "contact_time_max_s": "s",
+    "n_experiments": "",
+    "state": "",
 }
 
 #: units of the relaxation models' parameters (columns p_<name>)
