@@ -105,7 +105,8 @@ def _demo_sites() -> list[CpSite]:
 class CpTruth:
     """Parameters of the simulated CP campaign."""
 
-    sample: str = "PEO-LAGP"
+    #: PEO with a Li salt and 50 wt % LAGP
+    sample: str = "PEO-LAGP50"
     nucleus: str = "6Li"
     sites: list[CpSite] = field(default_factory=_demo_sites)
     contact_times_s: list[float] = field(
