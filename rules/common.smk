@@ -42,6 +42,7 @@ from liprobe.options import (  # noqa: E402
 )
 from liprobe.plan.campaign import (  # noqa: E402
     conversion_series,
+    cp_series,
     exsy_plan,
     linewidth_series,
     pfg_series,

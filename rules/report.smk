@@ -103,6 +103,9 @@ REPORT_CAPTIONS = {
     "exsy_contour": (
         {"fits": "results/tables/exsy_fits.parquet"} if EXSY_SERIES else {}
     ),
+    "cp_buildup": (
+        {"buildup": "results/tables/cp_buildup.parquet"} if CP_SERIES else {}
+    ),
     "exsy": (
         {
             "fits": "results/tables/exsy_fits.parquet",
@@ -265,6 +268,7 @@ rule report_front_page:
         stages={
             "nmr": len(NMR_1D),
             "relaxation": len(RELAXATION_SERIES) if len(NMR) > 0 else 0,
+            "cp": len(CP_SERIES),
             "exsy": len(EXSY_SERIES),
             "linewidth": len(LINEWIDTH_SERIES),
             "pfg": len(PFG_SERIES) if len(NMR) > 0 else 0,

@@ -21,6 +21,7 @@ from liprobe.errors import InputError
 from liprobe.options import (
     RENAMED,
     AccountingOptions,
+    CpOptions,
     EchemOptions,
     ExsyOptions,
     Material,
@@ -41,6 +42,7 @@ STAGES = {
     "exsy": ExsyOptions,
     "echem": EchemOptions,
     "accounting": AccountingOptions,
+    "cp": CpOptions,
 }
 # Fields an options type gets from another block (resolved once, in build_options).
 CROSS_STAGE = {

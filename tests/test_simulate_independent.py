@@ -39,6 +39,7 @@ NMR_SIMULATORS = (
     "liprobe.simulate.linewidth",
     "liprobe.simulate.operando_nmr",
     "liprobe.simulate.hybrid",
+    "liprobe.simulate.cp",
 )
 NDP_SIMULATOR = ("liprobe.simulate.ndp",)
 DEMO_BUILDER = ("liprobe.simulate.demo",)
@@ -51,6 +52,7 @@ FORBIDDEN = (
     "liprobe.lineshape",
     "liprobe.operando",
     "liprobe.accounting",
+    "liprobe.cp",
 )
 
 

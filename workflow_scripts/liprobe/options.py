@@ -462,6 +462,14 @@ class ScaffoldOptions(_Options):
 
 
 @dataclass(frozen=True)
+class CpOptions(_Options):
+    """``cp:``: cross-polarization build-up fits and the model choice."""
+
+    models: tuple
+    poor_fit_p_value: float
+
+
+@dataclass(frozen=True)
 class Options:
     """Every stage's options."""
 
@@ -475,6 +483,7 @@ class Options:
     linewidth: LinewidthOptions
     operando_nmr: OperandoNmrOptions
     peaks: PeaksOptions
+    cp: CpOptions
 
 
 def _material(config: Mapping, block: str) -> dict:
@@ -514,6 +523,7 @@ def build_options(config: Mapping) -> Options:
             config["operando_nmr"], "operando_nmr"
         ),
         peaks=PeaksOptions.from_params(config["peaks"], "peaks"),
+        cp=CpOptions.from_params(config["cp"], "cp"),
     )
 
 

@@ -361,6 +361,52 @@ def caption_relaxation(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
     return head + "".join(blocks)
 
 
+def caption_cp_buildup(buildup: pd.DataFrame) -> str:
+    """Caption of the CP build-up figures, one block per series."""
+    head = (
+        "CP build-up: region integrals per scan and receiver gain of every "
+        "contact time (acqus P15, one experiment each, or a vplist) of the "
+        "series, one colour per state (e.g. pristine and cycled), with both "
+        "fitted models: classical I-S (solid), I(t) = I0 (1 - T_IS/T1rho_H)^-1 "
+        "[exp(-t/T1rho_H) - exp(-t/T_IS)] with T_IS < T1rho_H imposed, and "
+        "non-classical I-I*-S (dashed), I(t) = I0 exp(-t/T1rho_H) [1 - lambda "
+        "exp(-t/T_df) - (1 - lambda) exp(-3t/(2 T_df)) exp(-t^2/(2 T2^2))] "
+        "(Kolodziejski & Klinowski, Chem. Rev. 102 (2002) 613); the model "
+        "chosen by the small-sample Akaike criterion (AICc) is drawn thicker, "
+        "flagged fits dotted. Errors are 1 sigma from the fit covariance with "
+        "the integrals' measured errors as absolute weights.\n\n"
+    )
+    blocks = []
+    series_list = (
+        list(dict.fromkeys(buildup["series"].astype(str))) if len(buildup) else []
+    )
+    for series in series_list:
+        b = buildup[buildup["series"].astype(str) == series]
+        items = []
+        for _, r in b[b["chosen"].fillna(False).astype(bool)].iterrows():
+            flags = str(r.get("flags") or "")
+            items.append(
+                f"{_rst_text(r['site'])}, {_rst_text(r['state'] or 'no state')}, "
+                f"{_rst_text(r['model'])}: "
+                f"T_IS = {_pm(r['T_IS_s'], r['T_IS_s_err'], 's')}, "
+                f"T1rho_H = {_pm(r['T1rho_H_s'], r['T1rho_H_s_err'], 's')}, "
+                f"I0 = {_pm(r['I0'], r['I0_err'])}"
+                + (f" ({_rst_text(flags)})" if flags else "")
+            )
+        unchosen = b.groupby(["site", "state"])["chosen"].apply(
+            lambda c: not c.fillna(False).astype(bool).any()
+        )
+        for (site, state), none in unchosen.items():
+            if none:
+                items.append(
+                    f"{_rst_text(site)}, {_rst_text(state or 'no state')}: no model "
+                    "fitted without flags (see the cp_buildup table)"
+                )
+        lines = ["Chosen model per site and state:", _bullets(items)] if items else []
+        blocks.append(_block("series", series, lines))
+    return head + "".join(blocks)
+
+
 def caption_exsy_contour(fits: pd.DataFrame) -> str:
     """Caption of the 2D EXSY contour plots, one block per series."""
     head = (
@@ -1047,6 +1093,15 @@ STAGES = {
         "temperature fitted with the BPP model and Arrhenius lines on each "
         "flank.",
     ),
+    "cp": (
+        "CP build-up",
+        "CP build-up",
+        "1H-X cross-polarization build-up of the region integrals over "
+        "contact time, per series, state and site: the classical I-S model "
+        "(T_IS < T1rho_H imposed) and the non-classical I-I*-S model fitted "
+        "with the integrals' errors as absolute weights, the model chosen by "
+        "AICc.",
+    ),
     "exsy": (
         "2D exchange (EXSY)",
         "EXSY",
@@ -1125,6 +1180,7 @@ def front_page_rst(
     nouns = {
         "nmr": "experiment",
         "relaxation": "series",
+        "cp": "series",
         "exsy": "series",
         "linewidth": "series",
         "pfg": "series",

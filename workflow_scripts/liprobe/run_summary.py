@@ -40,6 +40,7 @@ STAGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "echem": (("cycles", "half-cycles"),),
     "accounting": (("li_inventory", "inventory points"), ("efficiency", "cycles")),
+    "cp": (("cp_buildup", "build-up fits"),),
 }
 #: flags that only say where a value came from, not that something is wrong
 INFORMATIONAL = re.compile(r"_not_checked$|_from_sheet$|_from_title$")

@@ -316,6 +316,17 @@ COLUMN_UNITS: dict[str, str] = {
     "criterion": "",
     "encoding_source": "",
     "convention": "",
+    # CP build-up (cp_buildup)
+    "I0": "arb",
+    "T_IS_s": "s",
+    "T1rho_H_s": "s",
+    "T_df_s": "s",
+    "T2_s": "s",
+    "aicc": "",
+    "chosen": "",
+    "contact_time_min_s": "s",
+    "contact_time_max_s": "s",
+    "n_experiments": "",
 }
 
 #: units of the relaxation models' parameters (columns p_<name>)

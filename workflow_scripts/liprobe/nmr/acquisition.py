@@ -5,7 +5,8 @@ interprets it into a :class:`FidSeries`:
 
 * the kind (sheet value, or detected from the pulse program and the lists);
 * the list times: ``vdlist`` (s), ``vplist`` (us) or ``vclist`` loop counts
-  times the duration of the counted loop parsed from the pulse program;
+  times the duration of the counted loop parsed from the pulse program; the
+  contact time of a one-row CP experiment from acqus ``P[15]`` (list ``P15``);
 * the indirect-dimension mode (acqu2s ``FnMODE``; proc2s ``MC2`` for TopSpin 1.x);
 * the mixing time from the configured delay (acqus ``D[mixing_delay_index]``);
 * plausibility: ``TE`` outside the plausible range becomes NaN with a flag,
@@ -35,6 +36,7 @@ from liprobe.io.bruker import (
 from liprobe.nmr.kinds import (
     KINDS,
     LIST_OF_KIND,
+    contact_time_s,
     detect_kind,
     kind_from_name,
     loop_duration_s,
@@ -322,6 +324,21 @@ def read_experiment(
                 list_time = np.full(rows, np.nan)
             else:
                 list_time = list_values.copy()
+
+    if kind == "cp" and td1 <= 1:
+        # one EXPNO per contact time: acqus P[15]
+        contact = contact_time_s(acqus)
+        if contact is None:
+            pulses = list(acqus.get("P") or [])
+            raise InputError(
+                path / "acqus",
+                "P[15]",
+                "the contact time (us, > 0) of a CP experiment",
+                pulses[15] if len(pulses) > 15 else "no P[15]",
+            )
+        list_name = "P15"
+        list_values = np.full(rows, contact * 1e6)
+        list_time = np.full(rows, contact)
 
     # plausibility and overrides
     try:

@@ -10,6 +10,8 @@ Kinds (the values of the ``kind`` column of the ``nmr`` sheet):
 * ``t2``     CPMG / spin-echo decay (loop counts ``vclist`` or delays ``vdlist``)
 * ``exsy``   2D exchange (NOESY-type, mixing time ``D[8]``)
 * ``pfg``    pulsed-field-gradient diffusion (gradient strengths ``difflist``)
+* ``cp``     cross-polarization contact-time series: one EXPNO per contact time
+  (acqus ``P[15]``) or a pseudo-2D stepping a ``vplist`` / ``vdlist``
 * ``1d``     a plain one-dimensional spectrum
 * ``linewidth`` one 1D spectrum of a line-width series over temperature
   (motional narrowing); no acquisition parameter reveals it: sheet only
@@ -36,6 +38,7 @@ KINDS: tuple[str, ...] = (
     "pfg",
     "linewidth",
     "selective_exchange",
+    "cp",
 )
 #: the kinds fitted by the relaxation stage
 RELAXATION_KINDS: tuple[str, ...] = ("t1_sr", "t1_ir", "t1rho", "t2")
@@ -51,7 +54,10 @@ LIST_OF_KIND: dict[str, tuple[str, ...]] = {
     "linewidth": (),
     "pfg": ("difflist",),
     "selective_exchange": ("vdlist",),
+    "cp": ("vplist", "vdlist"),
 }
+#: acqus pulse index of the contact time of a CP experiment (``P[15]``, us)
+CONTACT_PULSE_INDEX = 15
 
 # Diffusion pulse programs (lower case): Bruker's stimulated-echo and
 # longitudinal-eddy-current-delay families with bipolar gradients
@@ -65,6 +71,12 @@ _PFG_TEXT = r"diffusion (measurement|experiment)|pulsed[- ]field[- ]gradient|\bd
 _NAME_RULES: tuple[tuple[str, str], ...] = (
     (r"noesy|exsy|exch", "exsy"),
     (r"t1rho|t1r\b|rho|spinlock|spin_lock", "t1rho"),
+    # cp, cpmas, cp.2, cptoss, rampcp, hC, hX, hLi (1H -> X); not cpmg, and not
+    # a T1 or T2 measurement run through CP (cpt1, cp_t2)
+    (
+        r"^(?!.*t[12](?![0-9]))(?:.*(?<![a-z])cp(?!mg)|.*rampcp|h(?:c|n|x|li|si|p|f)(?:[._\d]|$))",
+        "cp",
+    ),
     (r"cpmg|t2|hahn|echo", "t2"),
     (r"satrec|satrect|sat_rec|\bsr\b|t1sr|sr_", "t1_sr"),
     (r"t1ir|invrec|inv_rec|fir\b|_ir\b|\bir\b|ir_|t1_ir", "t1_ir"),
@@ -73,6 +85,7 @@ _NAME_RULES: tuple[tuple[str, str], ...] = (
 # Comment text of the pulse program -> kind (lower case), a fallback.
 _TEXT_RULES: tuple[tuple[str, str], ...] = (
     (r"exchange spectroscopy|\bnoesy\b|\bexsy\b", "exsy"),
+    (r"cross[ -]?polari[sz]ation", "cp"),
     (r"t1rho|spin[ -]?lock", "t1rho"),
     (r"carr-purcell|cpmg|\bt2 measurement", "t2"),
     (r"saturation recovery", "t1_sr"),
@@ -130,6 +143,10 @@ def _pfg_evidence(
         return None
     if re.search(_PFG_NAME, pulse_program.strip().lower()):
         return f"diffusion pulse program '{pulse_program}' with a difflist"
+
+
+def _comment_kind(pulse_program_text: str) -> tuple[str | None, str]:
+    """The kind the comment text of a pulse program says, and the words found."""
     text = pulse_program_text.lower()
     comments = "\n".join(
         line.split(";", 1)[1] for line in text.splitlines() if ";" in line
@@ -138,6 +155,24 @@ def _pfg_evidence(
     if match:
         return f"pulse program comment '{match.group(0)}' with a difflist"
     return None
+    for pattern, kind in _TEXT_RULES:
+        match = re.search(pattern, comments)
+        if match:
+            return kind, match.group(0)
+    return None, ""
+
+
+def contact_time_s(acqus: Mapping[str, object]) -> float | None:
+    """The contact time of a CP experiment (acqus ``P[15]``, us) in seconds;
+    None when acqus has no positive ``P[15]``."""
+    pulses = list(acqus.get("P", []) or [])
+    if len(pulses) <= CONTACT_PULSE_INDEX:
+        return None
+    try:
+        value = float(pulses[CONTACT_PULSE_INDEX])
+    except (TypeError, ValueError):
+        return None
+    return value * 1e-6 if value > 0 else None
 
 
 def explain_kind(
@@ -151,6 +186,9 @@ def explain_kind(
     Order of evidence: a one-row experiment is ``1d``; then a diffusion pulse
     program with a ``difflist`` (``pfg``, :func:`_pfg_evidence`); then the pulse
     program name (``t1ir``, ``satrect1nodec``, ``t1rho.h``, ``cpmg_T2``, ``noesy...``);
+    Order of evidence: a one-row experiment is ``cp`` when the pulse program's
+    name or comment says cross polarization, else ``1d``; then the pulse program
+    name (``t1ir``, ``satrect1nodec``, ``t1rho.h``, ``cpmg_T2``, ``noesy...``);
     then the comment text of the pulse program; then the structure (which list
     is stepped, whether a saturation loop or a 180 degree pulse precedes ``vd``).
     Returns ``(kind, reason, recognised)``: ``kind`` one of :data:`KINDS`;
@@ -164,16 +202,21 @@ def explain_kind(
     if pfg is not None:
         return "pfg", pfg, True
     kind = kind_from_name(pulse_program)
+    if td1 <= 1:
+        if kind == "cp":
+            return "cp", f"one row and a CP pulse program name '{pulse_program}'", True
+        if _comment_kind(pulse_program_text)[0] == "cp":
+            return (
+                "cp",
+                "one row and a pulse program comment 'cross polarization'",
+                True,
+            )
+        return "1d", "one row (TD1 = 1 or a fid)", True
     if kind is not None:
         return kind, f"pulse program name '{pulse_program}'", True
-    text = pulse_program_text.lower()
-    comments = "\n".join(
-        line.split(";", 1)[1] for line in text.splitlines() if ";" in line
-    )
-    for pattern, kind in _TEXT_RULES:
-        match = re.search(pattern, comments)
-        if match:
-            return kind, f"pulse program comment '{match.group(0)}'", True
+    kind, word = _comment_kind(pulse_program_text)
+    if kind is not None:
+        return kind, f"pulse program comment '{word}'", True
     stepped = lists_used(pulse_program_text) & set(available_lists)
     used = stepped or set(available_lists)
     how = "stepped by the pulse program" if stepped else "present in the folder"

@@ -1,5 +1,5 @@
 """The campaign's plan, decided from the sheets at parse time: which experiments
-form which relaxation series and which EXSY series.
+form which relaxation series, which EXSY series and which CP build-up series.
 
 One series rule for all stages (:func:`series_name`): the sheet's ``series``
 when given; otherwise the sample for relaxation kinds, and the sample plus its
@@ -103,6 +103,26 @@ def conversion_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> dict:
             series.setdefault(series_name(nmr, experiment, kind), []).append(
                 str(experiment)
             )
+    return series
+
+
+def cp_series(nmr: pd.DataFrame, kinds: dict[str, str]) -> dict[str, list[dict]]:
+    """The CP build-up series of a campaign: series name -> its ``cp``
+    experiments as ``{"experiment", "state"}`` (sheet order).
+
+    The series is :func:`series_name` (the sheet's ``series``, else the
+    sample); the build-up is fitted per series and ``state`` (the sheet's,
+    empty when not given), so the pristine and cycled states of one sample
+    form one series compared in one figure.
+    """
+    series: dict[str, list[dict]] = {}
+    for experiment in nmr.index:
+        if kinds[experiment] != "cp":
+            continue
+        state = _cell(nmr, experiment, "state", "")
+        series.setdefault(series_name(nmr, experiment, "cp"), []).append(
+            {"experiment": str(experiment), "state": str(state).strip()}
+        )
     return series
 
 

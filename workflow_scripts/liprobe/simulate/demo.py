@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-PARTS = ("nmr", "exsy", "exsy3", "ndp", "linewidth", "operando_nmr", "hybrid")
+PARTS = ("nmr", "exsy", "exsy3", "ndp", "linewidth", "operando_nmr", "hybrid", "cp")
 #: the parts built unless asked otherwise (``exsy3``, the three-site exchange
 #: campaign, on request: ``--parts exsy3``)
-DEFAULT_PARTS = ("nmr", "exsy", "ndp", "linewidth", "operando_nmr", "hybrid")
+DEFAULT_PARTS = ("nmr", "exsy", "ndp", "linewidth", "operando_nmr", "hybrid", "cp")
 #: The columns of the demo's NDP sheet, as a user writes them from the sheet
 #: format (``config/schemas/ndp.schema.yaml``); optional columns the demo has
 #: no value for (``deposit_thickness_um``) are left out.
@@ -125,6 +125,13 @@ def build_demo(
         nmr_rows += exsy3["nmr"]
         region_rows += exsy3["regions"]
         truth["exsy3"] = exsy3["truth"]
+    if "cp" in parts:
+        from liprobe.simulate.cp import write_cp_campaign
+
+        cp = write_cp_campaign(outdir / "cp", seed=seed + 4)
+        nmr_rows += cp["nmr"]
+        region_rows += cp["regions"]
+        truth["cp"] = cp["truth"]
     if "ndp" in parts:
         from liprobe.simulate.ndp import write_demo_ndp
 

@@ -11,6 +11,7 @@ from liprobe.steps.job import Job
 BUILDERS = {
     "nmr_spectra": lambda t: report.caption_nmr_spectra(t["experiments"]),
     "relaxation": lambda t: report.caption_relaxation(t["fits"], t["arrhenius"]),
+    "cp_buildup": lambda t: report.caption_cp_buildup(t["buildup"]),
     "exsy_contour": lambda t: report.caption_exsy_contour(t["fits"]),
     "exsy": lambda t: report.caption_exsy(t["fits"], t["arrhenius"]),
     "linewidth": lambda t: report.caption_linewidth(t["linewidth"], t["arrhenius"]),

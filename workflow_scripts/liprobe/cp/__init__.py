@@ -1,0 +1,1 @@
+"""Cross-polarization build-up: models, fits with the AICc choice, the table."""
