@@ -175,6 +175,7 @@ def build_demo(
             "state",
             "mass_mg",
             "mas_rate_Hz",
+            "inverted_site",
         ],
     )
     _write_tsv(
@@ -189,7 +190,6 @@ def build_demo(
             "shape",
             "sidebands",
             "shared",
-            "inverted_site",
         ],
     )
     _write_tsv(
