@@ -216,6 +216,7 @@ rule report_front_page:
             "nmr": len(NMR_1D),
             "relaxation": len(RELAXATION_SERIES) if len(NMR) > 0 else 0,
             "exsy": len(EXSY_SERIES),
+            "peaks": len(PEAK_EXPERIMENTS),
             "ndp": len(NDP_RUNS),
             "echem": len(CYCLER_RUNS),
         },

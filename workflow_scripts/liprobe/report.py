@@ -705,6 +705,15 @@ STAGES = {
         "model, and the exchange rates and diffusion coefficients against "
         "temperature with Arrhenius lines.",
     ),
+    "peaks": (
+        "NMR deconvolution and isotope exchange",
+        "NMR deconvolution",
+        "1D spectra reprocessed from their raw folders and deconvolved into "
+        "site lines (pseudo-Voigt, Gaussian or Lorentzian, spinning sidebands "
+        "tied to the MAS rate, series fitted jointly where the sites sheet "
+        "says so; errors from the measured noise correlation), and the 6Li "
+        "fraction per site and state from paired 6Li and 7Li spectra.",
+    ),
     "ndp": (
         "Neutron depth profiling",
         "NDP",
