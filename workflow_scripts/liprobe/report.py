@@ -768,6 +768,7 @@ def front_page_rst(
         "nmr": "experiment",
         "relaxation": "series",
         "exsy": "series",
+        "peaks": "experiment",
         "ndp": "run",
         "echem": "run",
     }
