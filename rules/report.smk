@@ -272,6 +272,7 @@ rule report_front_page:
             "exsy": len(EXSY_SERIES),
             "linewidth": len(LINEWIDTH_SERIES),
             "pfg": len(PFG_SERIES) if len(NMR) > 0 else 0,
+            "peaks": len(PEAK_EXPERIMENTS),
             "ndp": len(NDP_RUNS),
             "echem": len(CYCLER_RUNS),
         },

@@ -83,6 +83,16 @@ def _sheet_with(tmp_path, name: str, column: str, value: str) -> str:
         return _nmr_row(tmp_path, **{column: value})
     if name == "ndp":
         return _ndp_row(tmp_path, **{column: value})
+    if name == "sites":
+        row = {
+            "sample": "S",
+            "site": "a",
+            "shift_ppm": "1",
+            "shift_min_ppm": "0",
+            "shift_max_ppm": "2",
+            column: value,
+        }
+        return "\t".join(row) + "\n" + "\t".join(row.values()) + "\n"
     row = {"sample": "S", "region": "a", "ppm_min": "1", "ppm_max": "5", column: value}
     return "\t".join(row) + "\n" + "\t".join(row.values()) + "\n"
 

@@ -522,6 +522,7 @@ def test_report_in_chromium(demo_run, demo_report):
                 "NMR relaxation",
                 "CP build-up",
                 "EXSY",
+                "NMR deconvolution",
                 "NDP",
                 "Efficiency",
             ]

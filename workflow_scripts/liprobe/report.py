@@ -1127,6 +1127,15 @@ STAGES = {
         "stretched; chosen by AICc), with TopSpin's own D beside ours where its "
         "fit is in the folder, and D against temperature with an Arrhenius line.",
     ),
+    "peaks": (
+        "NMR deconvolution and isotope exchange",
+        "NMR deconvolution",
+        "1D spectra reprocessed from their raw folders and deconvolved into "
+        "site lines (pseudo-Voigt, Gaussian or Lorentzian, spinning sidebands "
+        "tied to the MAS rate, series fitted jointly where the sites sheet "
+        "says so; errors from the measured noise correlation), and the 6Li "
+        "fraction per site and state from paired 6Li and 7Li spectra.",
+    ),
     "ndp": (
         "Neutron depth profiling",
         "NDP",
@@ -1184,6 +1193,7 @@ def front_page_rst(
         "exsy": "series",
         "linewidth": "series",
         "pfg": "series",
+        "peaks": "experiment",
         "ndp": "run",
         "echem": "run",
     }

@@ -222,6 +222,12 @@ def fit_series(items, nmr, settings, fit_rate, log):
             fids.append(fid)
             spectra.append((ppm, y))
             weights.append(weight)
+        nuclei = {(f.nucleus, round(float(f.larmor_MHz), 3)) for f in fids}
+        if len(nuclei) > 1:
+            raise ValueError(
+                "its spectra are of different nuclei or fields "
+                f"({sorted(nuclei)}): give each nucleus its own nmr series"
+            )
         mas = mas_rate(items[0], float(fids[0].masr_Hz), fit_rate)
         regions = regions_of(items[0], items[0]["path"])
         sites = sheet_sites(items[0]["sites"])
