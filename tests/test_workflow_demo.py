@@ -99,11 +99,16 @@ def test_tables_carry_provenance(demo_run):
 
 
 def test_spectra_figures_exist(demo_run):
-    """One figure per conversion series (here the relaxation series' sample)."""
+    """One figure per conversion series (the relaxation and the CP samples)."""
     experiments = pd.read_parquet(demo_run / "results/tables/nmr_experiments.parquet")
-    relaxation = experiments[experiments["kind"] != "exsy"]
+    converted = experiments[experiments["kind"] != "exsy"]
+    relaxation = converted[converted["kind"] == "t1_sr"]
     assert len(relaxation) == len(_truth(demo_run)["slr"]["experiments"])
-    for sample in set(relaxation["sample"]):
+    # the CP contact-time series (one experiment per contact time) too
+    assert (converted["kind"] == "cp").sum() == 2 * len(
+        _truth(demo_run)["cp"]["cp"]["contact_times_s"]
+    )
+    for sample in set(converted["sample"]):
         png = demo_run / f"results/figures/nmr/{sample}_spectra.png"
         assert png.is_file() and png.stat().st_size > 10_000
 
