@@ -477,7 +477,12 @@ def test_report_in_chromium(demo_run, demo_report):
     chromium = _chromium()
     tables = {
         name: read_table(demo_run / "results" / "tables" / f"{name}.parquet")
-        for name in ("relaxation_arrhenius", "exsy_arrhenius", "exsy_fits")
+        for name in (
+            "relaxation_arrhenius",
+            "exsy_arrhenius",
+            "exsy_fits",
+            "linewidth_arrhenius",
+        )
     }
     tables["efficiency"] = read_table(demo_run / "results/tables/efficiency.parquet")
     expected = [
@@ -517,7 +522,14 @@ def test_report_in_chromium(demo_run, demo_report):
         categories = page.evaluate("Object.keys(categories)")
         figures = sorted(set(categories) - NOT_FIGURES)
         assert figures == sorted(
-            ["NMR spectra", "NMR relaxation", "EXSY", "NDP", "Efficiency"]
+            [
+                "NMR spectra",
+                "NMR relaxation",
+                "EXSY",
+                "Motional narrowing",
+                "NDP",
+                "Efficiency",
+            ]
         )
         for category in figures:
             subcategories = page.evaluate("c => Object.keys(categories[c])", category)

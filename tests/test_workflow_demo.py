@@ -99,12 +99,19 @@ def test_tables_carry_provenance(demo_run):
 
 
 def test_spectra_figures_exist(demo_run):
-    """One figure per conversion series (here the relaxation series' sample)."""
+    """One figure per conversion series (the relaxation series' sample and the
+    line-width series)."""
     experiments = pd.read_parquet(demo_run / "results/tables/nmr_experiments.parquet")
-    relaxation = experiments[experiments["kind"] != "exsy"]
+    relaxation = experiments[experiments["kind"].isin(["t1_sr", "t1_ir"])]
     assert len(relaxation) == len(_truth(demo_run)["slr"]["experiments"])
+    widths = experiments[experiments["kind"] == "linewidth"]
+    assert len(widths) == len(_truth(demo_run)["linewidth"]["experiments"])
+    assert set(experiments["kind"]) == {"t1_sr", "exsy", "linewidth"}
     for sample in set(relaxation["sample"]):
         png = demo_run / f"results/figures/nmr/{sample}_spectra.png"
+        assert png.is_file() and png.stat().st_size > 10_000
+    for series in set(widths["series"]):
+        png = demo_run / f"results/figures/nmr/{series}_spectra.png"
         assert png.is_file() and png.stat().st_size > 10_000
 
 

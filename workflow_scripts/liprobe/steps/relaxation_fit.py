@@ -55,7 +55,18 @@ def run(job: Job) -> None:
                 if options.n_bootstrap
                 else ""
             ),
-            len(integrals[["experiment", "region"]].drop_duplicates()),
+            # the regions of relaxation experiments only: a campaign's plain
+            # 1D and line-width spectra are integrated too, but not fitted here
+            len(
+                integrals.loc[
+                    integrals["experiment"].isin(
+                        experiments.loc[
+                            experiments["kind"].isin(RELAXATION_KINDS), "experiment"
+                        ]
+                    ),
+                    ["experiment", "region"],
+                ].drop_duplicates()
+            ),
             unit="regions",
         )
         fits = fit_relaxation_table(
