@@ -477,7 +477,12 @@ def test_report_in_chromium(demo_run, demo_report):
     chromium = _chromium()
     tables = {
         name: read_table(demo_run / "results" / "tables" / f"{name}.parquet")
-        for name in ("relaxation_arrhenius", "exsy_arrhenius", "exsy_fits")
+        for name in (
+            "relaxation_arrhenius",
+            "exsy_arrhenius",
+            "exsy_fits",
+            "linewidth_arrhenius",
+        )
     }
     tables["efficiency"] = read_table(demo_run / "results/tables/efficiency.parquet")
     expected = [
@@ -523,6 +528,7 @@ def test_report_in_chromium(demo_run, demo_report):
                 "CP build-up",
                 "EXSY",
                 "NMR deconvolution",
+                "Motional narrowing",
                 "NDP",
                 "Efficiency",
             ]

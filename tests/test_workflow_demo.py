@@ -99,17 +99,22 @@ def test_tables_carry_provenance(demo_run):
 
 
 def test_spectra_figures_exist(demo_run):
-    """One figure per conversion series (the relaxation and the CP samples)."""
+    """One figure per conversion series (the relaxation series' sample, the CP
+    samples and the line-width series)."""
     experiments = pd.read_parquet(demo_run / "results/tables/nmr_experiments.parquet")
-    converted = experiments[experiments["kind"] != "exsy"]
-    relaxation = converted[converted["kind"] == "t1_sr"]
-    assert len(relaxation) == len(_truth(demo_run)["slr"]["experiments"])
+    truth = _truth(demo_run)
+    relaxation = experiments[experiments["kind"].isin(["t1_sr", "t1_ir"])]
+    assert len(relaxation) == len(truth["slr"]["experiments"])
     # the CP contact-time series (one experiment per contact time) too
-    assert (converted["kind"] == "cp").sum() == 2 * len(
-        _truth(demo_run)["cp"]["cp"]["contact_times_s"]
-    )
-    for sample in set(converted["sample"]):
+    cp = experiments[experiments["kind"] == "cp"]
+    assert len(cp) == 2 * len(truth["cp"]["cp"]["contact_times_s"])
+    widths = experiments[experiments["kind"] == "linewidth"]
+    assert len(widths) == len(truth["linewidth"]["experiments"])
+    for sample in set(relaxation["sample"]) | set(cp["sample"]):
         png = demo_run / f"results/figures/nmr/{sample}_spectra.png"
+        assert png.is_file() and png.stat().st_size > 10_000
+    for series in set(widths["series"]):
+        png = demo_run / f"results/figures/nmr/{series}_spectra.png"
         assert png.is_file() and png.stat().st_size > 10_000
 
 

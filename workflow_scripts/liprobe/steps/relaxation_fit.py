@@ -56,7 +56,8 @@ def run(job: Job) -> None:
                 else ""
             ),
             # the regions of relaxation experiments only: a campaign's other 1D
-            # kinds (cp, 1d) share the integrals table but are not fitted here
+            # kinds (cp, 1d, linewidth) share the integrals table but are not
+            # fitted here
             len(
                 integrals.loc[
                     integrals["experiment"].isin(
