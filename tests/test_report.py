@@ -517,7 +517,14 @@ def test_report_in_chromium(demo_run, demo_report):
         categories = page.evaluate("Object.keys(categories)")
         figures = sorted(set(categories) - NOT_FIGURES)
         assert figures == sorted(
-            ["NMR spectra", "NMR relaxation", "EXSY", "NDP", "Efficiency"]
+            [
+                "NMR spectra",
+                "NMR relaxation",
+                "EXSY",
+                "PFG diffusion",
+                "NDP",
+                "Efficiency",
+            ]
         )
         for category in figures:
             subcategories = page.evaluate("c => Object.keys(categories[c])", category)

@@ -264,6 +264,7 @@ COLUMN_UNITS: dict[str, str] = {
     "slice_li_per_cm2_err_counting": "1/cm^2",
     "strength": "",
     # PFG diffusion (pfg_diffusion, pfg_attenuation, pfg_arrhenius)
+    "I0": "arb",
     "D_2_m2_per_s": "m^2/s",
     "D0_m2_per_s": "m^2/s",
     "topspin_D_m2_per_s": "m^2/s",
