@@ -1,6 +1,6 @@
 """Build the bundled demo campaign: raw files simulated from known parameters.
 
-Usage: ``python -m liprobe.simulate.demo <outdir> [--parts nmr,exsy,ndp]``
+Usage: ``python -m liprobe.simulate.demo <outdir> [--parts nmr,exsy,ndp,pfg]``
 
 Writes raw Bruker folders, list-mode and cycler files, the sheets that point to
 them (``nmr.tsv``, ``regions.tsv``, ``ndp.tsv``) and ``truth.json``, which holds
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-PARTS = ("nmr", "exsy", "ndp")
+PARTS = ("nmr", "exsy", "ndp", "pfg")
 #: The columns of the demo's NDP sheet, as a user writes them from the sheet
 #: format (``config/schemas/ndp.schema.yaml``); optional columns the demo has
 #: no value for (``deposit_thickness_um``) are left out.
@@ -89,6 +89,13 @@ def build_demo(
         nmr_rows += exsy["nmr"] + two_site["nmr"]
         region_rows += exsy["regions"] + two_site["regions"]
         truth["exsy"] = {**exsy["truth"], "two_site": two_site["truth"]}
+    if "pfg" in parts:
+        from liprobe.simulate.pfg import write_demo_pfg
+
+        pfg = write_demo_pfg(outdir / "pfg", seed=seed + 4)
+        nmr_rows += pfg["nmr"]
+        region_rows += pfg["regions"]
+        truth["pfg"] = pfg["truth"]
     if "ndp" in parts:
         from liprobe.simulate.ndp import write_demo_ndp
 
@@ -129,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", help="folder to write the demo campaign into")
     parser.add_argument(
-        "--parts", default=",".join(PARTS), help="comma-separated: nmr,exsy,ndp"
+        "--parts", default=",".join(PARTS), help="comma-separated: nmr,exsy,ndp,pfg"
     )
     parser.add_argument("--seed", type=int, default=20261122)
     args = parser.parse_args(argv)
