@@ -198,6 +198,23 @@ def linewidth_items(series):
         }
         for e in LINEWIDTH_SERIES[series]
     ]
+def pfg_raw_files():
+    """The files of each PFG folder the fits read besides the tables."""
+    files = []
+    for experiment in NMR.index:
+        if NMR_KIND[experiment] != "pfg":
+            continue
+        folder = Path(NMR.at[experiment, "path"])
+        procno = int(sheet_value(NMR, experiment, "procno", 1))
+        for name in (
+            "acqus",
+            "difflist",
+            "pulseprogram",
+            f"pdata/{procno}/ct1t2.txt",
+        ):
+            if (folder / name).is_file():
+                files.append(str(folder / name))
+    return files
 
 
 def check_regions():

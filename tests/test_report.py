@@ -529,6 +529,7 @@ def test_report_in_chromium(demo_run, demo_report):
                 "EXSY",
                 "NMR deconvolution",
                 "Motional narrowing",
+                "PFG diffusion",
                 "NDP",
                 "Efficiency",
             ]

@@ -9,6 +9,8 @@
   Crank's sphere in an infinite sink and in a well-stirred finite bath (The
   Mathematics of Diffusion, 2nd ed. (1975), eqs. 6.20 and 6.30), and the
   two-site Bloch-McConnell solution as a matrix exponential.
+* The PFG simulator's random walkers against the Stejskal-Tanner attenuation
+  written out here (rectangular and half-sine gradients).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ SCRIPTS = REPO / "workflow_scripts"
 NMR_SIMULATORS = (
     "liprobe.simulate.nmr",
     "liprobe.simulate.exsy",
+    "liprobe.simulate.pfg",
     "liprobe.simulate.bruker",
     "liprobe.simulate.linewidth",
     "liprobe.simulate.operando_nmr",
@@ -53,6 +56,7 @@ FORBIDDEN = (
     "liprobe.operando",
     "liprobe.accounting",
     "liprobe.cp",
+    "liprobe.pfg",
 )
 
 
@@ -269,3 +273,31 @@ def test_two_site_integration_matches_the_matrix_exponential():
     shuffled = tm[::-1]
     back = two_site_peak_volumes(shuffled, k_AB, k_BA, R1A, R1B, pA, 1 - pA)
     np.testing.assert_allclose(back["AB"], vol["AB"][::-1], rtol=1e-9)
+
+
+@pytest.mark.parametrize("shape", ["rectangular", "sine"])
+def test_pfg_walkers_follow_stejskal_tanner(shape):
+    """Free walkers: the echo from their phases is the Stejskal-Tanner
+    attenuation exp(-(gamma G delta_eff)^2 (Delta - delta/c) D), delta_eff =
+    delta (c = 3) for rectangles and 2 delta / pi (c = 4) for half sines, within
+    the walkers' sampling error."""
+    from liprobe.simulate.pfg import (
+        GAMMA_LI7_HZ_PER_T,
+        echo_attenuation,
+        walker_phases,
+    )
+
+    rng = np.random.default_rng(11)
+    D, delta, big_delta, n = 2.0e-12, 4e-3, 0.3, 100_000
+    phi = walker_phases(np.full(n, D), delta, big_delta, shape, rng)
+    gamma = 2 * np.pi * GAMMA_LI7_HZ_PER_T
+    eff, c = (delta, 3.0) if shape == "rectangular" else (2 * delta / np.pi, 4.0)
+    g_T_per_m = np.linspace(0.0, 10.0, 11)
+    expected = np.exp(-((gamma * g_T_per_m * eff) ** 2) * (big_delta - delta / c) * D)
+    simulated = echo_attenuation(phi, g_T_per_m * 100.0)
+    # the sampling error of a mean of cosines: sqrt((1 + E(2G) - 2 E(G)^2) / 2n)
+    e2 = np.exp(-((gamma * 2 * g_T_per_m * eff) ** 2) * (big_delta - delta / c) * D)
+    sigma = np.sqrt(np.clip(1 + e2 - 2 * expected**2, 1e-12, None) / (2 * n))
+    z = (simulated - expected) / np.maximum(sigma, 1e-6)
+    assert expected.min() < 0.05  # the range reaches strong attenuation
+    assert np.abs(z).max() < 4.5, z

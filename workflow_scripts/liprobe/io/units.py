@@ -302,6 +302,7 @@ COLUMN_UNITS: dict[str, str] = {
     "pristine_li6_experiment": "",
     "pristine_li7_experiment": "",
     # PFG diffusion (pfg_diffusion, pfg_attenuation, pfg_arrhenius)
+    "I0": "arb",
     "D_2_m2_per_s": "m^2/s",
     "D0_m2_per_s": "m^2/s",
     "topspin_D_m2_per_s": "m^2/s",

@@ -1,8 +1,9 @@
 """Figures of the PFG diffusion stage, drawn from the tidy tables only.
 
-* :func:`plot_attenuation`: I/I0 against the diffusion weighting b on a log
-  axis, one panel per region, one colour per experiment (temperature), with
-  the mono-exponential fit (dashed) and the model AICc selected (solid);
+* :func:`plot_attenuation`: I/I0 (I0 of the selected model) against the
+  diffusion weighting b on a log axis, one panel per region, one colour per
+  experiment (temperature), with the mono-exponential fit (dashed) and the
+  model AICc selected (solid);
 * :func:`plot_pfg_arrhenius`: D (mono) against 1000/T on a log axis with
   the Arrhenius line and Ea in eV.
 """
@@ -54,7 +55,9 @@ def plot_attenuation(diffusion: pd.DataFrame, attenuation: pd.DataFrame, series:
             mono = rows[rows["model"] == "mono"]
             if not len(mono) or not len(pts):
                 continue
-            i0 = float(mono["I0"].iloc[0])
+            best = rows[rows["selected"].astype(bool)]
+            # normalised by the I0 of the selected model (else the mono one)
+            i0 = float((best if len(best) else mono)["I0"].iloc[0])
             if not (math.isfinite(i0) and i0 > 0):
                 continue
             t = float(mono["temperature_K"].iloc[0])
@@ -75,7 +78,6 @@ def plot_attenuation(diffusion: pd.DataFrame, attenuation: pd.DataFrame, series:
                 lw=0.8,
                 color=colour(k),
             )
-            best = rows[rows["selected"].astype(bool)]
             if len(best) and best["model"].iloc[0] != "mono":
                 r = best.iloc[0]
                 ax.plot(

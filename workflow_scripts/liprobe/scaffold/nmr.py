@@ -330,7 +330,7 @@ def plan_rows(found: list[FoundExperiment]) -> list[SheetRow]:
         if exp.kind == "exsy":
             temperature = exp.temperature_K
             series = stem if temperature is None else f"{stem}_{round(temperature)}K"
-        elif exp.kind in RELAXATION_KINDS or exp.kind == "cp":
+        elif exp.kind in RELAXATION_KINDS or exp.kind in ("cp", "pfg"):
             series = stem
         else:
             series = stem if stem != sample else f"{sample}_1d"

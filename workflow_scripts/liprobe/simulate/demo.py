@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-PARTS = ("nmr", "exsy", "exsy3", "ndp", "linewidth", "operando_nmr", "hybrid", "cp")
+PARTS = ("nmr", "exsy", "exsy3", "ndp", "linewidth", "operando_nmr", "hybrid", "cp", "pfg")
 #: the parts built unless asked otherwise (``exsy3``, the three-site exchange
 #: campaign, on request: ``--parts exsy3``)
-DEFAULT_PARTS = ("nmr", "exsy", "ndp", "linewidth", "operando_nmr", "hybrid", "cp")
+DEFAULT_PARTS = ("nmr", "exsy", "ndp", "linewidth", "operando_nmr", "hybrid", "cp", "pfg")
 #: The columns of the demo's NDP sheet, as a user writes them from the sheet
 #: format (``config/schemas/ndp.schema.yaml``); optional columns the demo has
 #: no value for (``deposit_thickness_um``) are left out.
@@ -132,6 +132,13 @@ def build_demo(
         nmr_rows += cp["nmr"]
         region_rows += cp["regions"]
         truth["cp"] = cp["truth"]
+    if "pfg" in parts:
+        from liprobe.simulate.pfg import write_demo_pfg
+
+        pfg = write_demo_pfg(outdir / "pfg", seed=seed + 4)
+        nmr_rows += pfg["nmr"]
+        region_rows += pfg["regions"]
+        truth["pfg"] = pfg["truth"]
     if "ndp" in parts:
         from liprobe.simulate.ndp import write_demo_ndp
 
@@ -214,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         "--parts",
         default=",".join(DEFAULT_PARTS),
         help="comma-separated, of: " + ",".join(PARTS),
+        "--parts", default=",".join(PARTS), help="comma-separated: nmr,exsy,ndp,pfg"
     )
     parser.add_argument("--seed", type=int, default=20261122)
     args = parser.parse_args(argv)
