@@ -125,8 +125,9 @@ def build_demo(
             "series",
             "temperature_K",
             "particle_radius_um",
-            "inverted_site",
-        ],
+        ]
+        # the selective-exchange column only when a part has such rows
+        + (["inverted_site"] if any("inverted_site" in r for r in nmr_rows) else []),
     )
     _write_tsv(
         outdir / "regions.tsv", region_rows, ["sample", "region", "ppm_min", "ppm_max"]
