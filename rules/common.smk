@@ -198,6 +198,8 @@ def linewidth_items(series):
         }
         for e in LINEWIDTH_SERIES[series]
     ]
+
+
 def pfg_raw_files():
     """The files of each PFG folder the fits read besides the tables."""
     files = []

@@ -968,6 +968,11 @@ def summary_sections(
         lines = []
         for _, r in exsy_arrhenius.iterrows():
             head = f"EXSY Ea, sample {r['sample']}, {r['quantity']}: "
+            if r.get("model") == "n_site":  # a rate per ordered site pair
+                head = (
+                    f"EXSY Ea, sample {r['sample']}, k {r['site_from']} -> "
+                    f"{r['site_to']} ({r['method']}): "
+                )
             if pd.notna(r["Ea_eV"]) and bool(r.get("fit_ok", True)):
                 lines.append(head + _pm(r["Ea_eV"], r["Ea_eV_err"], "eV"))
             else:

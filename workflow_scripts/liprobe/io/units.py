@@ -318,7 +318,6 @@ COLUMN_UNITS: dict[str, str] = {
     "encoding_source": "",
     "convention": "",
     # CP build-up (cp_buildup)
-    "I0": "arb",
     "T_IS_s": "s",
     "T1rho_H_s": "s",
     "T_df_s": "s",

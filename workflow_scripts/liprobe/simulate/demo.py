@@ -18,10 +18,29 @@ from pathlib import Path
 
 import pandas as pd
 
-PARTS = ("nmr", "exsy", "exsy3", "ndp", "linewidth", "operando_nmr", "hybrid", "cp", "pfg")
+PARTS = (
+    "nmr",
+    "exsy",
+    "exsy3",
+    "ndp",
+    "linewidth",
+    "operando_nmr",
+    "hybrid",
+    "cp",
+    "pfg",
+)
 #: the parts built unless asked otherwise (``exsy3``, the three-site exchange
 #: campaign, on request: ``--parts exsy3``)
-DEFAULT_PARTS = ("nmr", "exsy", "ndp", "linewidth", "operando_nmr", "hybrid", "cp", "pfg")
+DEFAULT_PARTS = (
+    "nmr",
+    "exsy",
+    "ndp",
+    "linewidth",
+    "operando_nmr",
+    "hybrid",
+    "cp",
+    "pfg",
+)
 #: The columns of the demo's NDP sheet, as a user writes them from the sheet
 #: format (``config/schemas/ndp.schema.yaml``); optional columns the demo has
 #: no value for (``deposit_thickness_um``) are left out.
@@ -182,8 +201,9 @@ def build_demo(
             "state",
             "mass_mg",
             "mas_rate_Hz",
-            "inverted_site",
-        ],
+        ]
+        # the selective-exchange column only when a part has such rows
+        + (["inverted_site"] if any("inverted_site" in r for r in nmr_rows) else []),
     )
     _write_tsv(
         outdir / "sites.tsv",
@@ -221,7 +241,6 @@ def main(argv: list[str] | None = None) -> None:
         "--parts",
         default=",".join(DEFAULT_PARTS),
         help="comma-separated, of: " + ",".join(PARTS),
-        "--parts", default=",".join(PARTS), help="comma-separated: nmr,exsy,ndp,pfg"
     )
     parser.add_argument("--seed", type=int, default=20261122)
     args = parser.parse_args(argv)
