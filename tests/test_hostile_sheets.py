@@ -78,6 +78,13 @@ def _ndp_row(tmp_path, **cells) -> str:
     return "\t".join(row) + "\n" + "\t".join(str(v) for v in row.values()) + "\n"
 
 
+def _operando_nmr_row(tmp_path, **cells) -> str:
+    row = {"run": "r1", "cell": "c1", "path": str(_folder(tmp_path, "7"))}
+    row["area_cm2"] = "1.0"
+    row.update(cells)
+    return "\t".join(row) + "\n" + "\t".join(str(v) for v in row.values()) + "\n"
+
+
 def _sheet_with(tmp_path, name: str, column: str, value: str) -> str:
     if name == "nmr":
         return _nmr_row(tmp_path, **{column: value})
@@ -93,6 +100,8 @@ def _sheet_with(tmp_path, name: str, column: str, value: str) -> str:
             column: value,
         }
         return "\t".join(row) + "\n" + "\t".join(row.values()) + "\n"
+    if name == "operando_nmr":
+        return _operando_nmr_row(tmp_path, **{column: value})
     row = {"sample": "S", "region": "a", "ppm_min": "1", "ppm_max": "5", column: value}
     return "\t".join(row) + "\n" + "\t".join(row.values()) + "\n"
 
