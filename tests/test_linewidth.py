@@ -300,3 +300,17 @@ def test_a_pseudo_2d_folder_given_kind_linewidth_is_refused(shared_dir):
     row = failed_rows(item, err.value).iloc[0]
     assert row["flags"] == "input_error" and not row["fit_ok"]
     assert math.isnan(row["fwhm_Hz"]) and "TD1" in row["error"]
+
+
+def test_onset_from_data_with_repeated_and_missing_temperatures():
+    """Two spectra at one temperature and one without a temperature still give
+    the onset of the measured widths (the repeated point averaged in ln width)."""
+    from liprobe.linewidth.arrhenius import _data_onset
+
+    T = np.array([150.0, 200.0, 200.0, 250.0, np.nan, 300.0, 350.0])
+    w = np.array([6000.0, 5900.0, 5700.0, 3000.0, 4000.0, 300.0, 50.0])
+    onset = _data_onset(T, w, 6000.0, 50.0, 0.1)
+    # ln-width level of 10 % of the way down lies between 200 K and 250 K
+    assert 200.0 < onset < 250.0
+    single = _data_onset(T[:4], w[:4], 6000.0, 50.0, 0.1)
+    assert 200.0 < single < 250.0

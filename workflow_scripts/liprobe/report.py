@@ -530,6 +530,7 @@ def caption_pfg(diffusion: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
             lines.append("Selected fits per experiment:")
             lines.append(_bullets(rows))
         blocks.append(_block("series", series, lines))
+    return head + "".join(blocks)
 
 
 def caption_exsy_rates(rates: pd.DataFrame, arrhenius: pd.DataFrame) -> str:

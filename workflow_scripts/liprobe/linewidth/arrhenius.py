@@ -225,10 +225,14 @@ def fit_hendrickson_bray(T, w, w_err, start=None) -> dict:
 def _data_onset(T, w, rigid, narrowed, fraction) -> float:
     """Onset on a PCHIP interpolation of ln(width) against 1/T (NaN when the
     measured widths do not cross the onset level)."""
-    order = np.argsort(1.0 / T)
-    x, y = 1.0 / T[order], np.log(np.clip(w[order], 1e-300, None))
+    keep = np.isfinite(T) & np.isfinite(w) & (T > 0)
+    # one point per temperature (repeated temperatures averaged in ln width),
+    # so that the interpolation runs over strictly increasing 1/T
+    x, inverse = np.unique(1.0 / T[keep], return_inverse=True)
+    ln_w = np.log(np.clip(w[keep], 1e-300, None))
+    y = np.bincount(inverse, weights=ln_w) / np.bincount(inverse)
     level = math.log(rigid - fraction * (rigid - narrowed))
-    if not (y.min() < level < y.max()):
+    if x.size < 2 or not (y.min() < level < y.max()):
         return math.nan
     curve = PchipInterpolator(x, y)
     grid = np.linspace(x[0], x[-1], 20001)

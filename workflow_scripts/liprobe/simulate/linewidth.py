@@ -54,8 +54,8 @@ ph31=0 2 2 0 1 3 3 1
 class NarrowingTruth:
     """The parameters the variable-temperature series is simulated from."""
 
-    sample: str = "LLZO_Ga"
-    series: str = "LLZO_Ga_vt"
+    sample: str = "LLZO_Al"
+    series: str = "LLZO_Al_vt"
     nucleus: str = "7Li"
     larmor_MHz: float = 194.37
     shift_ppm: float = 1.0
