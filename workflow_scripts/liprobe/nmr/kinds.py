@@ -143,18 +143,21 @@ def _pfg_evidence(
         return None
     if re.search(_PFG_NAME, pulse_program.strip().lower()):
         return f"diffusion pulse program '{pulse_program}' with a difflist"
+    match = re.search(_PFG_TEXT, _comments(pulse_program_text))
+    if match:
+        return f"pulse program comment '{match.group(0)}' with a difflist"
+    return None
+
+
+def _comments(pulse_program_text: str) -> str:
+    """The comment text of a pulse program (after ``;`` on each line), lower case."""
+    text = pulse_program_text.lower()
+    return "\n".join(line.split(";", 1)[1] for line in text.splitlines() if ";" in line)
 
 
 def _comment_kind(pulse_program_text: str) -> tuple[str | None, str]:
     """The kind the comment text of a pulse program says, and the words found."""
-    text = pulse_program_text.lower()
-    comments = "\n".join(
-        line.split(";", 1)[1] for line in text.splitlines() if ";" in line
-    )
-    match = re.search(_PFG_TEXT, comments)
-    if match:
-        return f"pulse program comment '{match.group(0)}' with a difflist"
-    return None
+    comments = _comments(pulse_program_text)
     for pattern, kind in _TEXT_RULES:
         match = re.search(pattern, comments)
         if match:
@@ -183,12 +186,10 @@ def explain_kind(
 ) -> tuple[str, str, bool]:
     """The experiment kind, the evidence it rests on, and whether there was any.
 
-    Order of evidence: a one-row experiment is ``1d``; then a diffusion pulse
+    Order of evidence: a one-row experiment is ``cp`` when the pulse program's
+    name or comment says cross polarization, else ``1d``; then a diffusion pulse
     program with a ``difflist`` (``pfg``, :func:`_pfg_evidence`); then the pulse
     program name (``t1ir``, ``satrect1nodec``, ``t1rho.h``, ``cpmg_T2``, ``noesy...``);
-    Order of evidence: a one-row experiment is ``cp`` when the pulse program's
-    name or comment says cross polarization, else ``1d``; then the pulse program
-    name (``t1ir``, ``satrect1nodec``, ``t1rho.h``, ``cpmg_T2``, ``noesy...``);
     then the comment text of the pulse program; then the structure (which list
     is stepped, whether a saturation loop or a 180 degree pulse precedes ``vd``).
     Returns ``(kind, reason, recognised)``: ``kind`` one of :data:`KINDS`;
@@ -196,11 +197,6 @@ def explain_kind(
     evidence matched and the kind is the structural fallback (``exsy`` for a
     true 2D without a list).
     """
-    if td1 <= 1:
-        return "1d", "one row (TD1 = 1 or a fid)", True
-    pfg = _pfg_evidence(pulse_program, pulse_program_text, available_lists)
-    if pfg is not None:
-        return "pfg", pfg, True
     kind = kind_from_name(pulse_program)
     if td1 <= 1:
         if kind == "cp":
@@ -212,6 +208,9 @@ def explain_kind(
                 True,
             )
         return "1d", "one row (TD1 = 1 or a fid)", True
+    pfg = _pfg_evidence(pulse_program, pulse_program_text, available_lists)
+    if pfg is not None:
+        return "pfg", pfg, True
     if kind is not None:
         return kind, f"pulse program name '{pulse_program}'", True
     kind, word = _comment_kind(pulse_program_text)
