@@ -213,6 +213,7 @@ rule report_front_page:
             "exsy": len(EXSY_SERIES),
             "ndp": len(NDP_RUNS),
             "echem": len(CYCLER_RUNS),
+            "operando_nmr": len(OPNMR_CYCLER_RUNS),
         },
     script:
         "../workflow_scripts/report_front_page.py"
