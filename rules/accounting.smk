@@ -10,7 +10,8 @@ if CYCLER_RUNS:
         + expand("results/figures/accounting/{run}_inventory.png", run=CYCLER_RUNS)
     )
 # li_inventory and efficiency hold the NDP runs' rows (method ndp) and the
-# operando NMR runs' (method nmr, rules/operando_nmr.smk)
+# operando NMR runs' (method nmr) when rules/operando_nmr.smk is included too
+OPNMR_CYCLER_RUNS = globals().get("OPNMR_CYCLER_RUNS", [])
 if CYCLER_RUNS or OPNMR_CYCLER_RUNS:
     TARGETS.extend(
         [

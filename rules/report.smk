@@ -275,6 +275,7 @@ rule report_front_page:
             "peaks": len(PEAK_EXPERIMENTS),
             "ndp": len(NDP_RUNS),
             "echem": len(CYCLER_RUNS),
+            "operando_nmr": len(OPNMR_CYCLER_RUNS),
         },
     script:
         "../workflow_scripts/report_front_page.py"

@@ -344,7 +344,14 @@ def test_report_lists_every_figure(demo_run, demo_report):
     assert len(pngs) >= 10
     missing = [p.name for p in pngs if p.name not in html]
     assert missing == []
-    for category in ("NMR spectra", "NMR relaxation", "EXSY", "NDP", "Efficiency"):
+    for category in (
+        "NMR spectra",
+        "NMR relaxation",
+        "EXSY",
+        "NDP",
+        "Efficiency",
+        "Operando NMR",
+    ):
         assert category in html
 
 
@@ -532,6 +539,7 @@ def test_report_in_chromium(demo_run, demo_report):
                 "PFG diffusion",
                 "NDP",
                 "Efficiency",
+                "Operando NMR",
             ]
         )
         for category in figures:

@@ -1157,6 +1157,16 @@ STAGES = {
         "charge set against the NDP Li inventory per cycle: Li efficiency "
         "(with Poisson errors) and Coulombic efficiency.",
     ),
+    "operando_nmr": (
+        "Operando 7Li NMR of Li metal",
+        "Operando NMR",
+        "Each spectrum timed from audita.txt or acqus DATE, its metal line "
+        "deconvolved into counter, plated and microstructure components and "
+        "its diamagnetic line into the SEI, the metal calibrated to Li per cm2 "
+        "(first plating charge or counter strip, skin depth corrected) and set "
+        "beside the NDP inventory of the same cell: Li efficiency by both "
+        "methods, dead Li and SEI growth per cycle.",
+    ),
 }
 
 
@@ -1202,6 +1212,7 @@ def front_page_rst(
         "peaks": "experiment",
         "ndp": "run",
         "echem": "run",
+        "operando_nmr": "run",
     }
     out = [
         "{% set report_categories = categories.keys()|map(attribute='name')|list %}",

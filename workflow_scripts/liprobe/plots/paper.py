@@ -429,6 +429,15 @@ def fig_exsy(
 # ---------------------------------------------------------------------------
 
 
+def _ndp_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The NDP runs' rows: li_inventory and efficiency also hold operando NMR
+    rows (``method`` nmr); the paper's inventory and efficiency figures are
+    the NDP ones."""
+    if "method" not in frame.columns:
+        return frame
+    return frame[frame["method"] == "ndp"]
+
+
 def _runs(frame: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(frame["run"].astype(str))) if len(frame) else []
 
@@ -522,6 +531,7 @@ def fig_inventory(inventory: pd.DataFrame, cells: dict[str, str] | None = None):
     """
     from liprobe.plots.echem import LI_G_PER_MAH
 
+    inventory = _ndp_rows(inventory)
     runs = _runs(inventory)
     fig, axes = _grid(len(runs), aspect=0.45, max_cols=2)
     if not runs:
@@ -593,6 +603,7 @@ def fig_efficiency(efficiency: pd.DataFrame, cells: dict[str, str] | None = None
     """Li efficiency (NDP, filled, 1 sigma) and Coulombic efficiency (open) per
     cycle; one colour per cell. Efficiencies are fractions (0-1)."""
     fig, ax = figure("single", 0.8)
+    efficiency = _ndp_rows(efficiency)
     runs = _runs(efficiency)
     if not runs:
         _empty(ax, "no efficiency table rows")

@@ -12,14 +12,6 @@ from liprobe.plots import paper
 from liprobe.steps.job import Job
 
 
-def _ndp(frame: pd.DataFrame) -> pd.DataFrame:
-    """The NDP runs' rows (the tables also hold operando NMR rows, method nmr:
-    the paper's inventory and efficiency figures are the NDP ones)."""
-    if "method" not in frame.columns:
-        return frame
-    return frame[frame["method"] == "ndp"]
-
-
 def run(job: Job) -> None:
     """Rule paper: the paper figure set from the tables (PNG, PDF and SVG)."""
     with rule_log(job.log[0]) as log:
@@ -51,9 +43,9 @@ def run(job: Job) -> None:
             fig = paper.fig_ndp_profiles(read_table(inp.profiles), cycles, cells)
             paper.save_paper_figure(fig, out / "fig3_ndp_profiles")
         if "fig4_inventory" in figures:
-            fig = paper.fig_inventory(_ndp(read_table(inp.inventory)), cells)
+            fig = paper.fig_inventory(read_table(inp.inventory), cells)
             paper.save_paper_figure(fig, out / "fig4_inventory")
         if "fig5_efficiency" in figures:
-            fig = paper.fig_efficiency(_ndp(read_table(inp.efficiency)), cells)
+            fig = paper.fig_efficiency(read_table(inp.efficiency), cells)
             paper.save_paper_figure(fig, out / "fig5_efficiency")
         log.info("paper figures written: %s", ", ".join(figures))
