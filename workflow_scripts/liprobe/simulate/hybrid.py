@@ -189,7 +189,7 @@ def write_hybrid_campaign(
                 proton_MHz=GAMMA_1H * B0_T / (2 * math.pi) / 1e6,
             )
             folder = write_experiment(
-                outdir / f"{truth.sample}_{state}" / str(expno),
+                outdir / truth.sample / str(expno),
                 fid,
                 acqus,
                 pulse_program=ONEPULSE,
@@ -211,7 +211,6 @@ def write_hybrid_campaign(
                     "sample": truth.sample,
                     "path": str(folder),
                     "kind": "1d",
-                    "series": f"{truth.sample}_{nucleus}",
                     "state": state,
                     "mass_mg": truth.mass_mg[state],
                     "mas_rate_Hz": truth.mas_Hz if nucleus == "6Li" else "",

@@ -55,7 +55,16 @@ def run(job: Job) -> None:
                 if options.n_bootstrap
                 else ""
             ),
-            len(integrals[["experiment", "region"]].drop_duplicates()),
+            len(
+                integrals.loc[
+                    integrals["experiment"].isin(
+                        experiments.loc[
+                            experiments["kind"].isin(RELAXATION_KINDS), "experiment"
+                        ]
+                    ),
+                    ["experiment", "region"],
+                ].drop_duplicates()
+            ),
             unit="regions",
         )
         fits = fit_relaxation_table(
