@@ -211,6 +211,7 @@ def write_hybrid_campaign(
                     "sample": truth.sample,
                     "path": str(folder),
                     "kind": "1d",
+                    "series": f"{truth.sample}_{nucleus}",
                     "state": state,
                     "mass_mg": truth.mass_mg[state],
                     "mas_rate_Hz": truth.mas_Hz if nucleus == "6Li" else "",
