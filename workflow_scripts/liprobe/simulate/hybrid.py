@@ -189,7 +189,7 @@ def write_hybrid_campaign(
                 proton_MHz=GAMMA_1H * B0_T / (2 * math.pi) / 1e6,
             )
             folder = write_experiment(
-                outdir / f"{truth.sample}_{state}" / str(expno),
+                outdir / truth.sample / str(expno),
                 fid,
                 acqus,
                 pulse_program=ONEPULSE,

@@ -8,7 +8,8 @@ sample, else lines picked within its regions (the regions sheet, else
 TopSpin's intrng). Spinning sidebands need the MAS rate: the nmr sheet's
 ``mas_rate_Hz`` (kept fixed), else acqus MASR (fitted from the sideband
 positions when ``peaks.fit_mas_rate``). A series whose sample's sites are all
-``shared`` is fitted jointly (:mod:`liprobe.lineshape.joint`). A fit that
+``shared`` is fitted jointly (:mod:`liprobe.lineshape.joint`), one joint fit
+per nucleus. A fit that
 fails is a flagged row per site (``fit_ok`` False, the reason in ``flags``).
 """
 
@@ -214,20 +215,45 @@ def fit_one(item, nmr, settings, fit_rate, log):
 
 
 def fit_series(items, nmr, settings, fit_rate, log):
-    """Rows and curves of one series fitted jointly (shared shifts and widths)."""
-    fids, spectra, weights = [], [], []
+    """Rows and curves of one series fitted jointly (shared shifts and widths),
+    one joint fit per nucleus (6Li and 7Li lines differ in width)."""
     try:
-        for item in items:
-            fid, ppm, y, weight = read_spectrum(item, nmr)
-            fids.append(fid)
-            spectra.append((ppm, y))
-            weights.append(weight)
-        nuclei = {(f.nucleus, round(float(f.larmor_MHz), 3)) for f in fids}
-        if len(nuclei) > 1:
-            raise ValueError(
-                "its spectra are of different nuclei or fields "
-                f"({sorted(nuclei)}): give each nucleus its own nmr series"
-            )
+        read = [read_spectrum(item, nmr) for item in items]
+    except (InputError, ValueError) as exc:
+        log.error("series %s: %s; each experiment alone", items[0]["series"], exc)
+        read = None
+    if read is not None:
+        parts: dict[tuple, list[int]] = {}
+        for i, (fid, *_rest) in enumerate(read):
+            key = (fid.nucleus, round(float(fid.larmor_MHz), 3))
+            parts.setdefault(key, []).append(i)
+        if len(parts) > 1:
+            rows, curves, fids = [], [], []
+            for index in parts.values():
+                r, c, f = _joint_or_alone(
+                    [items[i] for i in index],
+                    [read[i] for i in index],
+                    nmr,
+                    settings,
+                    fit_rate,
+                    log,
+                )
+                rows, curves, fids = rows + r, curves + c, fids + f
+            return rows, curves, fids
+        return _joint_or_alone(items, read, nmr, settings, fit_rate, log)
+    out = [fit_one(item, nmr, settings, fit_rate, log) for item in items]
+    return [o[0] for o in out], [o[1] for o in out], [o[2] for o in out]
+
+
+def _joint_or_alone(items, read, nmr, settings, fit_rate, log):
+    """The joint fit of spectra of one nucleus; each alone when it fails."""
+    if len(items) == 1:
+        frame, curve, fid = fit_one(items[0], nmr, settings, fit_rate, log)
+        return [frame], [curve], [fid]
+    fids = [r[0] for r in read]
+    spectra = [(r[1], r[2]) for r in read]
+    weights = [r[3] for r in read]
+    try:
         mas = mas_rate(items[0], float(fids[0].masr_Hz), fit_rate)
         regions = regions_of(items[0], items[0]["path"])
         sites = sheet_sites(items[0]["sites"])
