@@ -93,6 +93,9 @@ rule operando_nmr_components:
         run_sheet=lambda wc: OPNMR_ROWS[wc.run],
         folders=lambda wc: OPNMR_FOLDERS[wc.run],
         sheet_name=OPNMR_SHEET_NAME,
+        # start values per component from the sites sheet rows of the run's cell
+        sites=lambda wc: SITE_ROWS.get(str(OPNMR_ROWS[wc.run]["cell"]), []),
+        sites_sheet_name=str(config["sheets"].get("sites") or "sites sheet"),
         options=OPNMR_CFG,
         nmr_options=OPTIONS.nmr.params(),
         mixing_delay_index=OPTIONS.exsy.mixing_delay_index,

@@ -8,7 +8,15 @@ PEAKS_OPTIONS = OPTIONS.peaks.params()
 try:
     SITE_ROWS = site_rows(SITES)
     PEAK_EXPERIMENTS = peak_experiments(
-        NMR, NMR_KIND, SITE_ROWS, str(config["sheets"].get("sites") or "sites sheet")
+        NMR,
+        NMR_KIND,
+        SITE_ROWS,
+        str(config["sheets"].get("sites") or "sites sheet"),
+        cells=(
+            set(SHEETS["operando_nmr"]["cell"].astype(str))
+            if len(SHEETS["operando_nmr"])
+            else set()
+        ),
     )
 except LiprobeError as exc:
     raise WorkflowError(f"invalid sheet: {exc}") from None

@@ -28,6 +28,7 @@ from liprobe.io.sheets import load_schema, read_sheet
 from liprobe.lineshape.noise import noise_model
 from liprobe.operando.components import (
     components_from_options,
+    components_with_sites,
     free_points,
     run_components,
 )
@@ -239,6 +240,32 @@ def test_component_ranges_are_checked():
         components_from_options(bad)
 
 
+def test_sites_sheet_rows_of_the_cell_give_the_start_values():
+    config = components_from_options(defaults().operando_nmr.params()["components"])
+    rows = [
+        {"site": "plated", "shift_ppm": 262.0, "shift_min_ppm": 258.0},
+        {"site": "LAGP", "shift_ppm": -1.0, "shift_min_ppm": -5.0},  # not a component
+    ]
+    rows[0]["shift_max_ppm"] = 266.0
+    rows[1]["shift_max_ppm"] = 3.0
+    starts, source = components_with_sites(config, rows, "sites.tsv")
+    assert starts["plated"].shift_ppm == 262.0
+    assert (starts["plated"].shift_min_ppm, starts["plated"].shift_max_ppm) == (
+        258.0,
+        266.0,
+    )
+    assert starts["counter"] == config["counter"]
+    assert source == {
+        "counter": "config",
+        "plated": "sites sheet",
+        "microstructure": "config",
+        "sei": "config",
+    }
+    rows[0]["shift_ppm"] = 270.0
+    with pytest.raises(InputError, match="sites.tsv.*site plated"):
+        components_with_sites(config, rows, "sites.tsv")
+
+
 # --------------------------------------------------------------------------- #
 # skin depth and calibration
 # --------------------------------------------------------------------------- #
@@ -413,8 +440,9 @@ def test_sheet_rejects_an_unknown_reference(tmp_path):
 # --------------------------------------------------------------------------- #
 # real data
 # --------------------------------------------------------------------------- #
+@pytest.mark.parametrize("with_sites", [False, True])
 def test_real_sei_folder_as_a_one_spectrum_run_finds_the_metal_line(
-    shared_dir, tmp_path
+    shared_dir, tmp_path, with_sites
 ):
     """The first increment of a 7Li CPMG series of a cell with Li metal and SEI,
     read as an operando run of one spectrum, without a cycler file."""
@@ -443,6 +471,20 @@ def test_real_sei_folder_as_a_one_spectrum_run_finds_the_metal_line(
                 "run_sheet": row,
                 "folders": folders,
                 "sheet_name": "sheet",
+                # the plated line's start from a sites sheet row of the cell
+                "sites": (
+                    [
+                        {
+                            "site": "plated",
+                            "shift_ppm": 264.0,
+                            "shift_min_ppm": 255.0,
+                            "shift_max_ppm": 275.0,
+                        }
+                    ]
+                    if with_sites
+                    else []
+                ),
+                "sites_sheet_name": "sites.tsv",
                 "options": opts.operando_nmr.params(),
                 "nmr_options": opts.nmr.params(),
                 "mixing_delay_index": opts.exsy.mixing_delay_index,
@@ -462,6 +504,9 @@ def test_real_sei_folder_as_a_one_spectrum_run_finds_the_metal_line(
     assert strongest["shift_ppm"] == pytest.approx(265.0, abs=5.0)
     assert strongest["area"] > 10 * strongest["area_err"]
     assert np.isnan(rows["cycle"].astype(float)).all()
+    source = dict(zip(rows["component"], rows["start_source"], strict=True))
+    assert source["plated"] == ("sites sheet" if with_sites else "config")
+    assert source["counter"] == "config"
 
 
 def test_demo_operando_sheet_is_a_valid_user_sheet(tmp_path):
@@ -487,3 +532,15 @@ def test_demo_operando_sheet_is_a_valid_user_sheet(tmp_path):
         assert len(folders) == 30
         audit = [(Path(f) / "audita.txt").is_file() for f in folders]
         assert all(audit) if row["reference"] == "charge" else not any(audit)
+
+
+def test_sites_rows_may_name_an_operando_cell_instead_of_an_nmr_sample():
+    from liprobe.plan.peaks import peak_experiments
+
+    nmr = pd.DataFrame({"sample": ["S"]}, index=["e1"])
+    sites = {"cellA": [{"site": "plated"}]}
+    assert peak_experiments(nmr, {"e1": "1d"}, sites, "sites.tsv", cells={"cellA"}) == [
+        "e1"
+    ]
+    with pytest.raises(InputError, match="operando_nmr sheet"):
+        peak_experiments(nmr, {"e1": "1d"}, sites, "sites.tsv")

@@ -205,6 +205,11 @@ COLUMN_UNITS: dict[str, str] = {
     "spinlock_kHz": "kHz",
     "split_temperature_K": "K",
     "start_time_source": "",
+    # operando 7Li NMR (li_metal_nmr): which component, where its start values came from
+    "component": "",
+    "start_source": "",
+    "time_source": "",
+    "window": "",
     "status": "",
     "step": "",
     "strip_charge_mAh": "mAh",

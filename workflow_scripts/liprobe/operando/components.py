@@ -295,3 +295,38 @@ def components_from_options(components: dict, source: str = "config") -> dict:
             )
         out[name] = Component(name, float(start), float(lo), float(hi))
     return out
+
+
+def components_with_sites(
+    components: dict, sites: list[dict], source: str
+) -> tuple[dict, dict]:
+    """The components with start shift and range taken from the sites sheet
+    where it has a row for the run's cell named after a component (``counter``,
+    ``plated``, ``microstructure``, ``sei``); the others keep the config's.
+
+    Returns ``(components, start_source)``, ``start_source`` naming per
+    component where its start values came from (``sites sheet`` or
+    ``config``). A sites row outside its own range is an error naming the
+    sheet; rows for other site names are left to the deconvolution stage.
+    """
+    out = dict(components)
+    where = {name: "config" for name in components}
+    for row in sites:
+        name = str(row["site"])
+        if name not in COMPONENTS:
+            continue
+        lo, start, hi = (
+            float(row["shift_min_ppm"]),
+            float(row["shift_ppm"]),
+            float(row["shift_max_ppm"]),
+        )
+        if not lo < hi or not lo <= start <= hi:
+            raise InputError(
+                source,
+                f"site {name} (shift_min_ppm, shift_ppm, shift_max_ppm)",
+                "shift_min_ppm < shift_max_ppm with shift_ppm between them",
+                f"{lo}, {start}, {hi}",
+            )
+        out[name] = Component(name, start, lo, hi)
+        where[name] = "sites sheet"
+    return out, where

@@ -47,17 +47,23 @@ def site_rows(sites: pd.DataFrame) -> dict[str, list[dict]]:
 
 
 def peak_experiments(
-    nmr: pd.DataFrame, kinds: dict, sites: dict[str, list[dict]], sheet_name: str
+    nmr: pd.DataFrame,
+    kinds: dict,
+    sites: dict[str, list[dict]],
+    sheet_name: str,
+    cells: set[str] | frozenset[str] = frozenset(),
 ) -> list[str]:
     """The experiments deconvolved, in sheet order; a sample with sites rows
-    but no experiment is an error naming the sites sheet."""
+    but no experiment is an error naming the sites sheet. ``cells``: the
+    operando_nmr sheet's cells, whose sites rows give the start values of the
+    Li-metal components."""
     samples = set(nmr["sample"].astype(str)) if len(nmr) else set()
     for sample in sites:
-        if sample not in samples:
+        if sample not in samples and sample not in cells:
             raise InputError(
                 sheet_name,
                 "sample",
-                "a sample of the nmr sheet",
+                "a sample of the nmr sheet or a cell of the operando_nmr sheet",
                 f"'{sample}' (it has sites rows but no experiment)",
             )
     return [

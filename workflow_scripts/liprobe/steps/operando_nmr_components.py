@@ -14,7 +14,11 @@ from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_table, write_table
 from liprobe.nmr import process
 from liprobe.nmr.acquisition import read_experiment
-from liprobe.operando.components import components_from_options, run_components
+from liprobe.operando.components import (
+    components_from_options,
+    components_with_sites,
+    run_components,
+)
 from liprobe.operando.timing import align_with_cycles, spectrum_times
 from liprobe.options import NmrOptions, OperandoNmrOptions
 from liprobe.steps.job import Job
@@ -33,6 +37,7 @@ COLUMNS = [
     "step",
     "window",
     "component",
+    "start_source",
     "shape",
     "shift_ppm",
     "shift_ppm_err",
@@ -111,9 +116,15 @@ def run(job: Job) -> None:
         spectra = [spectra[i] for i in order]
         cycles = read_table(job.input.cycles[0]) if job.input.cycles else None
         times = align_with_cycles(times, cycles)
+        starts, start_source = components_with_sites(
+            components_from_options(opts.params()["components"]),
+            list(p.sites),
+            p.sites_sheet_name,
+        )
+        log.info("component start values from: %s", start_source)
         comps = run_components(
             spectra,
-            components_from_options(opts.params()["components"]),
+            starts,
             metal_window_ppm=tuple(opts.metal_window_ppm),
             sei_window_ppm=tuple(opts.sei_window_ppm),
             shape=opts.shape,
@@ -124,6 +135,7 @@ def run(job: Job) -> None:
         table = comps.merge(times, on="spectrum", how="left")
         table["run"] = p.run
         table["cell"] = row["cell"]
+        table["start_source"] = table["component"].map(start_source)
         table = table[COLUMNS]
         times.insert(0, "run", p.run)
         times["larmor_MHz"] = float(np.median(larmor))
