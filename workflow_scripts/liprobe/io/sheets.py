@@ -357,3 +357,18 @@ def load_sheets(
             key = SHEET_KEYS[name]
             out[name] = frame.set_index(key, drop=False) if key else frame
     return out
+
+
+def cell_value(sheet: pd.DataFrame, run: str, column: str):
+    """One cell of a sheet (row ``run``, by its key) as a plain value, None when
+    the column is absent or the cell empty."""
+    if column not in sheet.columns:
+        return None
+    value = sheet.loc[run, column]
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return value

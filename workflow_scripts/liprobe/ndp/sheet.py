@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import glob
 import json
-import math
 import os
 
 import pandas as pd
 
 from liprobe.errors import InputError
+from liprobe.io.sheets import cell_value
 
 RUN_COLUMNS = (
     "cell",
@@ -28,20 +28,6 @@ RUN_COLUMNS = (
     "deposit_thickness_um_err",
     "monitor_channel",
 )
-
-
-def cell_value(sheet: pd.DataFrame, run: str, column: str):
-    """One cell of the ndp sheet as a plain value, None when absent or empty."""
-    if column not in sheet.columns:
-        return None
-    value = sheet.loc[run, column]
-    if hasattr(value, "item"):
-        value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, str) and value.strip() == "":
-        return None
-    return value
 
 
 def run_sheet(sheet: pd.DataFrame, run: str) -> dict:

@@ -36,6 +36,26 @@ from liprobe.lineshape.noise import NoiseModel, noise_model
 
 METAL = ("counter", "plated", "microstructure")
 COMPONENTS = (*METAL, "sei")
+#: the columns of one fitted component (a ``li_metal_nmr`` row without its
+#: run, time and cycle columns)
+COMPONENT_COLUMNS = (
+    "component",
+    "shape",
+    "shift_ppm",
+    "shift_ppm_err",
+    "fwhm_ppm",
+    "fwhm_ppm_err",
+    "fwhm_Hz",
+    "fwhm_Hz_err",
+    "area",
+    "area_err",
+    "fit_ok",
+    "flags",
+    "err_method",
+    "chi2",
+    "dof",
+    "noise_sigma",
+)
 #: half-width (ppm) of the bounds that hold the counter line's shift at the
 #: value fitted on the first spectrum
 HOLD_PPM = 1e-3
@@ -206,25 +226,7 @@ def fit_window(
     out["dof"] = fit.dof
     out["noise_sigma"] = noise.sigma
     out = out.sort_values("component", key=lambda s: s.map(order))
-    keep = [
-        "component",
-        "shape",
-        "shift_ppm",
-        "shift_ppm_err",
-        "fwhm_ppm",
-        "fwhm_ppm_err",
-        "fwhm_Hz",
-        "fwhm_Hz_err",
-        "area",
-        "area_err",
-        "fit_ok",
-        "flags",
-        "err_method",
-        "chi2",
-        "dof",
-        "noise_sigma",
-    ]
-    return out[keep].reset_index(drop=True)
+    return out[list(COMPONENT_COLUMNS)].reset_index(drop=True)
 
 
 def run_components(

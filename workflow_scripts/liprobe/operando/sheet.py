@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from liprobe.errors import InputError
+from liprobe.io.sheets import cell_value
 
 RUN_COLUMNS = (
     "cell",
@@ -26,24 +27,11 @@ RUN_COLUMNS = (
 )
 
 
-def _value(sheet: pd.DataFrame, run: str, column: str):
-    if column not in sheet.columns:
-        return None
-    value = sheet.loc[run, column]
-    if hasattr(value, "item"):
-        value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
 def run_sheet(sheet: pd.DataFrame, run: str) -> dict:
     """The sheet values of one run (plain str / int / float / None)."""
     out = {}
     for column in RUN_COLUMNS:
-        value = _value(sheet, run, column)
+        value = cell_value(sheet, run, column)
         if value is not None and not isinstance(value, int | float):
             value = str(value)
         out[column] = value

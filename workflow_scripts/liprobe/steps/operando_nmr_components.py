@@ -15,6 +15,7 @@ from liprobe.io.tables import read_table, write_table
 from liprobe.nmr import process
 from liprobe.nmr.acquisition import read_experiment
 from liprobe.operando.components import (
+    COMPONENT_COLUMNS,
     components_from_options,
     components_with_sites,
     run_components,
@@ -36,23 +37,8 @@ COLUMNS = [
     "cycle",
     "step",
     "window",
-    "component",
     "start_source",
-    "shape",
-    "shift_ppm",
-    "shift_ppm_err",
-    "fwhm_ppm",
-    "fwhm_ppm_err",
-    "fwhm_Hz",
-    "fwhm_Hz_err",
-    "area",
-    "area_err",
-    "fit_ok",
-    "flags",
-    "err_method",
-    "chi2",
-    "dof",
-    "noise_sigma",
+    *COMPONENT_COLUMNS,
 ]
 
 
