@@ -372,3 +372,15 @@ def cell_value(sheet: pd.DataFrame, run: str, column: str):
     if isinstance(value, str) and value.strip() == "":
         return None
     return value
+
+
+def row_values(sheet: pd.DataFrame, run: str, columns) -> dict:
+    """The values of ``columns`` in one row of a sheet, as plain str / int /
+    float / None (:func:`cell_value`)."""
+    out = {}
+    for column in columns:
+        value = cell_value(sheet, run, column)
+        if value is not None and not isinstance(value, int | float):
+            value = str(value)
+        out[column] = value
+    return out

@@ -9,7 +9,7 @@ import os
 import pandas as pd
 
 from liprobe.errors import InputError
-from liprobe.io.sheets import cell_value
+from liprobe.io.sheets import cell_value, row_values
 
 RUN_COLUMNS = (
     "cell",
@@ -32,13 +32,7 @@ RUN_COLUMNS = (
 
 def run_sheet(sheet: pd.DataFrame, run: str) -> dict:
     """The sheet values of one NDP run (plain str / int / float / None)."""
-    out = {}
-    for column in RUN_COLUMNS:
-        value = cell_value(sheet, run, column)
-        if value is not None and not isinstance(value, int | float):
-            value = str(value)
-        out[column] = value
-    return out
+    return row_values(sheet, run, RUN_COLUMNS)
 
 
 def listmode_files(sheet: pd.DataFrame, run: str, sheet_name: str = "ndp sheet"):

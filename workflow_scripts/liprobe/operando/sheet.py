@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from liprobe.errors import InputError
-from liprobe.io.sheets import cell_value
+from liprobe.io.sheets import row_values
 
 RUN_COLUMNS = (
     "cell",
@@ -29,13 +29,7 @@ RUN_COLUMNS = (
 
 def run_sheet(sheet: pd.DataFrame, run: str) -> dict:
     """The sheet values of one run (plain str / int / float / None)."""
-    out = {}
-    for column in RUN_COLUMNS:
-        value = cell_value(sheet, run, column)
-        if value is not None and not isinstance(value, int | float):
-            value = str(value)
-        out[column] = value
-    return out
+    return row_values(sheet, run, RUN_COLUMNS)
 
 
 def expno_folders(path: str | Path, expnos: str | None, sheet_name: str, run: str):
