@@ -198,12 +198,14 @@ def build_demo(
             "series",
             "temperature_K",
             "particle_radius_um",
-            "state",
-            "mass_mg",
-            "mas_rate_Hz",
         ]
-        # the selective-exchange column only when a part has such rows
-        + (["inverted_site"] if any("inverted_site" in r for r in nmr_rows) else []),
+        # the columns of the newer methods only when a part has values for them,
+        # so that a campaign of the older parts reads with an older liprobe
+        + [
+            column
+            for column in ("state", "mass_mg", "mas_rate_Hz", "inverted_site")
+            if any(r.get(column) not in (None, "") for r in nmr_rows)
+        ],
     )
     _write_tsv(
         outdir / "sites.tsv",
