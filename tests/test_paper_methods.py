@@ -152,6 +152,9 @@ def test_interface_cp_panel_draws_points_and_the_chosen_fit_per_site_and_state()
     for _line, segments in points:
         np.testing.assert_allclose(_half_heights(segments), 0.05, rtol=1e-9)
     assert ax.get_xlabel() == "contact time / ms"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0] == "PEO, pristine (I-S)"
+    assert all(t.endswith("(I-S)") for t in legend)
 
 
 def _dynamics_tables():

@@ -26,6 +26,7 @@ from matplotlib.ticker import FuncFormatter
 
 from liprobe.constants import KB_EV
 from liprobe.linewidth.arrhenius import hendrickson_bray
+from liprobe.plots.cp import _NAME as _MODEL_NAME
 from liprobe.plots.cp import _curve as cp_curve
 from liprobe.plots.paper import _ea_text, _empty, _minor_log_label, panel_letter
 from liprobe.plots.style import colour, figure, label, marker
@@ -86,7 +87,7 @@ def cp_curves(
 ) -> None:
     """Integrals against contact time per series, site and state (colour per
     site, filled solid: first state, open dashed: the others) with the model
-    AICc chose for that site and state."""
+    AICc chose for that site and state (named in the legend: I-S or I-I*-S)."""
     if buildup is None or integrals is None or buildup.empty or not cp_series:
         _empty(ax, "no CP build-up table")
         return
@@ -106,9 +107,16 @@ def cp_curves(
                 t = d["list_time_s"].to_numpy(float)
                 if not np.isfinite(t).any():
                     continue
+                chosen = fits[
+                    (fits["site"].astype(str) == site)
+                    & (fits["state"].astype(str) == state)
+                    & fits["chosen"].fillna(False).astype(bool)
+                ]
                 text = f"{site}, {state}" if state else site
                 if len(cp_series) > 1:
                     text = f"{name}: {text}"
+                if len(chosen):
+                    text += f" ({_MODEL_NAME[chosen['model'].iloc[0]]})"
                 ax.errorbar(
                     t * 1e3,
                     d["integral_norm"].to_numpy(float),
@@ -121,11 +129,6 @@ def cp_curves(
                     label=text,
                 )
                 drawn += 1
-                chosen = fits[
-                    (fits["site"].astype(str) == site)
-                    & (fits["state"].astype(str) == state)
-                    & fits["chosen"].fillna(False).astype(bool)
-                ]
                 if chosen.empty:
                     continue
                 tt = np.linspace(0.0, np.nanmax(t) * 1.05, 300)
