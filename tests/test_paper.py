@@ -14,6 +14,7 @@ from liprobe.io.tables import read_table
 from liprobe.nmr.kinds import peek_kind
 from liprobe.plan.campaign import cp_series
 from liprobe.plots import paper, paper_methods
+from liprobe.steps.plot_paper import _ndp
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,9 +64,9 @@ def build_all(
         cells,
     )
     written += paper.save_paper_figure(fig, outdir / "fig3_ndp_profiles", formats)
-    fig = paper.fig_inventory(read_table(t / "li_inventory.parquet"), cells)
+    fig = paper.fig_inventory(_ndp(read_table(t / "li_inventory.parquet")), cells)
     written += paper.save_paper_figure(fig, outdir / "fig4_inventory", formats)
-    fig = paper.fig_efficiency(read_table(t / "efficiency.parquet"), cells)
+    fig = paper.fig_efficiency(_ndp(read_table(t / "efficiency.parquet")), cells)
     written += paper.save_paper_figure(fig, outdir / "fig5_efficiency", formats)
     fig = paper_methods.fig_interface(
         _table(t, "isotope_exchange"),
