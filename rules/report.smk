@@ -316,6 +316,32 @@ if CYCLER_RUNS:
         inventory="results/tables/li_inventory.parquet",
         efficiency="results/tables/efficiency.parquet",
     )
+if CP_SERIES or (PEAK_EXPERIMENTS and ISOTOPE_STATES):
+    PAPER_FIGURES.append("fig6_interface")
+    if PEAK_EXPERIMENTS and ISOTOPE_STATES:
+        PAPER_INPUTS.update(isotope_exchange="results/tables/isotope_exchange.parquet")
+    if CP_SERIES:
+        PAPER_INPUTS.update(
+            cp_buildup="results/tables/cp_buildup.parquet",
+            nmr_integrals="results/tables/nmr_integrals.parquet",
+        )
+if LINEWIDTH_SERIES or (len(NMR) > 0 and PFG_SERIES) or EXSY_RATE_SAMPLES:
+    PAPER_FIGURES.append("fig7_dynamics")
+    if LINEWIDTH_SERIES:
+        PAPER_INPUTS.update(
+            linewidth="results/tables/linewidth.parquet",
+            linewidth_arrhenius="results/tables/linewidth_arrhenius.parquet",
+        )
+    if len(NMR) > 0 and PFG_SERIES:
+        PAPER_INPUTS.update(
+            pfg_diffusion="results/tables/pfg_diffusion.parquet",
+            pfg_arrhenius="results/tables/pfg_arrhenius.parquet",
+        )
+    if EXSY_RATE_SAMPLES:
+        PAPER_INPUTS.update(
+            exsy_rates="results/tables/exsy_rates.parquet",
+            exsy_rates_arrhenius="results/tables/exsy_arrhenius.parquet",
+        )
 
 
 rule paper:
@@ -335,6 +361,7 @@ rule paper:
     params:
         figures=PAPER_FIGURES,
         exsy_series=list(EXSY_SERIES),
+        cp_series=CP_SERIES,
         cells=(
             {str(r): str(NDP.at[r, "cell"]) for r in NDP.index}
             if len(NDP) and "cell" in NDP.columns

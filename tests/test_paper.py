@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from liprobe.io.tables import read_table
-from liprobe.plots import paper
+from liprobe.nmr.kinds import peek_kind
+from liprobe.plan.campaign import cp_series
+from liprobe.plots import paper, paper_methods
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -65,7 +67,48 @@ def build_all(
     written += paper.save_paper_figure(fig, outdir / "fig4_inventory", formats)
     fig = paper.fig_efficiency(read_table(t / "efficiency.parquet"), cells)
     written += paper.save_paper_figure(fig, outdir / "fig5_efficiency", formats)
+    fig = paper_methods.fig_interface(
+        _table(t, "isotope_exchange"),
+        _table(t, "cp_buildup"),
+        _table(t, "nmr_integrals"),
+        _cp_series(workdir),
+    )
+    written += paper.save_paper_figure(fig, outdir / "fig6_interface", formats)
+    fig = paper_methods.fig_dynamics(
+        *(
+            _table(t, name)
+            for name in (
+                "linewidth",
+                "linewidth_arrhenius",
+                "pfg_diffusion",
+                "pfg_arrhenius",
+                "exsy_rates",
+                "exsy_arrhenius",
+            )
+        )
+    )
+    written += paper.save_paper_figure(fig, outdir / "fig7_dynamics", formats)
     return written
+
+
+def _table(tables: Path, name: str) -> pd.DataFrame | None:
+    """The table ``name``, None when the campaign's plan has not its stage."""
+    path = tables / f"{name}.parquet"
+    return read_table(path) if path.is_file() else None
+
+
+def _cp_series(workdir: Path) -> dict:
+    """The CP plan of the demo sheet, as the workflow makes it."""
+    if not (workdir / "results" / "tables" / "cp_buildup.parquet").is_file():
+        return {}
+    nmr = pd.read_csv(
+        workdir / "demo" / "nmr.tsv", sep="\t", dtype=str, keep_default_na=False
+    ).set_index("experiment")
+    kinds = {
+        e: k if k != "auto" else peek_kind(workdir / nmr.at[e, "path"])
+        for e, k in nmr["kind"].items()
+    }
+    return cp_series(nmr, kinds)
 
 
 def test_paper_target_writes_every_figure(paper_run):
@@ -108,8 +151,24 @@ def test_every_axis_has_a_unit_or_is_dimensionless(paper_run):
         paper.fig_ndp_profiles(read_table(t / "ndp_depth_profiles.parquet")),
         paper.fig_inventory(read_table(t / "li_inventory.parquet")),
         paper.fig_efficiency(read_table(t / "efficiency.parquet")),
+        paper_methods.fig_interface(
+            read_table(t / "isotope_exchange.parquet"), None, None
+        ),
+        paper_methods.fig_dynamics(
+            read_table(t / "linewidth.parquet"),
+            read_table(t / "linewidth_arrhenius.parquet"),
+            read_table(t / "pfg_diffusion.parquet"),
+            read_table(t / "pfg_arrhenius.parquet"),
+            read_table(t / "exsy_rates.parquet"),
+            read_table(t / "exsy_arrhenius.parquet"),
+        ),
     ]
-    dimensionless = ("cycle", "efficiency (fraction)", "Li density / Li metal")
+    dimensionless = (
+        "cycle",
+        "efficiency (fraction)",
+        "Li density / Li metal",
+        "$^6$Li fraction",
+    )
     try:
         for fig in figs:
             labels = _axes_texts(fig)

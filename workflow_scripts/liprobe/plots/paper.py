@@ -17,6 +17,9 @@ so the same tables give byte-identical vector files.
   against time, one panel per cell;
 * :func:`fig_efficiency` - Li efficiency and Coulombic efficiency per cycle.
 
+Figures 6 and 7 (interface and dynamics methods) are in
+:mod:`liprobe.plots.paper_methods`.
+
 After Liu, Ganapathy & Wagemaker, Acc. Chem. Res. 55 (2022) 333 (EXSY and NDP
 figures) for the layout.
 """
@@ -50,6 +53,9 @@ PAPER_FIGURES = {
     "fig3_ndp_profiles": "Li density against depth at the step ends, per cell",
     "fig4_inventory": "plated Li (NDP) and charge (cycler) against time, per cell",
     "fig5_efficiency": "Li efficiency against Coulombic efficiency per cycle",
+    "fig6_interface": "6Li fraction per site and state, CP build-up with AICc fits",
+    "fig7_dynamics": "line width against T, PFG D and exchange rates per site pair"
+    " against 1000/T with their Arrhenius lines",
 }
 
 

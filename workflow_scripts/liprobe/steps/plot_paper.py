@@ -8,8 +8,13 @@ import pandas as pd
 
 from liprobe.io.runlog import rule_log
 from liprobe.io.tables import read_table
-from liprobe.plots import paper
+from liprobe.plots import paper, paper_methods
 from liprobe.steps.job import Job
+
+
+def _optional(inp, name: str) -> pd.DataFrame | None:
+    """The table of input ``name``, None when the campaign has not its stage."""
+    return read_table(getattr(inp, name)) if name in inp.keys() else None
 
 
 def run(job: Job) -> None:
@@ -48,4 +53,27 @@ def run(job: Job) -> None:
         if "fig5_efficiency" in figures:
             fig = paper.fig_efficiency(read_table(inp.efficiency), cells)
             paper.save_paper_figure(fig, out / "fig5_efficiency")
+        if "fig6_interface" in figures:
+            fig = paper_methods.fig_interface(
+                _optional(inp, "isotope_exchange"),
+                _optional(inp, "cp_buildup"),
+                _optional(inp, "nmr_integrals"),
+                dict(job.params.cp_series),
+            )
+            paper.save_paper_figure(fig, out / "fig6_interface")
+        if "fig7_dynamics" in figures:
+            fig = paper_methods.fig_dynamics(
+                *(
+                    _optional(inp, name)
+                    for name in (
+                        "linewidth",
+                        "linewidth_arrhenius",
+                        "pfg_diffusion",
+                        "pfg_arrhenius",
+                        "exsy_rates",
+                        "exsy_rates_arrhenius",
+                    )
+                )
+            )
+            paper.save_paper_figure(fig, out / "fig7_dynamics")
         log.info("paper figures written: %s", ", ".join(figures))
