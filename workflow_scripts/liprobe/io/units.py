@@ -206,6 +206,7 @@ COLUMN_UNITS: dict[str, str] = {
     "split_temperature_K": "K",
     "start_time_source": "",
     # operando 7Li NMR (li_metal_nmr): which component, where its start values came from
+    "cell": "",
     "component": "",
     "start_source": "",
     "time_source": "",
