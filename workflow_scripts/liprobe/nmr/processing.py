@@ -23,13 +23,14 @@ Steps, in TopSpin's order, each row of a pseudo-2D series treated alike:
    circular shift of the zero-filled FID by ``g`` points.
 7. Phase ``exp(-i (PHC0 + PHC1 k / SI))`` in degrees, ``k`` = 0 at the left
    edge (TopSpin's convention), PHC0/PHC1 from procs or found automatically,
-   one phase for all rows: ``auto`` fits both on a reference row (reliable for
-   resolved lines; PHC1 searched within +-720 degrees, so broad solid-state
-   lines with a large dead-time phase need ``procs`` phases), ``auto0`` fits
-   PHC0 only and keeps PHC1 from procs. Both judge the phase on the signal
-   points only (:func:`signal_points`, found from the magnitude spectrum, which
-   no phase changes): the baseline roll of a FID whose first points are
-   missing would otherwise set the phase. Far from the signal the first-order
+   one phase for all rows: ``auto`` fits both on a reference row (PHC1 by a
+   baseline-aware ACME objective over lines, spinning sidebands and broad
+   components, searched within +-720 degrees and, for signals that start
+   several points late, within +-16 points x 360 degrees; :func:`auto_phase`),
+   ``auto0`` fits PHC0 only and keeps PHC1 from procs. Both judge the phase on
+   the signal points only (:func:`signal_points`, found from the magnitude
+   spectrum, which no phase changes): the baseline roll of a FID whose first
+   points are missing would otherwise set the phase. Far from the signal the first-order
    phase only turns that roll, so parity with a TopSpin spectrum phased by
    hand is judged on the signal region (``topspin_parity`` with a ppm range).
 8. Baseline: our polynomial through signal-free points (``baseline``), or else
@@ -203,13 +204,32 @@ def _acme_entropy(spec: np.ndarray) -> float:
 #: point reaches at least (:func:`signal_points`).
 SIGNAL_FRACTION = 0.05
 
+#: The first-order phase is judged on a wider mask than the zero order: the
+#: lines with their spinning sidebands and broad components, points above
+#: :data:`PHASE1_SIGNAL_FRACTION` of the height or :data:`PHASE1_SIGNAL_SIGMAS`
+#: robust standard deviations (:func:`auto_phase`).
+PHASE1_SIGNAL_FRACTION = 0.01
+PHASE1_SIGNAL_SIGMAS = 5.0
 
-def signal_points(spec: np.ndarray) -> np.ndarray:
+#: PHC1 search ranges (degrees) of :func:`auto_phase`: the near range, and the
+#: far range of a signal that starts up to 32 points after the first sample
+#: (360 degrees per point), with their grid steps.
+PHASE1_NEAR_DEG, PHASE1_NEAR_STEP_DEG = 720.0, 15.0
+PHASE1_FAR_DEG, PHASE1_FAR_STEP_DEG = 360.0 * 16, 10.0
+
+#: Relative decrease of the objective a PHC1 from the far range must bring
+#: over the near range's best to be taken (:func:`auto_phase`).
+PHASE1_FAR_GAIN = 0.05
+
+
+def signal_points(
+    spec: np.ndarray, fraction: float = SIGNAL_FRACTION, sigmas: float = 10.0
+) -> np.ndarray:
     """Mask of the points of a complex row that carry signal, whatever the phase.
 
     The magnitude, smoothed over ``w = max(SI / 512, 3)`` points, above the
-    larger of its median plus 10 robust standard deviations (median absolute
-    deviation x 1.4826) and its median plus :data:`SIGNAL_FRACTION` of its
+    larger of its median plus ``sigmas`` robust standard deviations (median
+    absolute deviation x 1.4826) and its median plus ``fraction`` of its
     height above the median; widened by ``w`` points on each side. All points
     when none qualifies.
     """
@@ -218,39 +238,90 @@ def signal_points(spec: np.ndarray) -> np.ndarray:
     mag = uniform_filter1d(np.abs(spec), w)
     med = float(np.median(mag))
     sigma = 1.4826 * float(np.median(np.abs(mag - med)))
-    mask = mag > max(med + 10.0 * sigma, med + SIGNAL_FRACTION * (mag.max() - med))
+    mask = mag > max(med + sigmas * sigma, med + fraction * (mag.max() - med))
     if not mask.any():
         return np.ones(si, bool)
     return binary_dilation(mask, iterations=w)
 
 
+def _segment_flattener(mask: np.ndarray, w: int):
+    """Indices a phase objective needs, and a function taking a row's values
+    at them to its ``mask`` points, each contiguous signal segment minus the
+    straight line between the means of the ``w`` points beside it (one side at
+    an edge; none when the segment spans the row): the local baseline of a
+    broad line sitting on a baseline roll."""
+    si = mask.size
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    spans = []
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        spans.append(
+            (np.arange(max(a - w, 0), a), np.arange(a, b), np.arange(b, min(b + w, si)))
+        )
+    need = np.unique(np.concatenate([np.concatenate(s) for s in spans]))
+    at = {name: [] for name in ("left", "seg", "right")}
+    for left, seg, right in spans:
+        for name, idx in zip(at, (left, seg, right), strict=True):
+            at[name].append(np.searchsorted(need, idx))
+
+    def flatten(values: np.ndarray) -> np.ndarray:
+        parts = []
+        for left, seg, right in zip(at["left"], at["seg"], at["right"], strict=True):
+            lv = values[left].mean() if left.size else None
+            rv = values[right].mean() if right.size else None
+            if lv is None and rv is None:
+                parts.append(values[seg])
+                continue
+            lv = rv if lv is None else lv
+            rv = lv if rv is None else rv
+            parts.append(values[seg] - np.linspace(lv, rv, seg.size))
+        return np.concatenate(parts)
+
+    return need, flatten
+
+
 def auto_phase(spec: np.ndarray) -> tuple[float, float]:
     """Zero- and first-order phase (degrees) of one complex row, TopSpin convention.
 
-    On the signal points (:func:`signal_points`) only: zero order, the angle
-    that maximises their real integral; first order, a bounded 1D minimisation
-    of their ACME entropy with the zero order re-solved at each trial. Applied
-    to the reference row of a series, the result is used for every row
+    First order: the ACME entropy (:func:`_acme_entropy`) of the real part of
+    the wide signal mask (:data:`PHASE1_SIGNAL_FRACTION`: lines, spinning
+    sidebands, broad components), each signal segment measured from the
+    straight line between its neighbouring baseline points (baseline-aware:
+    the roll a late-starting FID puts under a broad line does not count as
+    negative absorption), with the zero order re-solved at each trial. PHC1
+    is searched on a grid within +-:data:`PHASE1_NEAR_DEG` and within
+    +-:data:`PHASE1_FAR_DEG` (broad lines whose signal starts several points
+    late: one point is 360 degrees), each refined by a bounded 1D minimisation;
+    the far result is taken when it lowers the objective by more than
+    :data:`PHASE1_FAR_GAIN` (narrow lines leave PHC1 nearly free, and the near
+    range keeps it small). Zero order: the angle that maximises the real
+    integral of the narrow signal points (:func:`signal_points`). Applied to
+    the reference row of a series, the result is used for every row
     (relaxation series keep their relative signs).
     """
     si = spec.shape[-1]
-    sig = signal_points(spec)
-    k = np.arange(si)[sig] / si
-    part = spec[sig]
-
-    def ph0_for(ph1: float) -> float:
-        rotated = part * np.exp(-1j * np.deg2rad(ph1 * k))
-        return float(np.rad2deg(np.angle(rotated.sum())))
+    k = np.arange(si) / si
+    wide = signal_points(spec, PHASE1_SIGNAL_FRACTION, PHASE1_SIGNAL_SIGMAS)
+    need, flatten = _segment_flattener(wide, max(si // 512, 3))
+    values, k = spec[need], k[need]
 
     def cost(ph1: float) -> float:
-        ph0 = ph0_for(ph1)
-        return _acme_entropy((part * np.exp(-1j * np.deg2rad(ph0 + ph1 * k))).real)
+        part = flatten(values * np.exp(-1j * np.deg2rad(ph1 * k)))
+        ph0 = np.angle(part.sum())
+        return _acme_entropy((part * np.exp(-1j * ph0)).real)
 
-    grid = np.linspace(-720.0, 720.0, 97)
-    start = grid[int(np.argmin([cost(g) for g in grid]))]
-    res = minimize_scalar(cost, bounds=(start - 15.0, start + 15.0), method="bounded")
-    ph1 = float(res.x)
-    return ph0_for(ph1) % 360.0, ph1
+    def search(half_range: float, step: float) -> tuple[float, float]:
+        grid = np.arange(-half_range, half_range + step / 2, step)
+        start = grid[int(np.argmin([cost(g) for g in grid]))]
+        res = minimize_scalar(
+            cost, bounds=(start - step, start + step), method="bounded"
+        )
+        return float(res.x), float(res.fun)
+
+    ph1, near_cost = search(PHASE1_NEAR_DEG, PHASE1_NEAR_STEP_DEG)
+    far, far_cost = search(PHASE1_FAR_DEG, PHASE1_FAR_STEP_DEG)
+    if far_cost < near_cost * (1.0 - PHASE1_FAR_GAIN):
+        ph1 = far
+    return auto_phase0(spec, ph1), ph1
 
 
 def auto_phase0(spec: np.ndarray, phc1_deg: float = 0.0) -> float:
