@@ -167,3 +167,42 @@ def test_recycle_delay_shorter_than_5_T1_is_flagged():
     other = _row(table, "interface", "cycled", "receptivity")
     assert "sample max" in other.t1_source
     assert "d1_below_5T1" in _row(table, "LAGP", "cycled", "pristine_ratio")["flags"]
+
+
+def test_an_unknown_signal_weight_is_flagged_not_silent():
+    peaks = _peaks()
+    peaks.loc[peaks["experiment"] == "cycled_6Li", "signal_weight"] = np.nan
+    table = _table(peaks)
+    r = _row(table, "PEO", "cycled", "receptivity")
+    assert np.isnan(r.li6_fraction)
+    assert "signal_weight_unknown" in r["flags"].split(";")
+    fine = _row(table, "PEO", "pristine", "receptivity")
+    assert fine.li6_fraction == pytest.approx(NAT, rel=1e-9)
+    assert "signal_weight_unknown" not in fine["flags"]
+
+
+@pytest.mark.parametrize(
+    "procs, expected",
+    [
+        ({"WDW": 0}, 1.0),
+        ({"WDW": 1, "LB": 50.0}, np.exp(-np.pi * 50.0 * 68.0 / 10000.0)),
+        ({"WDW": 2, "LB": -20.0, "GB": 0.1}, 1.0),  # Lorentz-to-Gauss: 1 at t = 0
+        ({"WDW": 3, "SSB": 2.0}, 1.0),  # cosine bell
+        ({"WDW": 4, "SSB": 3.0}, np.sin(np.pi / 3.0) ** 2),  # shifted squared sine
+        ({"WDW": 3, "SSB": 0.0}, np.nan),  # pure sine bell: no area at all
+        ({"WDW": 5}, np.nan),  # TRAF: not reproduced
+    ],
+)
+def test_signal_start_weight_of_each_window(procs, expected):
+    from types import SimpleNamespace
+
+    from liprobe.options import defaults
+    from liprobe.steps.nmr_peaks import signal_start_weight
+
+    fid = SimpleNamespace(procs=procs, sw_Hz=10000.0, group_delay_points=68.0)
+    lb = procs.get("LB", 0.0) if procs["WDW"] == 1 else 0.0
+    weight = signal_start_weight(fid, lb, defaults().nmr)
+    if np.isnan(expected):
+        assert np.isnan(weight)
+    else:
+        assert weight == pytest.approx(expected, rel=1e-9)

@@ -62,6 +62,11 @@ def _amounts(peaks: pd.DataFrame) -> pd.DataFrame:
     p = p[np.isfinite(p["area"].astype(float))].copy()
     if p.empty:
         return p.assign(n=[], n_err=[], mass_used=[])
+    unknown = ~np.isfinite(p["signal_weight"].astype(float))
+    p.loc[unknown, "flags"] = [
+        ";".join(f for f in (str(t), "signal_weight_unknown") if f and f != "nan")
+        for t in p.loc[unknown, "flags"]
+    ]
     factor = p["larmor_MHz"] / p["sw_Hz"] / (p["ns"] * p["rg"] * p["signal_weight"])
     factor = factor / p["nucleus"].map(receptivity)
     p["n"] = p["area"] * factor

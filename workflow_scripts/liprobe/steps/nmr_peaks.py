@@ -37,6 +37,7 @@ from liprobe.lineshape.peaks import (
 )
 from liprobe.nmr import process
 from liprobe.nmr.acquisition import read_experiment
+from liprobe.nmr.windows import topspin_window
 from liprobe.options import NmrOptions, PeaksOptions
 from liprobe.steps.job import Job
 
@@ -106,12 +107,16 @@ def signal_start_weight(fid, lb_Hz: float, nmr: NmrOptions) -> float:
     Exponential broadening runs from the first stored point, so a signal that
     the digital filter delays by ``group_delay_points`` enters the transform
     weighted by ``exp(-pi LB delay / SW)``: areas compared between spectra of
-    different LB, delay or SW are divided by it. Other windows (procs WDW
-    not 0 or 1) start at the signal: NaN, their weight is not modelled.
+    different LB, delay or SW are divided by it. The other windows (procs WDW
+    GM, SINE, QSINE) start at the signal: their first value. NaN when the
+    window is not reproduced or vanishes there (a sine bell with SSB 0 leaves
+    no area to compare).
     """
     wdw = int((fid.procs or {}).get("WDW", 0) or 0)
     if nmr.lb_Hz is None and wdw not in (0, 1):
-        return math.nan
+        window, not_done = topspin_window(8, fid.procs, fid.sw_Hz)
+        first = float(window[0])
+        return first if not not_done and first > 1e-6 else math.nan
     return math.exp(-math.pi * float(lb_Hz) * fid.group_delay_points / fid.sw_Hz)
 
 
