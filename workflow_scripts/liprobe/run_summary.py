@@ -23,6 +23,7 @@ STAGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "exsy": (
         ("exsy_volumes", "cross-peak volumes"),
         ("exsy_fits", "fits"),
+        ("exsy_rates", "pair rates"),
         ("exsy_arrhenius", "Arrhenius fits"),
     ),
     "linewidth": (
@@ -37,6 +38,10 @@ STAGE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "peaks": (
         ("nmr_peaks", "site lines"),
         ("isotope_exchange", "isotope-exchange rows"),
+    ),
+    "operando_nmr": (
+        ("operando_nmr_spectra", "spectra"),
+        ("li_metal_nmr", "line components"),
     ),
     "echem": (("cycles", "half-cycles"),),
     "accounting": (("li_inventory", "inventory points"), ("efficiency", "cycles")),
