@@ -201,6 +201,7 @@ class NmrOptions(_Options):
     """``nmr:``: processing of 1D and pseudo-2D spectra and their integrals."""
 
     phase: str | tuple
+    auto_phase_late_points: float
     lb_Hz: float | None
     si: int | None
     baseline: bool

@@ -25,8 +25,9 @@ Steps, in TopSpin's order, each row of a pseudo-2D series treated alike:
    edge (TopSpin's convention), PHC0/PHC1 from procs or found automatically,
    one phase for all rows: ``auto`` fits both on a reference row (PHC1 by a
    baseline-aware ACME objective over lines, spinning sidebands and broad
-   components, searched within +-720 degrees and, for signals that start
-   several points late, within +-16 points x 360 degrees; :func:`auto_phase`),
+   components, searched within ``auto_phase_late_points`` x 360 degrees:
+   +-720 degrees by default, more for broad lines recorded after a dead time;
+   :func:`auto_phase`),
    ``auto0`` fits PHC0 only and keeps PHC1 from procs. Both judge the phase on
    the signal points only (:func:`signal_points`, found from the magnitude
    spectrum, which no phase changes): the baseline roll of a FID whose first
@@ -211,13 +212,16 @@ SIGNAL_FRACTION = 0.05
 PHASE1_SIGNAL_FRACTION = 0.01
 PHASE1_SIGNAL_SIGMAS = 5.0
 
-#: PHC1 search ranges (degrees) of :func:`auto_phase`: the near range, and the
-#: far range of a signal that starts up to 32 points after the first sample
-#: (360 degrees per point), with their grid steps.
-PHASE1_NEAR_DEG, PHASE1_NEAR_STEP_DEG = 720.0, 15.0
-PHASE1_FAR_DEG, PHASE1_FAR_STEP_DEG = 360.0 * 16, 10.0
+#: :func:`auto_phase` searches PHC1 on a grid of this step (degrees) within
+#: +-2 points of late start (720 degrees), and, when more are allowed, on a
+#: coarser grid over the whole allowed range.
+PHASE1_NEAR_POINTS, PHASE1_NEAR_STEP_DEG, PHASE1_FAR_STEP_DEG = 2.0, 15.0, 10.0
 
-#: Relative decrease of the objective a PHC1 from the far range must bring
+#: Objective values within this fraction of the best count as equally good
+#: in :func:`auto_phase`'s grid search (the smallest PHC1 among them is taken).
+PHASE1_FLAT = 0.01
+
+#: Relative decrease of the objective a PHC1 beyond the near range must bring
 #: over the near range's best to be taken (:func:`auto_phase`).
 PHASE1_FAR_GAIN = 0.05
 
@@ -279,7 +283,7 @@ def _segment_flattener(mask: np.ndarray, w: int):
     return need, flatten
 
 
-def auto_phase(spec: np.ndarray) -> tuple[float, float]:
+def auto_phase(spec: np.ndarray, late_points: float) -> tuple[float, float]:
     """Zero- and first-order phase (degrees) of one complex row, TopSpin convention.
 
     First order: the ACME entropy (:func:`_acme_entropy`) of the real part of
@@ -288,13 +292,15 @@ def auto_phase(spec: np.ndarray) -> tuple[float, float]:
     straight line between its neighbouring baseline points (baseline-aware:
     the roll a late-starting FID puts under a broad line does not count as
     negative absorption), with the zero order re-solved at each trial. PHC1
-    is searched on a grid within +-:data:`PHASE1_NEAR_DEG` and within
-    +-:data:`PHASE1_FAR_DEG` (broad lines whose signal starts several points
-    late: one point is 360 degrees), each refined by a bounded 1D minimisation;
-    the far result is taken when it lowers the objective by more than
-    :data:`PHASE1_FAR_GAIN` (narrow lines leave PHC1 nearly free, and the near
-    range keeps it small). Zero order: the angle that maximises the real
-    integral of the narrow signal points (:func:`signal_points`). Applied to
+    is searched on a grid within ``late_points`` x 360 degrees (the signal
+    starting up to that many points after the first sample; option
+    ``nmr.auto_phase_late_points``), first within the near
+    :data:`PHASE1_NEAR_POINTS`, then over the rest, each refined by a bounded
+    1D minimisation; a PHC1 beyond the near range is taken when it lowers the
+    objective by more than :data:`PHASE1_FAR_GAIN` (narrow lines leave PHC1
+    nearly free, and the near range keeps it small). Zero order: the angle
+    that maximises the real integral of the narrow signal points
+    (:func:`signal_points`). Applied to
     the reference row of a series, the result is used for every row
     (relaxation series keep their relative signs).
     """
@@ -311,16 +317,24 @@ def auto_phase(spec: np.ndarray) -> tuple[float, float]:
 
     def search(half_range: float, step: float) -> tuple[float, float]:
         grid = np.arange(-half_range, half_range + step / 2, step)
-        start = grid[int(np.argmin([cost(g) for g in grid]))]
+        costs = np.array([cost(g) for g in grid])
+        # of the trials within PHASE1_FLAT of the best, the smallest |PHC1|:
+        # a flat objective (one narrow line) leaves PHC1 where it turns the
+        # baseline least
+        level = costs.min() + PHASE1_FLAT * abs(costs.min())
+        start = grid[costs <= level][int(np.argmin(np.abs(grid[costs <= level])))]
         res = minimize_scalar(
             cost, bounds=(start - step, start + step), method="bounded"
         )
         return float(res.x), float(res.fun)
 
-    ph1, near_cost = search(PHASE1_NEAR_DEG, PHASE1_NEAR_STEP_DEG)
-    far, far_cost = search(PHASE1_FAR_DEG, PHASE1_FAR_STEP_DEG)
-    if far_cost < near_cost * (1.0 - PHASE1_FAR_GAIN):
-        ph1 = far
+    reach = 360.0 * float(late_points)
+    near = 360.0 * PHASE1_NEAR_POINTS
+    ph1, near_cost = search(min(reach, near), PHASE1_NEAR_STEP_DEG)
+    if reach > near:
+        far, far_cost = search(reach, PHASE1_FAR_STEP_DEG)
+        if far_cost < near_cost * (1.0 - PHASE1_FAR_GAIN):
+            ph1 = far
     return auto_phase0(spec, ph1), ph1
 
 
@@ -577,10 +591,14 @@ def process(fid: FidSeries, options: NmrOptions) -> Spectra:
         if "PHC0" in procs:
             ph0, ph1 = _procs_phases(fid, si)
         else:
-            ph0, ph1 = auto_phase(spec[_reference_row(fid, spec)])
+            ph0, ph1 = auto_phase(
+                spec[_reference_row(fid, spec)], opts.auto_phase_late_points
+            )
             flags.append("phase_auto_no_procs")
     elif isinstance(phase, str) and phase == "auto":
-        ph0, ph1 = auto_phase(spec[_reference_row(fid, spec)])
+        ph0, ph1 = auto_phase(
+            spec[_reference_row(fid, spec)], opts.auto_phase_late_points
+        )
         flags.append("phase_auto")
     elif isinstance(phase, str) and phase == "auto0":
         ph1 = _procs_phases(fid, si)[1]
