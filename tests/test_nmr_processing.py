@@ -222,8 +222,8 @@ def test_auto_phase_of_broad_lines_that_start_late(delay_points):
     # a late start of up to 16 points allowed (nmr.auto_phase_late_points)
     a0, a1 = auto_phase(spec, 16)
     assert abs(a1) > 360.0 * processing.PHASE1_NEAR_POINTS
-    assert match(a0, a1) >= truth - 0.02  # measured: 0.964, 0.933
-    # the same line shapes recorded on time (measured: 0.990)
+    assert match(a0, a1) >= truth - 0.02  # measured: 0.963, 0.929
+    # the same line shapes recorded on time (measured: 0.995)
     on_time = fourier_transform(_broad_mas_fid(0), si)[0]
     b0, b1 = auto_phase(on_time, 16)
     real = (on_time * processing.phase_ramp(si, b0, b1)).real
