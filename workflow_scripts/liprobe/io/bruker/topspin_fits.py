@@ -81,56 +81,74 @@ def _ppm(text: str, file: Path, field: str, row: int) -> float:
     return value
 
 
-def _read_ct1t2(file: Path) -> pd.DataFrame:
+def _function_on_next_line_when_empty(rest: str, following: str) -> str:
+    """TopSpin 3 prints the fitted function on the line after ``... fit:``."""
+    return rest or following
+
+
+def _function_continued_by_an_equation(rest: str, following: str) -> str:
+    """The diffusion law continues on the next line when that holds an ``=``."""
+    return (rest + " " + following).strip() if "=" in following else rest
+
+
+def _peak_blocks(file: Path, function_of) -> list[tuple[dict, list]]:
+    """The peaks of a ``ct1t2.txt``: per ``<n> points for Peak <k>`` line its
+    header (``peak``, ``peak_ppm``, ``fitted`` and ``function`` of the last
+    ``... fit`` line before it, ``n_points``, ``line``) and the numbered lines
+    up to the next peak. ``function_of(rest, next_line)`` reads the function
+    after a ``... fit`` line. No peak line raises :class:`InputError`."""
     lines = file.read_bytes().decode("latin-1").splitlines()
     fitted, function = "", ""
-    peaks: list[dict] = []
-    current: dict | None = None
+    blocks: list[tuple[dict, list]] = []
     for lineno, line in enumerate(lines, start=1):
         m = _FIT.match(line)
         if m:
             fitted = m.group(1).lower()
-            rest = m.group(2).strip()
-            if not rest and lineno < len(lines):
-                rest = lines[lineno].strip()  # TopSpin 3: the function on the next line
-            function = rest
+            following = lines[lineno].strip() if lineno < len(lines) else ""
+            function = function_of(m.group(2).strip(), following)
             continue
         m = _PEAK.search(line)
         if m:
-            current = {
+            head = {
                 "peak": int(m.group(2)),
                 "peak_ppm": _ppm(m.group(3), file, f"Peak {m.group(2)}", lineno),
                 "fitted": fitted,
                 "function": function,
                 "n_points": int(m.group(1)),
                 "line": lineno,
-                "values": None,
-                "list_max": math.nan,
             }
-            peaks.append(current)
-            continue
-        if current is None:
-            continue
-        m = _TAU_LINE.match(line)
-        if m and current["values"] is None:
-            field = f"Peak {current['peak']} {m.group(1)}"
-            parts = m.group(2).split()
-            if not parts:
-                raise InputError(file, field, "one value per component", "", row=lineno)
-            current["parameter"] = m.group(1)
-            current["values"] = [_value(p, file, field, lineno) for p in parts]
-            continue
-        m = _ROW4.match(line) or _ROW3.match(line)
-        if m:
-            tau = float(m.group(1)) * _PREFIX[m.group(2)]
-            if not math.isfinite(tau):
-                continue
-            if not math.isfinite(current["list_max"]) or tau > current["list_max"]:
-                current["list_max"] = tau
-    if not peaks:
+            blocks.append((head, []))
+        elif blocks:
+            blocks[-1][1].append((lineno, line))
+    if not blocks:
         raise InputError(
             file, "Peak", "'<n> points for Peak <k>, Peak Point at <ppm> ppm'", "none"
         )
+    return blocks
+
+
+def _read_ct1t2(file: Path) -> pd.DataFrame:
+    peaks = []
+    for head, body in _peak_blocks(file, _function_on_next_line_when_empty):
+        current = {**head, "values": None, "list_max": math.nan}
+        peaks.append(current)
+        for lineno, line in body:
+            m = _TAU_LINE.match(line)
+            if m and current["values"] is None:
+                field = f"Peak {current['peak']} {m.group(1)}"
+                parts = m.group(2).split()
+                if not parts:
+                    raise InputError(
+                        file, field, "one value per component", "", row=lineno
+                    )
+                current["parameter"] = m.group(1)
+                current["values"] = [_value(p, file, field, lineno) for p in parts]
+                continue
+            m = _ROW4.match(line) or _ROW3.match(line)
+            if m:
+                tau = float(m.group(1)) * _PREFIX[m.group(2)]
+                if math.isfinite(tau) and not current["list_max"] >= tau:
+                    current["list_max"] = tau
     rows = []
     for p in peaks:
         if p["values"] is None:
@@ -285,83 +303,61 @@ def is_diffusion_fit(path: str | Path, procno: int = 1) -> bool:
 
 
 def _read_ct1t2_diffusion(file: Path) -> pd.DataFrame:
-    lines = file.read_bytes().decode("latin-1").splitlines()
-    fitted, function = "", ""
-    peaks: list[dict] = []
-    current: dict | None = None
-    in_points = False
-    for lineno, line in enumerate(lines, start=1):
-        m = _FIT.match(line)
-        if m:
-            fitted = m.group(1).lower()
-            rest = m.group(2).strip()
-            if lineno < len(lines) and "=" in lines[lineno]:
-                rest = (rest + " " + lines[lineno].strip()).strip()
-            function = rest
-            continue
-        m = _PEAK.search(line)
-        if m:
-            current = {
-                "peak": int(m.group(2)),
-                "peak_ppm": _ppm(m.group(3), file, f"Peak {m.group(2)}", lineno),
-                "fitted": fitted,
-                "function": function,
-                "n_points": int(m.group(1)),
-                "line": lineno,
-                "values": None,
-                "gamma": math.nan,
-                "little": math.nan,
-                "big": math.nan,
-                "gradients": [],
-            }
-            peaks.append(current)
-            in_points = False
-            continue
-        if current is None:
-            continue
+    peaks = []
+    for head, body in _peak_blocks(file, _function_continued_by_an_equation):
+        current = {
+            **head,
+            "values": None,
+            "gamma": math.nan,
+            "little": math.nan,
+            "big": math.nan,
+            "gradients": [],
+        }
+        peaks.append(current)
         label = f"Peak {current['peak']}"
-        m = _DIFF_LINE.match(line)
-        if m and current["values"] is None:
-            parts = m.group(1).split()
-            if not parts:
-                raise InputError(
-                    file,
-                    f"{label} Diff Con.",
-                    "one value per component",
-                    "",
-                    row=lineno,
-                )
-            current["values"] = [
-                _si_value(p, file, f"{label} Diff Con.", lineno, "m2/s") for p in parts
-            ]
-            continue
-        for regex, key, field, unit in (
-            (_GAMMA_LINE, "gamma", "Gamma", "Hz/G"),
-            (_LITTLE_LINE, "little", "Little Delta", "s"),
-            (_BIG_LINE, "big", "Big Delta", "s"),
-        ):
-            m = regex.match(line)
-            if m:
-                current[key] = _si_value(
-                    m.group(1), file, f"{label} {field}", lineno, unit
-                )
-                break
-        else:
-            if _GRADIENT_HEAD.match(line):
-                in_points = True
-                continue
-            if in_points:
-                m = _GRADIENT_ROW.match(line)
-                if m:
-                    current["gradients"].append(
-                        _si_value(m.group(1), file, f"{label} Gradient", lineno, "G/cm")
+        in_points = False
+        for lineno, line in body:
+            m = _DIFF_LINE.match(line)
+            if m and current["values"] is None:
+                parts = m.group(1).split()
+                if not parts:
+                    raise InputError(
+                        file,
+                        f"{label} Diff Con.",
+                        "one value per component",
+                        "",
+                        row=lineno,
                     )
-                elif line.strip().startswith("="):
-                    in_points = False
-    if not peaks:
-        raise InputError(
-            file, "Peak", "'<n> points for Peak <k>, Peak Point at <ppm> ppm'", "none"
-        )
+                current["values"] = [
+                    _si_value(p, file, f"{label} Diff Con.", lineno, "m2/s")
+                    for p in parts
+                ]
+                continue
+            for regex, key, field, unit in (
+                (_GAMMA_LINE, "gamma", "Gamma", "Hz/G"),
+                (_LITTLE_LINE, "little", "Little Delta", "s"),
+                (_BIG_LINE, "big", "Big Delta", "s"),
+            ):
+                m = regex.match(line)
+                if m:
+                    current[key] = _si_value(
+                        m.group(1), file, f"{label} {field}", lineno, unit
+                    )
+                    break
+            else:
+                if _GRADIENT_HEAD.match(line):
+                    in_points = True
+                    continue
+                if in_points:
+                    m = _GRADIENT_ROW.match(line)
+                    if m:
+                        current["gradients"].append(
+                            _si_value(
+                                m.group(1), file, f"{label} Gradient", lineno, "G/cm"
+                            )
+                        )
+                    elif line.strip().startswith("="):
+                        in_points = False
     rows = []
     for p in peaks:
         label = f"Peak {p['peak']}"
