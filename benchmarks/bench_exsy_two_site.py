@@ -21,6 +21,7 @@ About 3 s per seed plus 0.2 s per bootstrap fit on one core.
 Usage::
 
     .venv/bin/python benchmarks/bench_exsy_two_site.py --seeds 200 --draws 100
+    .venv/bin/python benchmarks/bench_exsy_two_site.py --smoke
 """
 
 from __future__ import annotations
@@ -186,7 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--draws", type=int, default=0)
+    parser.add_argument("--smoke", action="store_true", help="2 seeds, 2 draws")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.seeds, args.first_seed, args.draws = 2, 1, 2
     clean, _ = volumes(args.first_seed, snr=1e12)
     key = ["series", "mixing_time_s", "peak"]
     ref = clean.set_index(key)["volume"]
