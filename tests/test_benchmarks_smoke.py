@@ -24,6 +24,8 @@ from conftest import REPO
         ("bench_scaling.py", [], r"ratio per-series / job server: wall [0-9.]+"),
         # one seed, one cell: no depth bin above the material's bound
         ("bench_ndp.py", [], r"slices above the bound\s*:\s*0\n"),
+        # two seeds of the two-site EXSY sample, two bootstrap draws per series
+        ("bench_exsy_two_site.py", [], r"Ea\(k_AB\)\s+2\s+-?[0-9.]+\s+[0-9.]+"),
     ],
 )
 def test_benchmark_smoke_run(script, extra, pattern):

@@ -234,7 +234,9 @@ def with_overlap(
     the same row, eps_F1 likewise in the same column. This is the linear
     overlap correction of box integration (Ernst, Bodenhausen & Wokaun,
     Principles of NMR in One and Two Dimensions (1987), sect. 9.7: volumes of
-    overlapping cross peaks), with one leakage fraction per dimension.
+    overlapping cross peaks), with one leakage fraction per dimension. After
+    a baseline correction from signal-free points the fractions are apparent
+    ones and may be negative.
     """
     e1, e2 = eps_F1, eps_F2
     aa, ab, ba, bb = (volumes[p] for p in PEAKS)
