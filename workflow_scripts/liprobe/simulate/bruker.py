@@ -291,6 +291,19 @@ class Window:
             **params,
         )
 
+    def list_acqu2s(self, td: int) -> dict[str, object]:
+        """acqu2s of a pseudo-2D experiment of ``td`` FIDs (one per list entry,
+        FnMODE 1: QF)."""
+        return {
+            "TD": td,
+            "FnMODE": 1,
+            "NUC1": self.nucleus,
+            "SW_h": self.sw_Hz,
+            "SFO1": self.bf1_MHz + self.o1_Hz * 1e-6,
+            "BF1": self.bf1_MHz,
+            "O1": self.o1_Hz,
+        }
+
     def procs(self, si: int, lb_Hz: float) -> dict[str, object]:
         """:func:`default_procs` of this window, zero filled to ``si`` points."""
         return default_procs(

@@ -194,20 +194,11 @@ def write_satrec_campaign(
             p=[0.0, 2.5],
             proton_MHz=bf1 * PROTON_TO_LI7,
         )
-        acqu2s = {
-            "TD": truth.n_delays,
-            "FnMODE": 1,
-            "NUC1": truth.nucleus,
-            "SW_h": window.sw_Hz,
-            "SFO1": bf1 + o1_Hz * 1e-6,
-            "BF1": bf1,
-            "O1": o1_Hz,
-        }
         folder = write_experiment(
             dataset / str(expno),
             fids,
             acqus,
-            acqu2s=acqu2s,
+            acqu2s=window.list_acqu2s(truth.n_delays),
             lists={"vdlist": [_format_delay(d) for d in delays]},
             pulse_program=SATREC_PULSE_PROGRAM,
             title=f"7Li saturation recovery {truth.sample} {temp:.0f} K",
