@@ -399,7 +399,7 @@ def write_exsy_series(
     sample: str,
     series: str,
     temperature_K: float,
-    mixing_times_s,
+    mixing_times_s: tuple[float, ...],
     volumes: dict[str, np.ndarray],
     nu_Hz: dict[str, float],
     o1_Hz: float,
@@ -417,8 +417,9 @@ def write_exsy_series(
 
     ``volumes`` holds the normalised volumes per peak (arrays over
     ``mixing_times_s``); they are scaled by NS, RG and 1e3 like a
-    spectrometer's stored numbers, and ``snr`` is the ratio of a unit volume to
-    the per-point noise. Returns the nmr sheet rows.
+    spectrometer's stored numbers. ``snr`` is the ratio of a unit volume's
+    amplitude to the noise of one point in one scan (the stored noise grows as
+    sqrt(NS)). Returns the nmr sheet rows.
     """
     noise = 1.0 / snr * np.sqrt(ns) * rg * 1e3
     T = temperature_K
