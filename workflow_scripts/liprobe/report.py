@@ -256,6 +256,22 @@ def _bullets(lines: list[str]) -> str:
     return "\n".join(f"* {line}" for line in lines)
 
 
+def _titled(title: str, items: list[str]) -> list[str]:
+    """A caption paragraph: ``title``, then ``items`` as bullets; none without
+    items."""
+    return [title, _bullets(items)] if items else []
+
+
+def _values(frame: pd.DataFrame, column: str) -> list[str]:
+    """The distinct values of ``column`` as text, in order of appearance."""
+    return list(dict.fromkeys(frame[column].astype(str))) if len(frame) else []
+
+
+def _not_fitted(r: pd.Series, what: str = "fit failed") -> str:
+    """``fit failed (<flags>)`` of a table row, for the results summary."""
+    return f"{what} ({r.get('flags', '')})"
+
+
 def caption_nmr_spectra(experiments: pd.DataFrame) -> str:
     """Caption of the stacked-spectra figures, one block per experiment."""
     head = (
@@ -315,8 +331,7 @@ def caption_relaxation(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
         "unweighted, on what it names: height or integral).\n\n"
     )
     blocks = []
-    series_list = list(dict.fromkeys(fits["series"].astype(str))) if len(fits) else []
-    for series in series_list:
+    for series in _values(fits, "series"):
         lines = []
         f = fits[(fits["series"].astype(str) == series)]
         if "selected" in f:
@@ -332,8 +347,7 @@ def caption_relaxation(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
                     f"{_pm(r['time_constant_s'], r.get('time_constant_s_err'), 's')}"
                     f"{flag}{_topspin_text(r)}"
                 )
-            lines.append("Time constants (selected model per experiment):")
-            lines.append(_bullets(items))
+            lines += _titled("Time constants (selected model per experiment):", items)
         a = arrhenius[arrhenius["series"].astype(str) == series]
         a = a[a["quantity"] == "integral"] if "quantity" in a else a
         items = []
@@ -354,9 +368,7 @@ def caption_relaxation(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
                 f"{_rst_text(r['region'])} {_rst_text(r['model'])}: fit failed "
                 f"({_rst_text(r.get('flags', ''))})"
             )
-        if items:
-            lines.append("Temperature dependence:")
-            lines.append(_bullets(items))
+        lines += _titled("Temperature dependence:", items)
         blocks.append(_block("series", series, lines))
     return head + "".join(blocks)
 
@@ -377,10 +389,7 @@ def caption_cp_buildup(buildup: pd.DataFrame) -> str:
         "the integrals' measured errors as absolute weights.\n\n"
     )
     blocks = []
-    series_list = (
-        list(dict.fromkeys(buildup["series"].astype(str))) if len(buildup) else []
-    )
-    for series in series_list:
+    for series in _values(buildup, "series"):
         b = buildup[buildup["series"].astype(str) == series]
         items = []
         for _, r in b[b["chosen"].fillna(False).astype(bool)].iterrows():
@@ -402,7 +411,7 @@ def caption_cp_buildup(buildup: pd.DataFrame) -> str:
                     f"{_rst_text(site)}, {_rst_text(state or 'no state')}: no model "
                     "fitted without flags (see the cp_buildup table)"
                 )
-        lines = ["Chosen model per site and state:", _bullets(items)] if items else []
+        lines = _titled("Chosen model per site and state:", items)
         blocks.append(_block("series", series, lines))
     return head + "".join(blocks)
 
@@ -458,18 +467,14 @@ def caption_exsy(fits: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
         "Errors are 1 sigma from the fit covariance.\n\n"
     )
     blocks = []
-    samples = list(dict.fromkeys(fits["sample"].astype(str))) if len(fits) else []
-    for sample in samples:
-        lines = []
+    for sample in _values(fits, "sample"):
         a = arrhenius[arrhenius["sample"].astype(str) == sample]
         items = [
             f"Ea({_rst_text(r['quantity'])}) = {_pm(r['Ea_eV'], r['Ea_eV_err'], 'eV')}"
             for _, r in a.iterrows()
             if pd.notna(r["Ea_eV"])
         ]
-        if items:
-            lines.append("Activation energies:")
-            lines.append(_bullets(items))
+        lines = _titled("Activation energies:", items)
         g = fits[fits["sample"].astype(str) == sample].sort_values("temperature_K")
         lines.append("Exchange fits per temperature:")
         lines += _exsy_series_lines(g)
@@ -504,7 +509,6 @@ def caption_pfg(diffusion: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
         return head
     d = diffusion.assign(_series=_series_key(diffusion))
     for series in dict.fromkeys(d["_series"]):
-        lines = []
         a = arrhenius[arrhenius["series"].astype(str) == series]
         items = [
             f"{_rst_text(r['region'])}: Ea = {_pm(r['Ea_eV'], r['Ea_eV_err'], 'eV')}, "
@@ -512,9 +516,7 @@ def caption_pfg(diffusion: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
             for _, r in a.iterrows()
             if pd.notna(r["Ea_eV"])
         ]
-        if items:
-            lines.append("Arrhenius of D (mono):")
-            lines.append(_bullets(items))
+        lines = _titled("Arrhenius of D (mono):", items)
         g = d[(d["_series"] == series) & d["selected"].astype(bool)]
         rows = []
         for _, r in g.sort_values(["temperature_K", "region"]).iterrows():
@@ -526,11 +528,21 @@ def caption_pfg(diffusion: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
             if pd.notna(r.get("topspin_D_m2_per_s")):
                 text += f", TopSpin {_pm(r['topspin_D_m2_per_s'], None, 'm^2/s')}"
             rows.append(text)
-        if rows:
-            lines.append("Selected fits per experiment:")
-            lines.append(_bullets(rows))
+        lines += _titled("Selected fits per experiment:", rows)
         blocks.append(_block("series", series, lines))
     return head + "".join(blocks)
+
+
+def _pair(r: pd.Series) -> str:
+    """``site_from -> site_to`` of a rate row."""
+    return f"{_rst_text(r['site_from'])} -> {_rst_text(r['site_to'])}"
+
+
+def _rate(r: pd.Series) -> str:
+    """``k = ...`` of a rate row, or why it is not used."""
+    if bool(r["fit_ok"]):
+        return f"k = {_pm(r['k_per_s'], r['k_per_s_err'], '1/s')}"
+    return f"not used ({_rst_text(r['flags'])})"
 
 
 def caption_exsy_rates(rates: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
@@ -544,39 +556,27 @@ def caption_exsy_rates(rates: pd.DataFrame, arrhenius: pd.DataFrame) -> str:
         "pair. Errors are 1 sigma from the fit covariance (absolute weights).\n\n"
     )
     blocks = []
-    samples = list(dict.fromkeys(rates["sample"].astype(str))) if len(rates) else []
-    for sample in samples:
-        lines = []
+    for sample in _values(rates, "sample"):
         a = arrhenius[
             (arrhenius["sample"].astype(str) == sample)
             & arrhenius["site_from"].notna()
             & arrhenius["Ea_eV"].notna()
         ]
         items = [
-            f"{_rst_text(r['site_from'])} -> {_rst_text(r['site_to'])} "
-            f"({_rst_text(r['method'])}): "
+            f"{_pair(r)} ({_rst_text(r['method'])}): "
             f"Ea = {_pm(r['Ea_eV'], r['Ea_eV_err'], 'eV')}"
             for _, r in a.iterrows()
         ]
-        if items:
-            lines.append("Activation energies per pair:")
-            lines.append(_bullets(items))
+        lines = _titled("Activation energies per pair:", items)
         g = rates[rates["sample"].astype(str) == sample].sort_values(
             ["method", "temperature_K"]
         )
         items = [
             f"{float(r['temperature_K']):.1f} K, {_rst_text(r['method'])}, "
-            f"{_rst_text(r['site_from'])} -> {_rst_text(r['site_to'])}: "
-            + (
-                f"k = {_pm(r['k_per_s'], r['k_per_s_err'], '1/s')}"
-                if bool(r["fit_ok"])
-                else f"not used ({_rst_text(r['flags'])})"
-            )
+            f"{_pair(r)}: {_rate(r)}"
             for _, r in g.iterrows()
         ]
-        if items:
-            lines.append("Rates per temperature:")
-            lines.append(_bullets(items))
+        lines += _titled("Rates per temperature:", items)
         blocks.append(_block("exsy_sample", sample, lines))
     return head + "".join(blocks)
 
@@ -594,15 +594,7 @@ def caption_selective_exchange(rates: pd.DataFrame) -> str:
     sel = rates[rates["method"] == "selective_exchange"] if len(rates) else rates
     for series, g in sel.groupby("series", sort=True) if len(sel) else []:
         lines = [f"{_rst_text(series)}, {float(g['temperature_K'].iloc[0]):.1f} K."]
-        items = [
-            f"{_rst_text(r['site_from'])} -> {_rst_text(r['site_to'])}: "
-            + (
-                f"k = {_pm(r['k_per_s'], r['k_per_s_err'], '1/s')}"
-                if bool(r["fit_ok"])
-                else f"not used ({_rst_text(r['flags'])})"
-            )
-            for _, r in g.iterrows()
-        ]
+        items = [f"{_pair(r)}: {_rate(r)}" for _, r in g.iterrows()]
         lines.append(_bullets(items))
         blocks.append(_block("selective_series", str(series), lines))
     return head + "".join(blocks)
@@ -660,10 +652,7 @@ def caption_efficiency(efficiency: pd.DataFrame) -> str:
                 f"{_pm(r['coulombic_efficiency'], None)}, CE - Li efficiency "
                 f"{_pm(r.get('ce_minus_li_efficiency'), r.get('li_efficiency_err'))}"
             )
-        lines.append(f"Run {_rst_text(run)}:")
-        lines.append("")
-        lines.append(_bullets(items))
-        lines.append("")
+        lines += [f"Run {_rst_text(run)}:", "", _bullets(items), ""]
     return "\n".join(lines) + "\n"
 
 
@@ -710,13 +699,13 @@ def caption_operando_nmr(efficiency: pd.DataFrame, components: pd.DataFrame) -> 
                 f"SEI growth {sei}"
             )
             items.append(text)
-        lines.append(
+        lines += [
             f"Cell {_rst_text(str(cell))}: {_rst_text(str(g['calibration'].iloc[0]))}; "
-            f"{_rst_text(str(g['skin_depth_assumption'].iloc[0]))}."
-        )
-        lines.append("")
-        lines.append(_bullets(items))
-        lines.append("")
+            f"{_rst_text(str(g['skin_depth_assumption'].iloc[0]))}.",
+            "",
+            _bullets(items),
+            "",
+        ]
     n_spectra = components["spectrum"].nunique() if len(components) else 0
     lines.append(
         f"{n_spectra} spectra per run at most; components fitted with the "
@@ -963,7 +952,7 @@ def summary_sections(
             if bool(r.get("fit_ok", False)):
                 lines.append(head + _pm(r["Ea_eV"], r["Ea_eV_err"], "eV"))
             else:
-                lines.append(head + f"fit failed ({r.get('flags', '')})")
+                lines.append(head + _not_fitted(r))
         sections.append(("NMR relaxation (relaxation_arrhenius)", lines))
     if exsy_arrhenius is not None:
         lines = []
@@ -977,7 +966,7 @@ def summary_sections(
             if pd.notna(r["Ea_eV"]) and bool(r.get("fit_ok", True)):
                 lines.append(head + _pm(r["Ea_eV"], r["Ea_eV_err"], "eV"))
             else:
-                lines.append(head + f"not determined ({r.get('flags', '')})")
+                lines.append(head + _not_fitted(r, "not determined"))
         sections.append(("EXSY activation energies (exsy_arrhenius)", lines))
     if exsy_fits is not None:
         lines = []
@@ -990,7 +979,7 @@ def summary_sections(
             if bool(r.get("fit_ok", False)):
                 lines.append(head + _pm(r["D_m2_per_s"], r["D_m2_per_s_err"], "m^2/s"))
             else:
-                lines.append(head + f"fit failed ({r.get('flags', '')})")
+                lines.append(head + _not_fitted(r))
         sections.append(("EXSY diffusion coefficients (exsy_fits)", lines))
     if linewidth_arrhenius is not None:
         lines = []
@@ -999,17 +988,12 @@ def summary_sections(
             if r["model"] == "waugh_fedin":
                 onset = _pm(r["onset_temperature_K"], r["onset_temperature_K_err"], "K")
                 head += f" (onset {onset})"
-            if pd.notna(r["Ea_eV"]) and bool(r.get("fit_ok", False)):
-                lines.append(head + ": " + _pm(r["Ea_eV"], r["Ea_eV_err"], "eV"))
-            elif pd.notna(r["Ea_eV"]):
-                lines.append(
-                    head
-                    + ": "
-                    + _pm(r["Ea_eV"], r["Ea_eV_err"], "eV")
-                    + f" (flagged: {r.get('flags', '')})"
-                )
-            else:
-                lines.append(head + f": not determined ({r.get('flags', '')})")
+            if pd.isna(r["Ea_eV"]):
+                lines.append(head + ": " + _not_fitted(r, "not determined"))
+                continue
+            ea = head + ": " + _pm(r["Ea_eV"], r["Ea_eV_err"], "eV")
+            ok = bool(r.get("fit_ok", False))
+            lines.append(ea if ok else ea + f" (flagged: {r.get('flags', '')})")
         sections.append(("Motional narrowing (linewidth_arrhenius)", lines))
     if pfg_diffusion is not None:
         lines = []
@@ -1037,7 +1021,7 @@ def summary_sections(
                         + _pm(r["D0_m2_per_s"], r["D0_m2_per_s_err"], "m^2/s")
                     )
                 else:
-                    lines.append(head + f"not determined ({r.get('flags', '')})")
+                    lines.append(head + _not_fitted(r, "not determined"))
         sections.append(("PFG diffusion (pfg_diffusion, pfg_arrhenius)", lines))
     by_method = d_by_method(pfg_diffusion, exsy_fits, relaxation_arrhenius)
     if by_method:

@@ -21,6 +21,7 @@ parameters" manuals):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -251,3 +252,65 @@ def default_procs(
         "BYTORDP": 0,
         "DTYPP": 0,
     }
+
+
+@dataclass(frozen=True)
+class Window:
+    """The spectral window of a simulated 1D acquisition and the acqus and procs
+    parameter sets it implies.
+
+    ``carrier_ppm`` is the carrier's shift (``o1_Hz`` / ``bf1_MHz`` unless the
+    carrier was placed by its shift, ``o1_Hz`` = ``carrier_ppm`` x ``bf1_MHz``);
+    ``grpdly`` is the digital filter's delay in points (0: none).
+    """
+
+    nucleus: str
+    bf1_MHz: float
+    o1_Hz: float
+    sw_Hz: float
+    carrier_ppm: float
+    grpdly: float = 0.0
+
+    @property
+    def offset_ppm(self) -> float:
+        """Shift of the first (high-ppm) point of the spectrum."""
+        return self.carrier_ppm + self.sw_Hz / 2 / self.bf1_MHz
+
+    def times(self, n: int) -> np.ndarray:
+        """Times (s) of the first ``n`` complex points of the FID."""
+        return np.arange(n) / self.sw_Hz
+
+    def acqus(self, **params: object) -> dict[str, object]:
+        """:func:`default_acqus` of this window; ``params`` give the rest."""
+        return default_acqus(
+            nucleus=self.nucleus,
+            bf1_MHz=self.bf1_MHz,
+            o1_Hz=self.o1_Hz,
+            sw_Hz=self.sw_Hz,
+            grpdly=self.grpdly,
+            **params,
+        )
+
+    def list_acqu2s(self, td: int) -> dict[str, object]:
+        """acqu2s of a pseudo-2D experiment of ``td`` FIDs (one per list entry,
+        FnMODE 1: QF)."""
+        return {
+            "TD": td,
+            "FnMODE": 1,
+            "NUC1": self.nucleus,
+            "SW_h": self.sw_Hz,
+            "SFO1": self.bf1_MHz + self.o1_Hz * 1e-6,
+            "BF1": self.bf1_MHz,
+            "O1": self.o1_Hz,
+        }
+
+    def procs(self, si: int, lb_Hz: float) -> dict[str, object]:
+        """:func:`default_procs` of this window, zero filled to ``si`` points."""
+        return default_procs(
+            si=si,
+            sw_Hz=self.sw_Hz,
+            sf_MHz=self.bf1_MHz,
+            offset_ppm=self.offset_ppm,
+            lb_Hz=lb_Hz,
+            grpdly=self.grpdly,
+        )

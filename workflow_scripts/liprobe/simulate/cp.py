@@ -41,11 +41,8 @@ from pathlib import Path
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from liprobe.simulate.bruker import (
-    default_acqus,
-    default_procs,
-    write_experiment,
-)
+from liprobe.simulate.bruker import Window, write_experiment
+from liprobe.simulate.common import nmr_row
 
 # IUPAC 2001 frequency ratio of 6Li (percent of the 1H frequency; Harris et
 # al., Pure Appl. Chem. 73 (2001) 1795)
@@ -175,12 +172,10 @@ def write_cp_campaign(
     truth = truth if truth is not None else CpTruth()
     outdir = Path(outdir)
     bf1 = PROTON_MHZ * LI6_XI_PERCENT / 100.0
-    sw_Hz = 5000.0
     shifts = [s.shift_ppm for s in truth.sites]
     carrier_ppm = 0.5 * (min(shifts) + max(shifts))
-    o1_Hz = carrier_ppm * bf1
-    offset_ppm = carrier_ppm + sw_Hz / 2 / bf1
-    t = np.arange(td_complex) / sw_Hz
+    window = Window(truth.nucleus, bf1, carrier_ppm * bf1, 5000.0, carrier_ppm)
+    t = window.times(td_complex)
     states = list(dict.fromkeys(k for s in truth.sites for k in s.states))
     transfer = {
         (site.name, state): polarisation_transfer(
@@ -209,15 +204,10 @@ def write_cp_campaign(
             )
             ns, rg = 32, [64.0, 101.0][i % 2]
             data = (fid[None, :] + noise) * rg * ns
-            acqus = default_acqus(
-                nucleus=truth.nucleus,
-                bf1_MHz=bf1,
-                o1_Hz=o1_Hz,
-                sw_Hz=sw_Hz,
+            acqus = window.acqus(
                 ns=ns,
                 rg=rg,
                 temperature_K=truth.temperature_K,
-                grpdly=0.0,
                 pulprog="cp",
                 d=[0.0, 5.0],
                 p=[0.0, 4.0, 8.0, 2.5] + [0.0] * 11 + [contact * 1e6],
@@ -225,9 +215,7 @@ def write_cp_campaign(
                 proton_MHz=PROTON_MHZ,
             )
             acqus.update(NUC2="1H", BF2=PROTON_MHZ, SFO2=PROTON_MHZ, DIGMOD=0)
-            procs = default_procs(
-                si=si, sw_Hz=sw_Hz, sf_MHz=bf1, offset_ppm=offset_ppm, lb_Hz=0.0
-            )
+            procs = window.procs(si, lb_Hz=0.0)
             procs["FCOR"] = 0.5
             folder = write_experiment(
                 dataset / str(i + 1),
@@ -240,15 +228,8 @@ def write_cp_campaign(
                 ),
                 procs=procs,
             )
-            rows.append(
-                {
-                    "experiment": f"{truth.sample}_{state}_cp{i + 1:02d}",
-                    "sample": truth.sample,
-                    "path": str(folder),
-                    "kind": "auto",
-                    "state": state,
-                }
-            )
+            exp_id = f"{truth.sample}_{state}_cp{i + 1:02d}"
+            rows.append(nmr_row(exp_id, truth.sample, folder, "auto", state=state))
     ordered = sorted(truth.sites, key=lambda s: s.shift_ppm)
     bounds = [ordered[0].shift_ppm - 1.5]
     bounds += [

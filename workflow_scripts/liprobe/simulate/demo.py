@@ -113,51 +113,44 @@ def build_demo(
     site_rows: list[dict] = []
     truth: dict = {"seed": seed, "parts": list(parts)}
 
+    def add(part: dict, key: str | None) -> None:
+        """Add a part's nmr, regions and sites rows, and its truth under ``key``."""
+        nmr_rows.extend(part.get("nmr", []))
+        region_rows.extend(part.get("regions", []))
+        site_rows.extend(part.get("sites", []))
+        if key is not None:
+            truth[key] = part["truth"]
+
     if "nmr" in parts:
         from liprobe.simulate.nmr import write_satrec_campaign
 
-        slr = write_satrec_campaign(outdir / "nmr", seed=seed)
-        nmr_rows += slr["nmr"]
-        region_rows += slr["regions"]
-        truth["slr"] = slr["truth"]
+        add(write_satrec_campaign(outdir / "nmr", seed=seed), "slr")
     if "exsy" in parts:
         from liprobe.simulate.exsy import write_demo_exsy, write_demo_exsy_two_site
 
         exsy = write_demo_exsy(outdir / "exsy", seed=seed + 1)
         # the rate-limited sample: data the two-site model describes
         two_site = write_demo_exsy_two_site(outdir / "exsy", seed=seed + 3)
-        nmr_rows += exsy["nmr"] + two_site["nmr"]
-        region_rows += exsy["regions"] + two_site["regions"]
+        add(exsy, None)
+        add(two_site, None)
         truth["exsy"] = {**exsy["truth"], "two_site": two_site["truth"]}
     if "linewidth" in parts:
         from liprobe.simulate.linewidth import write_narrowing_series
 
-        narrowing = write_narrowing_series(outdir / "linewidth", seed=seed + 4)
-        nmr_rows += narrowing["nmr"]
-        region_rows += narrowing["regions"]
-        truth["linewidth"] = narrowing["truth"]
+        add(write_narrowing_series(outdir / "linewidth", seed=seed + 4), "linewidth")
     if "exsy3" in parts:
         from liprobe.simulate.exsy3 import write_demo_exsy3
 
         # three sites (electrolyte - coating - electrode): 2D and 1D exchange
-        exsy3 = write_demo_exsy3(outdir / "exsy3", seed=seed + 4)
-        nmr_rows += exsy3["nmr"]
-        region_rows += exsy3["regions"]
-        truth["exsy3"] = exsy3["truth"]
+        add(write_demo_exsy3(outdir / "exsy3", seed=seed + 4), "exsy3")
     if "cp" in parts:
         from liprobe.simulate.cp import write_cp_campaign
 
-        cp = write_cp_campaign(outdir / "cp", seed=seed + 4)
-        nmr_rows += cp["nmr"]
-        region_rows += cp["regions"]
-        truth["cp"] = cp["truth"]
+        add(write_cp_campaign(outdir / "cp", seed=seed + 4), "cp")
     if "pfg" in parts:
         from liprobe.simulate.pfg import write_demo_pfg
 
-        pfg = write_demo_pfg(outdir / "pfg", seed=seed + 4)
-        nmr_rows += pfg["nmr"]
-        region_rows += pfg["regions"]
-        truth["pfg"] = pfg["truth"]
+        add(write_demo_pfg(outdir / "pfg", seed=seed + 4), "pfg")
     if "ndp" in parts:
         from liprobe.simulate.ndp import write_demo_ndp
 
@@ -170,15 +163,10 @@ def build_demo(
         operando = write_demo_operando_nmr(outdir / "operando_nmr", seed=seed + 4)
         operando_rows += operando["operando_nmr"]
         truth["operando_nmr"] = operando["truth"]
-
     if "hybrid" in parts:
         from liprobe.simulate.hybrid import write_hybrid_campaign
 
-        hybrid = write_hybrid_campaign(outdir / "hybrid", seed=seed + 4)
-        nmr_rows += hybrid["nmr"]
-        region_rows += hybrid["regions"]
-        site_rows += hybrid["sites"]
-        truth["hybrid"] = hybrid["truth"]
+        add(write_hybrid_campaign(outdir / "hybrid", seed=seed + 4), "hybrid")
 
     for row in nmr_rows:
         row["path"] = _relative(row["path"], base)

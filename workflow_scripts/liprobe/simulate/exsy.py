@@ -51,6 +51,7 @@ from liprobe.simulate.bruker import (
     delay_fid,
     write_experiment,
 )
+from liprobe.simulate.common import nmr_row
 
 KB_EV = 8.617333262e-5  # Boltzmann constant, eV/K (CODATA 2018)
 SAMPLE = "LPSBr_LPSCl_mix"
@@ -348,99 +349,118 @@ def simulate_ser(
     return out
 
 
-def _write_series(
-    outdir: Path,
+def exchange_acqus(
+    *,
+    o1_Hz: float,
+    sw_Hz: float,
+    ns: int,
+    rg: float,
+    temperature_K: float,
+    mixing_time_s: float,
+    pulprog: str,
+) -> dict[str, object]:
+    """acqus of a 6Li exchange experiment: D1 5 s, the mixing time in D8, P1
+    4 us and the digital filter's :data:`GRPDLY`."""
+    delays = [0.0] * 16
+    delays[1] = 5.0
+    delays[8] = float(mixing_time_s)
+    return default_acqus(
+        nucleus="6Li",
+        bf1_MHz=BF1_MHZ,
+        o1_Hz=o1_Hz,
+        sw_Hz=sw_Hz,
+        ns=ns,
+        rg=rg,
+        temperature_K=temperature_K,
+        grpdly=GRPDLY,
+        pulprog=pulprog,
+        d=delays,
+        p=[0.0, 4.0],
+    )
+
+
+def _exsy_procs(si: int, sw_Hz: float, o1_Hz: float) -> dict[str, object]:
+    """procs (or proc2s) of one EXSY dimension: sine-squared window, SSB 2."""
+    procs = default_procs(
+        si=si,
+        sw_Hz=sw_Hz,
+        sf_MHz=BF1_MHZ,
+        offset_ppm=(o1_Hz + sw_Hz / 2) / BF1_MHZ,
+        lb_Hz=0.0,
+    )
+    procs.update(WDW=4, SSB=2.0)
+    return procs
+
+
+def write_exsy_series(
+    dataset: Path,
     rng: np.random.Generator,
     *,
     sample: str,
-    site_ppm: dict[str, float],
-    folder_prefix: str,
+    series: str,
     temperature_K: float,
-    index: int,
     mixing_times_s: tuple[float, ...],
     volumes: dict[str, np.ndarray],
+    nu_Hz: dict[str, float],
+    o1_Hz: float,
+    sw2_Hz: float,
+    sw1_Hz: float,
     td2: int,
     td1: int,
+    t2_s: float,
+    ns: int,
+    rg: float,
     snr: float,
-    particle_radius_um: float | None,
 ) -> list[dict]:
-    """Write one EXSY series (one temperature) from its peak volumes.
+    """Write one 2D EXSY series: one ``noesyph`` experiment per mixing time in
+    ``dataset/<10 + index>``.
 
     ``volumes`` holds the normalised volumes per peak (arrays over
-    ``mixing_times_s``, total 1 at zero mixing time before the Curie factor);
-    they are scaled by NS, RG and 1e3 like a spectrometer's stored numbers.
-    Returns the nmr sheet rows.
+    ``mixing_times_s``); they are scaled by NS, RG and 1e3 like a
+    spectrometer's stored numbers. ``snr`` is the ratio of a unit volume's
+    amplitude to the noise of one point in one scan (the stored noise grows as
+    sqrt(NS)). Returns the nmr sheet rows.
     """
-    sw2 = 10.0 * BF1_MHZ  # 10 ppm
-    sw1 = 4.0 * BF1_MHZ  # 4 ppm
-    center_ppm = 0.5 * (site_ppm["A"] + site_ppm["B"])
-    o1 = center_ppm * BF1_MHZ
-    nu = {k: (v - center_ppm) * BF1_MHZ for k, v in site_ppm.items()}
-    t2_s = 0.15
-    rg_values = (64.0, 90.5, 128.0, 181.0, 203.0, 256.0)
-    T = temperature_K
-    series = f"{sample}_{int(round(T))}K"
-    ns = 16
-    rg = rg_values[index % len(rg_values)]
     noise = 1.0 / snr * np.sqrt(ns) * rg * 1e3
+    T = temperature_K
     rows = []
     for im, tm in enumerate(mixing_times_s):
         vols = {k: float(v[im]) * ns * rg * 1e3 for k, v in volumes.items()}
         ser = simulate_ser(
             vols,
-            sw2_Hz=sw2,
-            sw1_Hz=sw1,
+            sw2_Hz=sw2_Hz,
+            sw1_Hz=sw1_Hz,
             td2=td2,
             td1=td1,
-            nu_Hz=nu,
+            nu_Hz=nu_Hz,
             t2_s=t2_s,
             noise=noise,
             rng=rng,
         )
-        delays = [0.0] * 16
-        delays[1] = 5.0
-        delays[8] = float(tm)
-        acqus = default_acqus(
-            nucleus="6Li",
-            bf1_MHz=BF1_MHZ,
-            o1_Hz=o1,
-            sw_Hz=sw2,
+        acqus = exchange_acqus(
+            o1_Hz=o1_Hz,
+            sw_Hz=sw2_Hz,
             ns=ns,
             rg=rg,
             temperature_K=T,
-            grpdly=GRPDLY,
+            mixing_time_s=tm,
             pulprog="noesyph",
-            d=delays,
-            p=[0.0, 4.0],
         )
         acqu2s = {
             "TD": td1,
             "FnMODE": 5,
-            "SW_h": sw1,
-            "SW": sw1 / BF1_MHZ,
-            "SFO1": BF1_MHZ + o1 * 1e-6,
+            "SW_h": sw1_Hz,
+            "SW": sw1_Hz / BF1_MHZ,
+            "SFO1": BF1_MHZ + o1_Hz * 1e-6,
             "BF1": BF1_MHZ,
-            "O1": o1,
+            "O1": o1_Hz,
             "NUC1": "6Li",
-            "IN_F": [1e6 / sw1] + [0.0] * 7,
+            "IN_F": [1e6 / sw1_Hz] + [0.0] * 7,
         }
-        procs = default_procs(
-            si=2 * td2,
-            sw_Hz=sw2,
-            sf_MHz=BF1_MHZ,
-            offset_ppm=(o1 + sw2 / 2) / BF1_MHZ,
-            lb_Hz=0.0,
-        )
-        procs.update(WDW=4, SSB=2.0)
-        proc2s = default_procs(
-            si=4 * td1,
-            sw_Hz=sw1,
-            sf_MHz=BF1_MHZ,
-            offset_ppm=(o1 + sw1 / 2) / BF1_MHZ,
-            lb_Hz=0.0,
-        )
-        proc2s.update(WDW=4, SSB=2.0, MC2=4)
-        folder = outdir / f"{folder_prefix}_{int(round(T))}K" / str(10 + im)
+        procs = _exsy_procs(2 * td2, sw2_Hz, o1_Hz)
+        proc2s = _exsy_procs(4 * td1, sw1_Hz, o1_Hz)
+        proc2s["MC2"] = 4
+        folder = dataset / str(10 + im)
         write_experiment(
             folder,
             ser,
@@ -451,17 +471,69 @@ def _write_series(
             procs=procs,
             proc2s=proc2s,
         )
-        row = {
-            "experiment": f"{series}_tm{im:02d}",
-            "sample": sample,
-            "path": str(folder),
-            "kind": "exsy",
-            "series": series,
-            "temperature_K": T,
-        }
-        if particle_radius_um is not None:
-            row["particle_radius_um"] = particle_radius_um
+        name = f"{series}_tm{im:02d}"
+        row = nmr_row(name, sample, folder, "exsy", series=series, temperature_K=T)
         rows.append(row)
+    return rows
+
+
+def _write_campaign(
+    outdir: str | Path,
+    seed: int,
+    truth: dict,
+    per_temperature,
+    *,
+    site_ppm: dict[str, float],
+    folder_prefix: str,
+    temperatures_K: tuple[float, ...],
+    mixing_times_s: tuple[float, ...],
+    td2: int,
+    td1: int,
+    snr: float,
+    particle_radius_um: float | None,
+) -> list[dict]:
+    """Write one EXSY series per temperature of the sample ``truth["sample"]``.
+
+    ``per_temperature(T)`` returns the truth of the series at ``T`` (added to
+    ``truth["series"]`` after its temperature) and the normalised peak volumes
+    over ``mixing_times_s`` (total 1 at zero mixing time before the Curie
+    factor). Folders ``<folder_prefix>_<T>K/<expno>``, a 10 ppm by 4 ppm
+    window centred between the sites. Returns the nmr sheet rows.
+    """
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    sample = truth["sample"]
+    center_ppm = 0.5 * (site_ppm["A"] + site_ppm["B"])
+    rg_values = (64.0, 90.5, 128.0, 181.0, 203.0, 256.0)
+    rows = []
+    for index, T in enumerate(temperatures_K):
+        series_truth, volumes = per_temperature(T)
+        series = f"{sample}_{int(round(T))}K"
+        truth["series"][series] = {"temperature_K": T, **series_truth}
+        series_rows = write_exsy_series(
+            outdir / f"{folder_prefix}_{int(round(T))}K",
+            rng,
+            sample=sample,
+            series=series,
+            temperature_K=T,
+            mixing_times_s=mixing_times_s,
+            volumes=volumes,
+            nu_Hz={k: (v - center_ppm) * BF1_MHZ for k, v in site_ppm.items()},
+            o1_Hz=center_ppm * BF1_MHZ,
+            sw2_Hz=10.0 * BF1_MHZ,  # 10 ppm
+            sw1_Hz=4.0 * BF1_MHZ,  # 4 ppm
+            td2=td2,
+            td1=td1,
+            t2_s=0.15,
+            ns=16,
+            rg=rg_values[index % len(rg_values)],
+            snr=snr,
+        )
+        if particle_radius_um is not None:
+            for row in series_rows:
+                row["particle_radius_um"] = particle_radius_um
+        rows += series_rows
     return rows
 
 
@@ -485,10 +557,6 @@ def write_demo_exsy(
     (:func:`demo_exsy_regions`) and the truth also written to
     ``exsy_truth.json``.
     """
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    rows = []
     truth = {
         "sample": SAMPLE,
         "Ea_eV": EA_EV,
@@ -501,12 +569,11 @@ def write_demo_exsy(
         "regions": demo_exsy_regions(),
         "series": {},
     }
-    for it, T in enumerate(temperatures_K):
+
+    def per_temperature(T: float) -> tuple[dict, dict[str, np.ndarray]]:
         D = float(true_D(T))
         T1 = float(true_T1(T))
-        series = f"{SAMPLE}_{int(round(T))}K"
-        truth["series"][series] = {
-            "temperature_K": T,
+        series_truth = {
             "D_m2_per_s": D,
             "T1_s": T1,
             # Crank's infinite-sink half time, a scale of the exchange
@@ -515,22 +582,23 @@ def write_demo_exsy(
         volumes = diffusion_peak_volumes(
             mixing_times_s, D, RADIUS_UM * 1e-6, P_A, 1.0 / T1, 1.0 / T1, 298.0 / T
         )
-        rows += _write_series(
-            outdir,
-            rng,
-            sample=SAMPLE,
-            site_ppm=SITE_PPM,
-            folder_prefix="exsy",
-            temperature_K=T,
-            index=it,
-            mixing_times_s=mixing_times_s,
-            volumes=volumes,
-            td2=td2,
-            td1=td1,
-            snr=snr,
-            particle_radius_um=RADIUS_UM,
-        )
-    (outdir / "exsy_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+        return series_truth, volumes
+
+    rows = _write_campaign(
+        outdir,
+        seed,
+        truth,
+        per_temperature,
+        site_ppm=SITE_PPM,
+        folder_prefix="exsy",
+        temperatures_K=temperatures_K,
+        mixing_times_s=mixing_times_s,
+        td2=td2,
+        td1=td1,
+        snr=snr,
+        particle_radius_um=RADIUS_UM,
+    )
+    (Path(outdir) / "exsy_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return {"nmr": rows, "regions": demo_exsy_regions(), "truth": truth}
 
 
@@ -551,12 +619,8 @@ def write_demo_exsy_two_site(
     not limited by diffusion). Returns ``{"nmr", "regions", "truth"}`` and
     writes the truth to ``exsy_two_site_truth.json``.
     """
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
     pA = TWO_SITE_P_A
     pB = 1.0 - pA
-    rows = []
     truth = {
         "sample": TWO_SITE_SAMPLE,
         "Ea_k_AB_eV": TWO_SITE_EA_EV,
@@ -566,14 +630,13 @@ def write_demo_exsy_two_site(
         "regions": two_site_regions(),
         "series": {},
     }
-    for it, T in enumerate(temperatures_K):
+
+    def per_temperature(T: float) -> tuple[dict, dict[str, np.ndarray]]:
         k_AB = float(true_k_AB(T))
         k_BA = k_AB * pA / pB  # detailed balance
         shorten = np.exp(-1200.0 * (1.0 / 298.0 - 1.0 / T))
         T1 = {site: float(t1 * shorten) for site, t1 in TWO_SITE_T1_298K.items()}
-        series = f"{TWO_SITE_SAMPLE}_{int(round(T))}K"
-        truth["series"][series] = {
-            "temperature_K": T,
+        series_truth = {
             "k_AB_per_s": k_AB,
             "k_BA_per_s": k_BA,
             "T1_A_s": T1["A"],
@@ -583,21 +646,22 @@ def write_demo_exsy_two_site(
         volumes = two_site_peak_volumes(
             mixing_times_s, k_AB, k_BA, 1 / T1["A"], 1 / T1["B"], m0 * pA, m0 * pB
         )
-        rows += _write_series(
-            outdir,
-            rng,
-            sample=TWO_SITE_SAMPLE,
-            site_ppm=TWO_SITE_PPM,
-            folder_prefix="two_site",
-            temperature_K=T,
-            index=it,
-            mixing_times_s=mixing_times_s,
-            volumes=volumes,
-            td2=td2,
-            td1=td1,
-            snr=snr,
-            particle_radius_um=None,
-        )
-    path = outdir / "exsy_two_site_truth.json"
+        return series_truth, volumes
+
+    rows = _write_campaign(
+        outdir,
+        seed,
+        truth,
+        per_temperature,
+        site_ppm=TWO_SITE_PPM,
+        folder_prefix="two_site",
+        temperatures_K=temperatures_K,
+        mixing_times_s=mixing_times_s,
+        td2=td2,
+        td1=td1,
+        snr=snr,
+        particle_radius_um=None,
+    )
+    path = Path(outdir) / "exsy_two_site_truth.json"
     path.write_text(json.dumps(truth, indent=2) + "\n")
     return {"nmr": rows, "regions": two_site_regions(), "truth": truth}

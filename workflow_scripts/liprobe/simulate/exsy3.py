@@ -19,7 +19,7 @@ DOP853); no closed form or matrix exponential is used.
 * 2D EXSY (``exsy3_<T>K``): one ``noesyph`` States-TPPI experiment per mixing
   time; peak XY (F1 site X, F2 site Y) is the magnetisation labelled on X
   (the deviation from equilibrium, relaxing to zero) found on Y after the
-  mixing time; written with :func:`liprobe.simulate.exsy.simulate_ser`.
+  mixing time; written with :func:`liprobe.simulate.exsy.write_exsy_series`.
 * 1D selective inversion (``sel3_<T>K``, one temperature): the coating line,
   and in a second set the electrode line, inverted (90 % of -M_eq) by a
   selective pulse, the others at equilibrium, then the mixing time and a 90
@@ -40,13 +40,9 @@ from pathlib import Path
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from liprobe.simulate.bruker import (
-    default_acqus,
-    default_procs,
-    delay_fid,
-    write_experiment,
-)
-from liprobe.simulate.exsy import GRPDLY, PULSE_PROGRAM, simulate_ser
+from liprobe.simulate.bruker import default_procs, delay_fid, write_experiment
+from liprobe.simulate.common import nmr_row
+from liprobe.simulate.exsy import GRPDLY, exchange_acqus, write_exsy_series
 
 KB_EV = 8.617333262e-5  # Boltzmann constant, eV/K (CODATA 2018)
 SAMPLE = "SE_coating_electrode"
@@ -189,94 +185,27 @@ def _window():
 
 
 def _write_2d_series(outdir, rng, temperature_K, index, td2, td1, snr):
-    sw2 = 12.0 * BF1_MHZ
-    sw1 = 6.0 * BF1_MHZ
     center, o1 = _window()
-    nu = {"ABC"[i]: (SITE_PPM[s] - center) * BF1_MHZ for i, s in enumerate(SITES)}
-    volumes = peak_volumes(np.asarray(MIXING_TIMES_S), temperature_K)
-    ns, rg = 16, (64.0, 90.5, 128.0, 181.0)[index % 4]
-    noise = 1.0 / snr * np.sqrt(ns) * rg * 1e3
     T = temperature_K
-    series = f"exsy3_{int(round(T))}K"
-    rows = []
-    for im, tm in enumerate(MIXING_TIMES_S):
-        vols = {k: float(v[im]) * ns * rg * 1e3 for k, v in volumes.items()}
-        ser = simulate_ser(
-            vols,
-            sw2_Hz=sw2,
-            sw1_Hz=sw1,
-            td2=td2,
-            td1=td1,
-            nu_Hz=nu,
-            t2_s=T2_S,
-            noise=noise,
-            rng=rng,
-        )
-        delays = [0.0] * 16
-        delays[1] = 5.0
-        delays[8] = float(tm)
-        acqus = default_acqus(
-            nucleus="6Li",
-            bf1_MHz=BF1_MHZ,
-            o1_Hz=o1,
-            sw_Hz=sw2,
-            ns=ns,
-            rg=rg,
-            temperature_K=T,
-            grpdly=GRPDLY,
-            pulprog="noesyph",
-            d=delays,
-            p=[0.0, 4.0],
-        )
-        acqu2s = {
-            "TD": td1,
-            "FnMODE": 5,
-            "SW_h": sw1,
-            "SW": sw1 / BF1_MHZ,
-            "SFO1": BF1_MHZ + o1 * 1e-6,
-            "BF1": BF1_MHZ,
-            "O1": o1,
-            "NUC1": "6Li",
-            "IN_F": [1e6 / sw1] + [0.0] * 7,
-        }
-        procs = default_procs(
-            si=2 * td2,
-            sw_Hz=sw2,
-            sf_MHz=BF1_MHZ,
-            offset_ppm=(o1 + sw2 / 2) / BF1_MHZ,
-            lb_Hz=0.0,
-        )
-        procs.update(WDW=4, SSB=2.0)
-        proc2s = default_procs(
-            si=4 * td1,
-            sw_Hz=sw1,
-            sf_MHz=BF1_MHZ,
-            offset_ppm=(o1 + sw1 / 2) / BF1_MHZ,
-            lb_Hz=0.0,
-        )
-        proc2s.update(WDW=4, SSB=2.0, MC2=4)
-        folder = outdir / f"exsy3_{int(round(T))}K" / str(10 + im)
-        write_experiment(
-            folder,
-            ser,
-            acqus,
-            acqu2s=acqu2s,
-            pulse_program=PULSE_PROGRAM,
-            title=f"6Li EXSY {SAMPLE} {T:.0f} K d8 = {tm:g} s",
-            procs=procs,
-            proc2s=proc2s,
-        )
-        rows.append(
-            {
-                "experiment": f"{series}_tm{im:02d}",
-                "sample": SAMPLE,
-                "path": str(folder),
-                "kind": "exsy",
-                "series": series,
-                "temperature_K": T,
-            }
-        )
-    return rows
+    return write_exsy_series(
+        outdir / f"exsy3_{int(round(T))}K",
+        rng,
+        sample=SAMPLE,
+        series=f"exsy3_{int(round(T))}K",
+        temperature_K=T,
+        mixing_times_s=MIXING_TIMES_S,
+        volumes=peak_volumes(np.asarray(MIXING_TIMES_S), T),
+        nu_Hz={"ABC"[i]: (SITE_PPM[s] - center) * BF1_MHZ for i, s in enumerate(SITES)},
+        o1_Hz=o1,
+        sw2_Hz=12.0 * BF1_MHZ,
+        sw1_Hz=6.0 * BF1_MHZ,
+        td2=td2,
+        td1=td1,
+        t2_s=T2_S,
+        ns=16,
+        rg=(64.0, 90.5, 128.0, 181.0)[index % 4],
+        snr=snr,
+    )
 
 
 def _write_selective(outdir, rng, td, snr):
@@ -313,21 +242,14 @@ def _write_inversion(outdir, rng, td, snr, inverted, first_expno):
         fid[0] *= 0.5
         fid = delay_fid(fid[None, :], GRPDLY)[0]
         fid += noise * (rng.standard_normal(t.size) + 1j * rng.standard_normal(t.size))
-        delays = [0.0] * 16
-        delays[1] = 5.0
-        delays[8] = float(tm)
-        acqus = default_acqus(
-            nucleus="6Li",
-            bf1_MHz=BF1_MHZ,
+        acqus = exchange_acqus(
             o1_Hz=o1,
             sw_Hz=sw,
             ns=ns,
             rg=rg,
             temperature_K=T,
-            grpdly=GRPDLY,
+            mixing_time_s=tm,
             pulprog="selinv1d",
-            d=delays,
-            p=[0.0, 4.0],
         )
         procs = default_procs(
             si=2 * td,
@@ -347,15 +269,15 @@ def _write_inversion(outdir, rng, td, snr, inverted, first_expno):
             procs=procs,
         )
         rows.append(
-            {
-                "experiment": f"{series}_{inverted}_tm{im:02d}",
-                "sample": SAMPLE,
-                "path": str(folder),
-                "kind": "selective_exchange",
-                "series": series,
-                "temperature_K": T,
-                "inverted_site": inverted,
-            }
+            nmr_row(
+                f"{series}_{inverted}_tm{im:02d}",
+                SAMPLE,
+                folder,
+                "selective_exchange",
+                series=series,
+                temperature_K=T,
+                inverted_site=inverted,
+            )
         )
     return rows
 

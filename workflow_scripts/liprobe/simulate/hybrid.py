@@ -34,12 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from liprobe.simulate.bruker import (
-    default_acqus,
-    default_procs,
-    delay_fid,
-    write_experiment,
-)
+from liprobe.simulate.bruker import Window, delay_fid, write_experiment
 
 #: the simulator's own nuclear data (rad s^-1 T^-1, spin; IUPAC 2001 values)
 NUCLEI = {"6Li": (3.9371709e7, 1.0), "7Li": (10.3977013e7, 1.5)}
@@ -173,15 +168,12 @@ def write_hybrid_campaign(
             bf1 = larmor_MHz(nucleus)
             fid, amounts = synthesise(truth, nucleus, state, rng)
             masr = truth.mas_Hz * (1 + truth.masr_error)
-            acqus = default_acqus(
-                nucleus=nucleus,
-                bf1_MHz=bf1,
-                o1_Hz=0.0,
-                sw_Hz=sw,
+            # carrier at 0 ppm
+            window = Window(nucleus, bf1, 0.0, sw, carrier_ppm=0.0, grpdly=GRPDLY)
+            acqus = window.acqus(
                 ns=ns,
                 rg=rg,
                 temperature_K=truth.temperature_K,
-                grpdly=GRPDLY,
                 pulprog="onepulse",
                 d=[0.0, d1],
                 p=[0.0, 2.5],
@@ -194,14 +186,7 @@ def write_hybrid_campaign(
                 acqus,
                 pulse_program=ONEPULSE,
                 title=f"{nucleus} MAS {truth.sample} {state}",
-                procs=default_procs(
-                    si=si,
-                    sw_Hz=sw,
-                    sf_MHz=bf1,
-                    offset_ppm=sw / 2 / bf1,
-                    lb_Hz=lb,
-                    grpdly=GRPDLY,
-                ),
+                procs=window.procs(si, lb_Hz=lb),
             )
             expno += 1
             experiment = f"{truth.sample}_{state}_{nucleus}"

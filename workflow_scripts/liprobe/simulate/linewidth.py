@@ -26,12 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from liprobe.simulate.bruker import (
-    default_acqus,
-    default_procs,
-    delay_fid,
-    write_experiment,
-)
+from liprobe.simulate.bruker import Window, delay_fid, write_experiment
+from liprobe.simulate.common import nmr_row
 
 #: Boltzmann constant (eV/K), CODATA 2018 exact value
 _KB_EV = 8.617333262e-5
@@ -137,11 +133,10 @@ def write_narrowing_series(
     rng = np.random.default_rng(seed)
     truth = truth if truth is not None else NarrowingTruth()
     dataset = Path(outdir) / f"{truth.sample}_vt"
-    sw_Hz, grpdly = 50000.0, 67.98
     bf1 = truth.larmor_MHz
     o1_Hz = truth.shift_ppm * bf1  # carrier on the line
-    offset_ppm = o1_Hz / bf1 + sw_Hz / 2 / bf1
-    t = np.arange(td_complex) / sw_Hz
+    window = Window(truth.nucleus, bf1, o1_Hz, 50000.0, o1_Hz / bf1, grpdly=67.98)
+    t = window.times(td_complex)
     M2 = truth.M2_rad2_per_s2
     widths = true_fwhm_Hz(truth, truth.temperatures_K)
     rows, experiments = [], []
@@ -157,17 +152,12 @@ def write_narrowing_series(
         noise = rng.normal(0, sigma, td_complex) + 1j * rng.normal(0, sigma, td_complex)
         ns = int(8 * min(512, max(1, round((widths[i] / widths.min()) ** 2 / 8))))
         rg = 32.0
-        data = (delay_fid(fid[None, :], grpdly) + noise[None, :]) * ns * rg
+        data = (delay_fid(fid[None, :], window.grpdly) + noise[None, :]) * ns * rg
         bad_te = i == truth.bad_te_index
-        acqus = default_acqus(
-            nucleus=truth.nucleus,
-            bf1_MHz=bf1,
-            o1_Hz=o1_Hz,
-            sw_Hz=sw_Hz,
+        acqus = window.acqus(
             ns=ns,
             rg=rg,
             temperature_K=0.0 if bad_te else float(T),
-            grpdly=grpdly,
             pulprog="zg",
             d=[0.0, 1.0],
             p=[0.0, 2.5],
@@ -179,26 +169,19 @@ def write_narrowing_series(
             acqus,
             pulse_program=ZG_PULSE_PROGRAM,
             title=f"7Li static {truth.sample} {T:.0f} K",
-            procs=default_procs(
-                si=si,
-                sw_Hz=sw_Hz,
-                sf_MHz=bf1,
-                offset_ppm=offset_ppm,
-                lb_Hz=0.0,
-                grpdly=grpdly,
-            ),
+            procs=window.procs(si, lb_Hz=0.0),
         )
         exp_id = f"{truth.sample}_vt_{int(T)}K"
         rows.append(
-            {
-                "experiment": exp_id,
-                "sample": truth.sample,
-                "path": str(folder),
-                "kind": "linewidth",
-                "series": truth.series,
+            nmr_row(
+                exp_id,
+                truth.sample,
+                folder,
+                "linewidth",
+                series=truth.series,
                 # acqus TE of this folder is 0 K: the sheet gives its temperature
-                "temperature_K": float(T) if bad_te else "",
-            }
+                temperature_K=float(T) if bad_te else "",
+            )
         )
         experiments.append(
             {

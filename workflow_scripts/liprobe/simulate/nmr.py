@@ -30,12 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from liprobe.simulate.bruker import (
-    default_acqus,
-    default_procs,
-    delay_fid,
-    write_experiment,
-)
+from liprobe.simulate.bruker import Window, delay_fid, write_experiment
+from liprobe.simulate.common import nmr_row
 
 KB_EV_PER_K = 8.617333262e-5
 # gamma(1H) / gamma(7Li) (IUPAC 2001 NMR nomenclature, Harris et al.)
@@ -148,12 +144,10 @@ def write_satrec_campaign(
     truth = truth if truth is not None else SatRecTruth()
     outdir = Path(outdir)
     dataset = outdir / f"{truth.sample}_slr"
-    sw_Hz, grpdly = 50000.0, 67.98
     bf1 = truth.larmor_MHz
     o1_Hz = truth.shift_ppm * bf1  # carrier on the line
-    carrier_ppm = o1_Hz / bf1
-    offset_ppm = carrier_ppm + sw_Hz / 2 / bf1
-    t = np.arange(td_complex) / sw_Hz
+    window = Window(truth.nucleus, bf1, o1_Hz, 50000.0, o1_Hz / bf1, grpdly=67.98)
+    t = window.times(td_complex)
     rows, experiments = [], []
     for i, temp in enumerate(truth.temperatures_K):
         r1 = float(
@@ -178,7 +172,7 @@ def write_satrec_campaign(
         ns = 16
         rg = [32.0, 64.0, 101.0][i % 3]
         fwhm = _linewidth_Hz(temp)
-        nu = (truth.shift_ppm - carrier_ppm) * bf1
+        nu = (truth.shift_ppm - window.carrier_ppm) * bf1
         shape = np.exp(-2j * np.pi * nu * t) * np.exp(-np.pi * fwhm * t)
         amp = m0 * (1 - truth.saturation_a * np.exp(-delays / t1))
         fids = amp[:, None] * shape[None, :]
@@ -189,57 +183,29 @@ def write_satrec_campaign(
         # the digital filter delays the signal; the receiver's noise fills every
         # recorded point, the first ones before the delayed signal too.
         # Receiver gain and scans scale the stored numbers.
-        fids = (delay_fid(fids, grpdly) + noise) * rg * ns
+        fids = (delay_fid(fids, window.grpdly) + noise) * rg * ns
         expno = 10 + i
-        acqus = default_acqus(
-            nucleus=truth.nucleus,
-            bf1_MHz=bf1,
-            o1_Hz=o1_Hz,
-            sw_Hz=sw_Hz,
+        acqus = window.acqus(
             ns=ns,
             rg=rg,
             temperature_K=float(temp),
-            grpdly=grpdly,
             pulprog="satrect1",
             d=[0.0, 2.0] + [0.0] * 18 + [2e-3],
             p=[0.0, 2.5],
             proton_MHz=bf1 * PROTON_TO_LI7,
         )
-        acqu2s = {
-            "TD": truth.n_delays,
-            "FnMODE": 1,
-            "NUC1": truth.nucleus,
-            "SW_h": sw_Hz,
-            "SFO1": bf1 + o1_Hz * 1e-6,
-            "BF1": bf1,
-            "O1": o1_Hz,
-        }
         folder = write_experiment(
             dataset / str(expno),
             fids,
             acqus,
-            acqu2s=acqu2s,
+            acqu2s=window.list_acqu2s(truth.n_delays),
             lists={"vdlist": [_format_delay(d) for d in delays]},
             pulse_program=SATREC_PULSE_PROGRAM,
             title=f"7Li saturation recovery {truth.sample} {temp:.0f} K",
-            procs=default_procs(
-                si=si,
-                sw_Hz=sw_Hz,
-                sf_MHz=bf1,
-                offset_ppm=offset_ppm,
-                lb_Hz=50.0,
-                grpdly=grpdly,
-            ),
+            procs=window.procs(si, lb_Hz=50.0),
         )
         exp_id = f"{truth.sample}_T{int(temp)}K"
-        rows.append(
-            {
-                "experiment": exp_id,
-                "sample": truth.sample,
-                "path": str(folder),
-                "kind": "auto",
-            }
-        )
+        rows.append(nmr_row(exp_id, truth.sample, folder, "auto"))
         experiments.append(
             {
                 "experiment": exp_id,

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from liprobe.simulate.bruker import default_acqus, default_procs, write_experiment
+from liprobe.simulate.bruker import Window, write_experiment
 from liprobe.simulate.cells import (
     LI_METAL_PER_CM3,
     LI_PER_MAH,
@@ -208,6 +208,7 @@ def write_cell(
     d_um = skin_depth_um()
     windows = spectrum_windows(cell)
     dataset = outdir / f"{cell.name}_7Li"
+    window = Window("7Li", LARMOR_MHZ, CARRIER_PPM * LARMOR_MHZ, SW_HZ, CARRIER_PPM)
     truth_rows = []
     for k, w in windows.iterrows():
         times = w["t_start_utc"] + (w["t_end_utc"] - w["t_start_utc"]) * (
@@ -217,15 +218,10 @@ def write_cell(
             name: float(np.mean(v))
             for name, v in component_atoms(cell, pd.DatetimeIndex(times), d_um).items()
         }
-        acqus = default_acqus(
-            nucleus="7Li",
-            bf1_MHz=LARMOR_MHZ,
-            o1_Hz=CARRIER_PPM * LARMOR_MHZ,
-            sw_Hz=SW_HZ,
+        acqus = window.acqus(
             ns=NS,
             rg=16.0,
             temperature_K=298.0,
-            grpdly=0.0,
             pulprog="zg",
             d=[0.0, D1_S],
             p=[0.0, 3.0],
@@ -233,13 +229,7 @@ def write_cell(
             proton_MHz=LARMOR_MHZ * 42.577478 / 16.548,
         )
         acqus.update(DS=DS, DATE=int(round(w["t_end_utc"].timestamp())))
-        procs = default_procs(
-            si=SI,
-            sw_Hz=SW_HZ,
-            sf_MHz=LARMOR_MHZ,
-            offset_ppm=CARRIER_PPM + SW_HZ / 2 / LARMOR_MHZ,
-            lb_Hz=0.0,
-        )
+        procs = window.procs(SI, lb_Hz=0.0)
         folder = write_experiment(
             dataset / str(k + 1),
             fid(atoms, rng)[None, :] * 1e4,

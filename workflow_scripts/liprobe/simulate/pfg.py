@@ -40,8 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from liprobe.simulate.bruker import (
-    default_acqus,
-    default_procs,
+    Window,
     delay_fid,
     write_experiment,
 )
@@ -247,24 +246,19 @@ def _write(
     td_complex: int,
     si: int,
 ) -> Path:
-    sw_Hz, grpdly, fwhm = 50000.0, 67.98, 300.0
-    o1_Hz = SHIFT_PPM * BF1_MHZ
-    t = np.arange(td_complex) / sw_Hz
+    fwhm = 300.0
+    window = Window("7Li", BF1_MHZ, SHIFT_PPM * BF1_MHZ, 50000.0, SHIFT_PPM, 67.98)
+    t = window.times(td_complex)
     line = np.exp(-np.pi * fwhm * t).astype(complex)  # carrier on the line
     fids = amplitudes[:, None] * line[None, :]
     sigma = float(amplitudes.max()) / snr
     noise = rng.normal(0, sigma, fids.shape) + 1j * rng.normal(0, sigma, fids.shape)
     ns, rg = 16, 64.0
-    fids = (delay_fid(fids, grpdly) + noise) * ns * rg
-    acqus = default_acqus(
-        nucleus="7Li",
-        bf1_MHz=BF1_MHZ,
-        o1_Hz=o1_Hz,
-        sw_Hz=sw_Hz,
+    fids = (delay_fid(fids, window.grpdly) + noise) * ns * rg
+    acqus = window.acqus(
         ns=ns,
         rg=rg,
         temperature_K=float(temperature_K),
-        grpdly=grpdly,
         pulprog="stebpgp1s",
         d=[0.0, 2.0] + [0.0] * 14 + [2e-4, 0.0, 0.0, 0.0, D20_S],
         p=[0.0, 2.5, 5.0] + [0.0] * 27 + [P30_US],
@@ -279,26 +273,11 @@ def _write(
         folder,
         fids,
         acqus,
-        acqu2s={
-            "TD": len(gradients),
-            "FnMODE": 1,
-            "NUC1": "7Li",
-            "SW_h": sw_Hz,
-            "SFO1": BF1_MHZ + o1_Hz * 1e-6,
-            "BF1": BF1_MHZ,
-            "O1": o1_Hz,
-        },
+        acqu2s=window.list_acqu2s(len(gradients)),
         lists={"difflist": [f"{g:.3f}" for g in gradients]},
         pulse_program=PULSE_PROGRAM,
         title=title,
-        procs=default_procs(
-            si=si,
-            sw_Hz=sw_Hz,
-            sf_MHz=BF1_MHZ,
-            offset_ppm=SHIFT_PPM + sw_Hz / 2 / BF1_MHZ,
-            lb_Hz=50.0,
-            grpdly=grpdly,
-        ),
+        procs=window.procs(si, lb_Hz=50.0),
     )
 
 
