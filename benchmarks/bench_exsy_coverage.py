@@ -51,15 +51,11 @@ from liprobe.simulate.exsy import write_demo_exsy, write_demo_exsy_two_site  # n
 INDEPENDENT = " (independent weights)"
 
 
-def reduce_campaign(folder: Path, seed: int, independent: bool) -> tuple[dict, dict]:
-    """Simulate and reduce one seed's EXSY campaign; return the tables of each
-    fit variant (``{"": (fits, arrhenius), ...}``) and the truth."""
-    opts = defaults().exsy
-    nmr = defaults().nmr
-    demo = write_demo_exsy(folder, seed=seed + 1)
-    two = write_demo_exsy_two_site(folder, seed=seed + 3)
-    rows = demo["nmr"] + two["nmr"]
-    regions = pd.DataFrame(demo["regions"] + two["regions"])
+def pooled_volumes(rows: list[dict], regions: pd.DataFrame) -> pd.DataFrame:
+    """The exsy_volumes table of simulated experiments (their nmr sheet rows)
+    as the workflow's ``exsy_volumes`` step makes it: box volumes per
+    experiment, receiver noise pooled per series."""
+    opts, nmr = defaults().exsy, defaults().nmr
     frames = []
     for r in rows:
         fid = read_experiment(
@@ -82,7 +78,7 @@ def reduce_campaign(folder: Path, seed: int, independent: bool) -> tuple[dict, d
             reference=None,
         )
         frames.append(frame)
-    volumes = pd.concat(
+    return pd.concat(
         [
             pool_series_noise(g, baseline=opts.baseline, p_value=opts.poor_fit_p_value)
             for _, g in pd.concat(frames, ignore_index=True).groupby(
@@ -91,6 +87,17 @@ def reduce_campaign(folder: Path, seed: int, independent: bool) -> tuple[dict, d
         ],
         ignore_index=True,
     )
+
+
+def reduce_campaign(folder: Path, seed: int, independent: bool) -> tuple[dict, dict]:
+    """Simulate and reduce one seed's EXSY campaign; return the tables of each
+    fit variant (``{"": (fits, arrhenius), ...}``) and the truth."""
+    opts = defaults().exsy
+    demo = write_demo_exsy(folder, seed=seed + 1)
+    two = write_demo_exsy_two_site(folder, seed=seed + 3)
+    rows = demo["nmr"] + two["nmr"]
+    regions = pd.DataFrame(demo["regions"] + two["regions"])
+    volumes = pooled_volumes(rows, regions)
     radius = {r["series"]: r.get("particle_radius_um") for r in rows}
     variants = {"": volumes}
     if independent:

@@ -35,16 +35,15 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow_scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_exsy_coverage import pooled_volumes  # noqa: E402
 
 from liprobe.exsy.arrhenius import fit_arrhenius  # noqa: E402
 from liprobe.exsy.models import PEAKS  # noqa: E402
 from liprobe.exsy.series import (  # noqa: E402
-    experiment_volumes,
     fit_series,
-    pool_series_noise,
 )
-from liprobe.exsy.volumes import site_regions  # noqa: E402
-from liprobe.nmr.acquisition import read_experiment  # noqa: E402
 from liprobe.options import defaults  # noqa: E402
 from liprobe.simulate.exsy import write_demo_exsy_two_site  # noqa: E402
 
@@ -53,38 +52,9 @@ CORR = [f"volume_corr_{p}" for p in PEAKS]
 
 def volumes(seed: int, snr: float = 50.0) -> tuple[pd.DataFrame, dict]:
     """The pooled volume table of the two-site sample of a demo seed."""
-    opts, nmr = defaults().exsy, defaults().nmr
     with tempfile.TemporaryDirectory(prefix="exsy-two-") as tmp:
         two = write_demo_exsy_two_site(Path(tmp), seed=seed + 3, snr=snr)
-        regions = pd.DataFrame(two["regions"])
-        frames = []
-        for r in two["nmr"]:
-            fid = read_experiment(
-                r["path"],
-                1,
-                {},
-                mixing_delay_index=opts.mixing_delay_index,
-                plausible_temperature_K=nmr.plausible_temperature_K,
-            )
-            frame, _ = experiment_volumes(
-                fid,
-                site_regions(regions, r["sample"]),
-                experiment=r["experiment"],
-                sample=r["sample"],
-                series=r["series"],
-                phase_mode=opts.phase,
-                delay_index=opts.mixing_delay_index,
-                baseline=opts.baseline,
-                margin_fraction=opts.noise_margin_fraction,
-                reference=None,
-            )
-            frames.append(frame)
-    table = pd.concat(frames, ignore_index=True)
-    pooled = [
-        pool_series_noise(g, baseline=opts.baseline, p_value=opts.poor_fit_p_value)
-        for _, g in table.groupby("series", sort=False)
-    ]
-    return pd.concat(pooled, ignore_index=True), two["truth"]
+        return pooled_volumes(two["nmr"], pd.DataFrame(two["regions"])), two["truth"]
 
 
 def fit(table: pd.DataFrame) -> pd.DataFrame:
