@@ -84,6 +84,34 @@ def _two_d(job: Job, opts: ExsyOptions, log) -> list[pd.DataFrame]:
     return frames
 
 
+def selective_points(
+    integrals: pd.DataFrame, experiments: pd.DataFrame, series: str, entry: dict
+) -> pd.DataFrame:
+    """The points of one selective-inversion series: its experiments' rows of
+    ``nmr_integrals`` with the mixing time (the row's ``list_time_s`` of a
+    pseudo-2D experiment with a vdlist, else the experiment's
+    ``mixing_time_s``), temperature, inverted site, series, sample and the
+    integral per NS x RG as ``integral``/``integral_err``. ``experiments`` is
+    ``nmr_experiments`` indexed by experiment; ``entry`` the series' plan
+    (``inverted``: experiment -> site, ``sample``)."""
+    inverted = dict(entry["inverted"])
+    rows = integrals[integrals["experiment"].isin(list(inverted))].copy()
+    if rows.empty:
+        return rows
+    exps = experiments.loc[rows["experiment"]]
+    listed = rows["list_time_s"].to_numpy(dtype=float)
+    rows["mixing_time_s"] = np.where(
+        np.isfinite(listed), listed, exps["mixing_time_s"].to_numpy(dtype=float)
+    )
+    rows["temperature_K"] = exps["temperature_K"].to_numpy(dtype=float)
+    rows["inverted_site"] = rows["experiment"].map(inverted)
+    rows["series"] = series
+    rows["sample"] = entry["sample"]
+    rows["integral"] = rows["integral_norm"]
+    rows["integral_err"] = rows["integral_norm_err"]
+    return rows
+
+
 def _selective(job: Job, opts: ExsyOptions, log) -> list[pd.DataFrame]:
     """Pair rows of the 1D selective-inversion series: the integrals per NS x
     RG of ``nmr_integrals``, the mixing time from the experiment's list
@@ -92,22 +120,10 @@ def _selective(job: Job, opts: ExsyOptions, log) -> list[pd.DataFrame]:
     experiments = read_table(job.input.experiments).set_index("experiment")
     frames = []
     for series, entry in job.params.selective.items():
-        inverted = dict(entry["inverted"])
-        rows = integrals[integrals["experiment"].isin(list(inverted))].copy()
+        rows = selective_points(integrals, experiments, series, entry)
         if rows.empty:
             log.info("%s: no integrals (experiments failed to read)", series)
             continue
-        exps = experiments.loc[rows["experiment"]]
-        listed = rows["list_time_s"].to_numpy(dtype=float)
-        rows["mixing_time_s"] = np.where(
-            np.isfinite(listed), listed, exps["mixing_time_s"].to_numpy(dtype=float)
-        )
-        rows["temperature_K"] = exps["temperature_K"].to_numpy(dtype=float)
-        rows["inverted_site"] = rows["experiment"].map(inverted)
-        rows["series"] = series
-        rows["sample"] = entry["sample"]
-        rows["integral"] = rows["integral_norm"]
-        rows["integral_err"] = rows["integral_norm_err"]
         sites = list(entry["sites"]) or list(dict.fromkeys(rows["region"]))
         frames.append(
             selective_rates(
