@@ -140,6 +140,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise InputError(path, "parquet", "a Parquet table", str(exc)) from None
 
 
+def input_hashes(*paths: str | Path) -> dict[str, str]:
+    """The raw-input hashes (``liprobe.inputs_sha256``) of liprobe tables,
+    merged (a later table's entry wins for the same file)."""
+    hashes: dict[str, str] = {}
+    for path in paths:
+        hashes.update(
+            json.loads(read_metadata(path).get("liprobe.inputs_sha256", "{}"))
+        )
+    return hashes
+
+
 def concat_tables(
     paths: list[str | Path],
     out: str | Path,
@@ -150,11 +161,8 @@ def concat_tables(
 
     Returns the number of rows written.
     """
-    frames, hashes = [], {}
-    for path in paths:
-        frames.append(read_table(path))
-        meta = read_metadata(path)
-        hashes.update(json.loads(meta.get("liprobe.inputs_sha256", "{}")))
+    frames = [read_table(path) for path in paths]
+    hashes = input_hashes(*paths)
     frames = [f for f in frames if not f.empty]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     write_table(frame, out, input_hashes=hashes, config=config)

@@ -6,7 +6,7 @@ import json
 
 from liprobe.accounting import check_inventory, efficiency, li_inventory
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.io.tables import input_hashes, read_table, write_table
 from liprobe.ndp.concentration import inventory as depth_integral
 from liprobe.options import AccountingOptions
 from liprobe.steps.job import Job
@@ -56,10 +56,6 @@ def run(job: Job) -> None:
                 row["li_efficiency_err"],
                 row["flags"],
             )
-        hashes = {}
-        for path in (job.input.profiles, job.input.trace):
-            hashes.update(
-                json.loads(read_metadata(path).get("liprobe.inputs_sha256", "{}"))
-            )
+        hashes = input_hashes(job.input.profiles, job.input.trace)
         write_table(inventory, job.output.inventory, input_hashes=hashes, config=config)
         write_table(eff, job.output.efficiency, input_hashes=hashes, config=config)

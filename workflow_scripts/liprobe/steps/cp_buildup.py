@@ -6,7 +6,7 @@ import json
 
 from liprobe.cp.table import fit_cp_table, n_curves
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.io.tables import input_hashes, read_table, write_table
 from liprobe.options import CpOptions
 from liprobe.progress import Progress
 from liprobe.steps.job import Job
@@ -20,11 +20,7 @@ def run(job: Job) -> None:
         series = json.loads(json.dumps(dict(job.params.series)))
         integrals = read_table(job.input.integrals)
         experiments = read_table(job.input.experiments)
-        hashes = {}
-        for path in (job.input.integrals, job.input.experiments):
-            hashes.update(
-                json.loads(read_metadata(path).get("liprobe.inputs_sha256", "{}"))
-            )
+        hashes = input_hashes(job.input.integrals, job.input.experiments)
         progress = Progress(
             log, "CP build-up fits", n_curves(integrals, series), unit="curves"
         )

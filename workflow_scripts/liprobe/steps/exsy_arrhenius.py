@@ -7,15 +7,13 @@ come from ``exsy_rates``, one per sample, method and pair."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from liprobe.exsy.arrhenius import arrhenius_table
 from liprobe.exsy.rates import pair_arrhenius
 from liprobe.exsy.series import empty_fits
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.io.tables import input_hashes, read_table, write_table
 from liprobe.options import ExsyOptions
 from liprobe.steps.job import Job
 
@@ -48,9 +46,7 @@ def run(job: Job) -> None:
                 r["Ea_eV_err"],
                 r["flags"],
             )
-        hashes = json.loads(
-            read_metadata(job.input.rates).get("liprobe.inputs_sha256", "{}")
-        )
+        hashes = input_hashes(job.input.rates)
         write_table(
             table,
             job.output.arrhenius,

@@ -11,7 +11,7 @@ import pandas as pd
 from liprobe.exsy.arrhenius import add_exchange_current
 from liprobe.exsy.series import empty_fits, fit_series
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import concat_tables, read_metadata, read_table, write_table
+from liprobe.io.tables import concat_tables, input_hashes, read_table, write_table
 from liprobe.options import ExsyOptions
 from liprobe.progress import Progress
 from liprobe.steps.job import Job
@@ -80,7 +80,5 @@ def run(job: Job) -> None:
             li_density_per_cm3=opts.material.li_per_cm3,
             interface_area_fraction=opts.interface_area_fraction,
         )
-        hashes = json.loads(
-            read_metadata(job.output.volumes).get("liprobe.inputs_sha256", "{}")
-        )
+        hashes = input_hashes(job.output.volumes)
         write_table(fits, job.output.fits, input_hashes=hashes, config=config)

@@ -5,8 +5,6 @@ N-site fit of its site integrals); write exsy_rates."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
@@ -17,7 +15,7 @@ from liprobe.exsy.rates import (
     two_site_rates,
 )
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.io.tables import input_hashes, read_table, write_table
 from liprobe.options import ExsyOptions
 from liprobe.progress import Progress
 from liprobe.steps.job import Job
@@ -33,10 +31,10 @@ def run(job: Job) -> None:
         hashes = {}
         if "volumes" in inputs:
             frames += _two_d(job, opts, log)
-            hashes.update(_hashes(job.input.volumes))
+            hashes.update(input_hashes(job.input.volumes))
         if "integrals" in inputs:
             frames += _selective(job, opts, log)
-            hashes.update(_hashes(job.input.integrals))
+            hashes.update(input_hashes(job.input.integrals))
         frames = [f for f in frames if not f.empty]
         table = (
             pd.concat(frames, ignore_index=True)
@@ -57,10 +55,6 @@ def run(job: Job) -> None:
                 r["flags"],
             )
         write_table(table, job.output.rates, input_hashes=hashes, config=opts.params())
-
-
-def _hashes(path) -> dict:
-    return json.loads(read_metadata(path).get("liprobe.inputs_sha256", "{}"))
 
 
 def _two_d(job: Job, opts: ExsyOptions, log) -> list[pd.DataFrame]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.io.tables import input_hashes, read_table, write_table
 from liprobe.isotope import dominant_lines, exchange_table
 from liprobe.options import PeaksOptions
 from liprobe.steps.job import Job
@@ -16,9 +14,7 @@ def run(job: Job) -> None:
     options = PeaksOptions.from_params(job.params.peaks, "peaks")
     with rule_log(job.log[0]) as log:
         peaks = read_table(job.input.peaks)
-        hashes = json.loads(
-            read_metadata(job.input.peaks).get("liprobe.inputs_sha256", "{}")
-        )
+        hashes = input_hashes(job.input.peaks)
         relaxation = None
         given = job.input.get("relaxation") or []
         paths = [given] if isinstance(given, str) else list(given)

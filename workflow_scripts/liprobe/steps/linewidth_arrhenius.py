@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import concat_tables, read_metadata, read_table, write_table
+from liprobe.io.tables import concat_tables, input_hashes, read_table, write_table
 from liprobe.linewidth.arrhenius import linewidth_arrhenius
 from liprobe.options import LinewidthOptions
 from liprobe.steps.job import Job
@@ -19,9 +19,7 @@ def run(job: Job) -> None:
         options = LinewidthOptions.from_params(params, "linewidth")
         n = concat_tables(list(job.input.tables), job.output.linewidth, config=params)
         widths = read_table(job.output.linewidth)
-        hashes = json.loads(
-            read_metadata(job.output.linewidth).get("liprobe.inputs_sha256", "{}")
-        )
+        hashes = input_hashes(job.output.linewidth)
         table = linewidth_arrhenius(
             widths,
             fraction=options.onset_fraction,

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
 from liprobe.errors import fit_context
 from liprobe.io.runlog import rule_log
 from liprobe.io.srim import read_srim
-from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.io.tables import input_hashes, read_table, write_table
 from liprobe.ndp.concentration import (
     reduce_run,
     reference_sensitivity,
@@ -40,7 +38,7 @@ def run(job: Job) -> None:
         spectra = read_table(job.input.spectra)
         bg = read_table(job.input.background)
         acc = read_table(job.input.accounting)
-        hashes = json.loads(read_metadata(job.input.slices)["liprobe.inputs_sha256"])
+        hashes = input_hashes(job.input.slices)
         n_ch = int(opts.n_channels)
         hist = np.zeros((len(slices), n_ch), np.int64)
         pos = {s: i for i, s in enumerate(slices["slice"])}

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.io.tables import input_hashes, read_table, write_table
 from liprobe.ndp.concentration import inventory
 from liprobe.steps.job import Job
 
@@ -26,9 +26,7 @@ def run(job: Job) -> None:
         frames = {}
         for key, out in outputs.items():
             paths = list(job.input[key])
-            hashes = {}
-            for path in paths:
-                hashes.update(json.loads(read_metadata(path)["liprobe.inputs_sha256"]))
+            hashes = input_hashes(*paths)
             frames[key] = pd.concat([read_table(x) for x in paths], ignore_index=True)
             write_table(frames[key], out, input_hashes=hashes, config=config)
             log.info("%s: %d rows", out, len(frames[key]))

@@ -10,7 +10,7 @@ import pandas as pd
 
 from liprobe.accounting import efficiency, li_inventory
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.io.tables import input_hashes, read_table, write_table
 from liprobe.operando.inventory import metal_inventory, sei_growth
 from liprobe.options import OperandoNmrOptions
 from liprobe.steps.job import Job
@@ -112,10 +112,6 @@ def run(job: Job) -> None:
                 r["sei_growth_per_cm2_err"],
                 r["flags"],
             )
-        hashes = {}
-        for path in (job.input.components, job.input.trace):
-            hashes.update(
-                json.loads(read_metadata(path).get("liprobe.inputs_sha256", "{}"))
-            )
+        hashes = input_hashes(job.input.components, job.input.trace)
         write_table(inventory, job.output.inventory, input_hashes=hashes, config=config)
         write_table(eff, job.output.efficiency, input_hashes=hashes, config=config)

@@ -4,7 +4,6 @@ and pfg_attenuation (the points fitted)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +15,7 @@ from liprobe.io.bruker import (
     read_topspin_diffusion,
 )
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, sha256_file, write_table
+from liprobe.io.tables import input_hashes, read_table, sha256_file, write_table
 from liprobe.pfg.encoding import from_acquisition, from_topspin
 from liprobe.pfg.table import fit_pfg_table
 from liprobe.steps.job import Job
@@ -81,11 +80,7 @@ def run(job: Job) -> None:
     with rule_log(job.log[0]) as log:
         integrals = read_table(job.input.integrals)
         experiments = read_table(job.input.experiments)
-        hashes = {}
-        for path in (job.input.integrals, job.input.experiments):
-            hashes.update(
-                json.loads(read_metadata(path).get("liprobe.inputs_sha256", "{}"))
-            )
+        hashes = input_hashes(job.input.integrals, job.input.experiments)
         inputs, files = pfg_inputs(experiments, log)
         hashes.update({f: sha256_file(f) for f in files})
         table, attenuation = fit_pfg_table(integrals, experiments, inputs)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from liprobe.io.bruker import read_topspin_fits
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.io.tables import input_hashes, read_table, write_table
 from liprobe.nmr.kinds import RELAXATION_KINDS
 from liprobe.options import RelaxationOptions
 from liprobe.progress import Progress
@@ -40,11 +40,7 @@ def run(job: Job) -> None:
         options = RelaxationOptions.from_params(params, "relaxation")
         integrals = read_table(job.input.integrals)
         experiments = read_table(job.input.experiments)
-        hashes = {}
-        for path in (job.input.integrals, job.input.experiments):
-            hashes.update(
-                json.loads(read_metadata(path).get("liprobe.inputs_sha256", "{}"))
-            )
+        hashes = input_hashes(job.input.integrals, job.input.experiments)
         topspin = topspin_fits(experiments)
         log.info("TopSpin fit results read for %d experiments", len(topspin))
         progress = Progress(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from liprobe.io.runlog import rule_log
-from liprobe.io.tables import read_metadata, read_table, write_table
+from liprobe.io.tables import input_hashes, read_table, write_table
 from liprobe.options import RelaxationOptions
 from liprobe.relaxation.temperature import arrhenius_table
 from liprobe.steps.job import Job
@@ -17,9 +17,7 @@ def run(job: Job) -> None:
         params = json.loads(json.dumps(dict(job.params.options)))
         options = RelaxationOptions.from_params(params, "relaxation")
         fits = read_table(job.input.fits)
-        hashes = json.loads(
-            read_metadata(job.input.fits).get("liprobe.inputs_sha256", "{}")
-        )
+        hashes = input_hashes(job.input.fits)
         table = arrhenius_table(fits, options)
         log.info("%d temperature-analysis rows", len(table))
         write_table(table, job.output.arrhenius, input_hashes=hashes, config=params)
